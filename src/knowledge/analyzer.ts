@@ -1,0 +1,70 @@
+import { normalizeText, stemLatin } from './normalize';
+import type { SynonymFile } from './schema';
+
+export type TermVector = Map<string, number>;
+
+const KJ_ID = /kj[0-9a-z]{12}/g;
+const LATIN_WORD = /^[a-z0-9]+$/;
+const SCRIPT_RUN = /[\p{Script=Han}々]+|[\p{Script=Katakana}]+/gu;
+const ASCII_ONLY = /^[\x20-\x7e]+$/;
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Turns text into the features the router compares: synonyms rewritten to one word, then
+ * character bigrams and trigrams of Japanese runs (no tokenizer: clerk-style text with typos and
+ * dropped particles splits badly) plus whole Latin words, stemmed.
+ */
+export class Analyzer {
+  private readonly synonymPattern: RegExp;
+  private readonly canonicalOf = new Map<string, string>();
+
+  constructor(synonyms: SynonymFile['synonyms']) {
+    const alternatives: string[] = [];
+    for (const { canonical, variants } of synonyms) {
+      const target = normalizeText(canonical);
+      // The canonical word is an alternative too, so it is never rewritten from a shorter variant inside it.
+      for (const variant of [canonical, ...variants]) {
+        const form = normalizeText(variant);
+        if (!form || this.canonicalOf.has(form)) continue;
+        this.canonicalOf.set(form, target);
+        // Latin variants must stand as whole words ("pass" is not inside "compass").
+        alternatives.push(ASCII_ONLY.test(form) ? `(?<![a-z])${escapeRegExp(form)}(?![a-z])` : escapeRegExp(form));
+      }
+    }
+    alternatives.sort((a, b) => b.length - a.length);
+    this.synonymPattern = new RegExp(alternatives.join('|'), 'g');
+  }
+
+  /** Normalised text with every synonym replaced by its canonical word. */
+  canonicalize(text: string): string {
+    return normalizeText(text)
+      .replace(KJ_ID, ' kjid ')
+      .replace(this.synonymPattern, (match) => ` ${this.canonicalOf.get(match) ?? match} `)
+      .replace(/ +/g, ' ')
+      .trim();
+  }
+
+  /** Term frequencies of the canonical text. */
+  features(text: string): TermVector {
+    const vector: TermVector = new Map();
+    const add = (term: string) => vector.set(term, (vector.get(term) ?? 0) + 1);
+    for (const word of this.canonicalize(text).split(' ')) {
+      if (!word) continue;
+      if (LATIN_WORD.test(word)) {
+        add(`w:${stemLatin(word)}`);
+        continue;
+      }
+      // Mixed runs such as "介護dx証明書": Latin parts count as words, the whole run gives n-grams.
+      for (const latin of word.match(/[a-z0-9]+/g) ?? []) add(`w:${stemLatin(latin)}`);
+      const chars = Array.from(word);
+      for (let i = 0; i + 1 < chars.length; i++) {
+        add(chars[i]! + chars[i + 1]!);
+        if (i + 2 < chars.length) add(chars[i]! + chars[i + 1]! + chars[i + 2]!);
+      }
+      if (chars.length === 1) add(chars[0]!);
+      // Whole kanji and katakana runs (発行履歴, ダウンロド) carry more meaning than their n-grams alone.
+      for (const run of word.match(SCRIPT_RUN) ?? []) if (run.length >= 2) add(`t:${run}`);
+    }
+    return vector;
+  }
+}

@@ -1,0 +1,36 @@
+import { Converters } from 'natural/lib/natural/normalizers/normalizer_ja';
+import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer';
+
+/** Longer input is cut before any work, so a 100 kB paste costs the same as a long question. */
+export const MAX_QUERY_CHARS = 1000;
+
+const kana = new Converters();
+
+// Katakana followed by a long-vowel mark or a dash typed in its place: ユーザー / ユーザ / ユーザ－ all become ユーザ.
+const LONG_VOWEL_AFTER_KATAKANA = /([\u30A1-\u30FA])[\u30FC\u2010-\u2015\u2212\uFF70~\u301C-]+/gu;
+const VU: Record<string, string> = { ァ: 'バ', ィ: 'ビ', ゥ: 'ブ', ェ: 'ベ', ォ: 'ボ' };
+const TAGS = /<[^>]{0,200}>/g;
+// Everything that is not a letter, digit or Japanese script separates words.
+const SEPARATORS = /[^\p{L}\p{N}\u30FC]+/gu;
+
+/**
+ * The one normalisation applied to knowledge and queries alike: NFKC (width, compatibility forms),
+ * lower case, hiragana → katakana, long-vowel variants folded, ヴァ → バ, HTML tags and punctuation
+ * → single spaces. The result keeps word boundaries only where the text had them.
+ */
+export function normalizeText(input: string): string {
+  const text = input.slice(0, MAX_QUERY_CHARS * 2).replace(TAGS, ' ').normalize('NFKC').toLowerCase();
+  return kana
+    .hiraganaToKatakana(text)
+    .replace(/ヴ([ァィゥェォ]?)/g, (_, small: string) => VU[small] ?? 'ブ')
+    .replace(LONG_VOWEL_AFTER_KATAKANA, '$1')
+    .replace(/\u30FC/g, '')
+    .replace(SEPARATORS, ' ')
+    .trim()
+    .slice(0, MAX_QUERY_CHARS);
+}
+
+/** Porter stem for Latin words, so "installing" and "install" meet. */
+export function stemLatin(word: string): string {
+  return /^[a-z]+$/.test(word) && word.length > 3 ? PorterStemmer.stem(word) : word;
+}

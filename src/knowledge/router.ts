@@ -1,0 +1,213 @@
+import { Analyzer, type TermVector } from './analyzer';
+import type { KnowledgeBase } from './loader';
+import type { Entry } from './schema';
+import { SoftmaxModel, type SparseVector } from './softmax';
+
+export interface Candidate {
+  entry: Entry;
+  /** Probability the question is about this entry (0–1). */
+  score: number;
+}
+
+export type Decision = 'answer' | 'unsure' | 'off-topic';
+
+export interface RouteResult {
+  decision: Decision;
+  /** Best entries first; at most three; empty when off-topic. */
+  candidates: Candidate[];
+}
+
+/** Tuned on the development set (see `npm run bench:retrieval`). */
+export interface RouterTuning {
+  /** The best entry is answered directly at or above this probability (with a clear lead). */
+  answerProbability: number;
+  /** Below this the question is off-topic, even if an entry is the most likely class. */
+  minProbability: number;
+  /** Lead over the next unrelated entry needed to answer directly. */
+  minLead: number;
+  /** Cosine similarity to the nearest known question below which nothing in the guides is close. */
+  minSimilarity: number;
+  /** Summed IDF of the known terms below which a text is too vague to answer directly... */
+  minEvidence: number;
+  /** ...unless it is this close to a known question. */
+  sameQuestionSimilarity: number;
+  /** Added to an error entry's probability when the text contains one of its distinctive message fragments. */
+  fragmentBonus: number;
+  /** Share of an entry's score that comes from its single closest example rather than the classifier. */
+  nearestWeight: number;
+  epochs: number;
+  learningRate: number;
+  l2: number;
+}
+
+export const DEFAULT_TUNING: RouterTuning = {
+  answerProbability: 0.3,
+  minProbability: 0.15,
+  minLead: 0.1,
+  minSimilarity: 0.12,
+  minEvidence: 12,
+  sameQuestionSimilarity: 0.8,
+  fragmentBonus: 0.5,
+  nearestWeight: 0.2,
+  epochs: 20,
+  learningRate: 4,
+  l2: 1e-6,
+};
+
+/** How many of the classifier's best classes are compared example by example. */
+const CONTENDERS = 8;
+
+/**
+ * Routes a question to knowledge entries. A softmax classifier over TF-IDF weighted character
+ * n-grams (one class per entry plus an off-topic class) decides which entry; the similarity to the
+ * nearest known question says whether anything in the guides is close at all.
+ */
+export class Router {
+  readonly analyzer: Analyzer;
+  private readonly entries: Entry[];
+  private readonly offTopicClass: number;
+  private readonly termIndex = new Map<string, number>();
+  private readonly idf: Float32Array;
+  private readonly model: SoftmaxModel;
+  private readonly examplesByClass: SparseVector[][];
+  /** Dense copy of the query being routed, indexed by term; zeroed again after each use. */
+  private readonly queryScratch: Float32Array;
+  private readonly fragments: Array<{ entry: number; text: string }>;
+
+  constructor(kb: KnowledgeBase, readonly tuning: RouterTuning = DEFAULT_TUNING) {
+    this.analyzer = new Analyzer(kb.synonyms);
+    this.entries = kb.entries;
+    this.offTopicClass = kb.entries.length;
+    this.fragments = distinctiveFragments(kb.entries, this.analyzer);
+
+    const documents: Array<{ cls: number; terms: TermVector }> = [];
+    kb.entries.forEach((entry, cls) => {
+      for (const text of learnableTexts(entry)) documents.push({ cls, terms: this.analyzer.features(text) });
+    });
+    for (const text of kb.offTopicExamples) documents.push({ cls: this.offTopicClass, terms: this.analyzer.features(text) });
+
+    const documentFrequency: number[] = [];
+    for (const { terms } of documents) {
+      for (const term of terms.keys()) {
+        let index = this.termIndex.get(term);
+        if (index === undefined) this.termIndex.set(term, (index = documentFrequency.length));
+        documentFrequency[index] = (documentFrequency[index] ?? 0) + 1;
+      }
+    }
+    this.idf = Float32Array.from(documentFrequency, (df) => Math.log((documents.length + 1) / (df + 0.5)));
+
+    const samples = documents.map(({ cls, terms }) => ({ x: this.vectorize(terms), y: cls }));
+    this.examplesByClass = Array.from({ length: this.offTopicClass + 1 }, () => []);
+    for (const { x, y } of samples) this.examplesByClass[y]!.push(x);
+    this.queryScratch = new Float32Array(documentFrequency.length);
+    this.model = new SoftmaxModel(documentFrequency.length, kb.entries.length + 1);
+    this.model.train(samples, { epochs: tuning.epochs, learningRate: tuning.learningRate, l2: tuning.l2, seed: 1 });
+  }
+
+  route(text: string): RouteResult {
+    const x = this.vectorize(this.analyzer.features(text));
+    if (x.terms.length === 0) return { decision: 'off-topic', candidates: [] };
+
+    const probabilities = this.model.probabilities(x, new Float64Array(this.entries.length + 1));
+    // Only the classifier's likeliest classes can win, so only their examples are compared.
+    const contenders = Array.from(probabilities.keys()).sort((a, b) => probabilities[b]! - probabilities[a]!).slice(0, CONTENDERS);
+    const nearest = this.nearestByClass(x, contenders);
+    const { nearestWeight } = this.tuning;
+    for (let cls = 0; cls < probabilities.length; cls++) probabilities[cls] = (1 - nearestWeight) * probabilities[cls]! + nearestWeight * (nearest.get(cls) ?? 0);
+    const compact = this.analyzer.canonicalize(text).replace(/ /g, '');
+    for (const { entry, text: fragment } of this.fragments) {
+      if (compact.includes(fragment)) probabilities[entry]! += this.tuning.fragmentBonus;
+    }
+    const ranked = Array.from(probabilities, (score, cls) => ({ cls, score })).sort((a, b) => b.score - a.score);
+    const candidates = ranked
+      .filter(({ cls }) => cls !== this.offTopicClass)
+      .slice(0, 3)
+      .map(({ cls, score }) => ({ entry: this.entries[cls]!, score: Math.min(1, score) }));
+    const closestQuestion = Math.max(0, ...[...nearest].filter(([cls]) => cls !== this.offTopicClass).map(([, sim]) => sim));
+    const offTopic = ranked[0]!.cls === this.offTopicClass || closestQuestion < this.tuning.minSimilarity;
+    if (offTopic) return { decision: 'off-topic', candidates: [] };
+    const decision = this.decide(candidates);
+    // A word or two ("証明書", "わからない") is a topic, not a question: offer choices instead of guessing.
+    const vague = this.evidence(x) < this.tuning.minEvidence && closestQuestion < this.tuning.sameQuestionSimilarity;
+    return { decision: decision === 'answer' && vague ? 'unsure' : decision, candidates };
+  }
+
+  private decide(candidates: Candidate[]): Decision {
+    const [best, ...rest] = candidates;
+    const { minProbability, answerProbability, minLead } = this.tuning;
+    if (!best || best.score < minProbability) return 'off-topic';
+    const rival = rest.find((c) => !areRelated(best.entry, c.entry));
+    if (best.score >= answerProbability && (!rival || best.score - rival.score >= minLead)) return 'answer';
+    return 'unsure';
+  }
+
+  /** For each of the given classes, the cosine similarity of its closest example question. */
+  private nearestByClass(x: SparseVector, classes: number[]): Map<number, number> {
+    const query = this.queryScratch;
+    for (let n = 0; n < x.terms.length; n++) query[x.terms[n]!] = x.values[n]!;
+    const best = new Map<number, number>();
+    for (const cls of classes) {
+      let max = 0;
+      for (const example of this.examplesByClass[cls]!) {
+        let dot = 0;
+        for (let n = 0; n < example.terms.length; n++) dot += query[example.terms[n]!]! * example.values[n]!;
+        if (dot > max) max = dot;
+      }
+      best.set(cls, max);
+    }
+    for (const term of x.terms) query[term] = 0;
+    return best;
+  }
+
+  /** How much the text says: the summed IDF of its known terms (a rare term says more than a common one). */
+  evidence(x: SparseVector): number {
+    let sum = 0;
+    for (const term of x.terms) sum += this.idf[term]!;
+    return sum;
+  }
+
+  /** TF-IDF with sublinear term frequency, unit length; unknown terms dropped. */
+  private vectorize(terms: TermVector): SparseVector {
+    const indices: number[] = [];
+    const values: number[] = [];
+    for (const [term, tf] of terms) {
+      const index = this.termIndex.get(term);
+      if (index === undefined || this.idf[index]! <= 0) continue;
+      indices.push(index);
+      values.push((1 + Math.log(tf)) * this.idf[index]!);
+    }
+    const norm = Math.hypot(...values) || 1;
+    return { terms: Int32Array.from(indices), values: Float32Array.from(values, (v) => v / norm) };
+  }
+}
+
+/** What the router learns an entry from: its title, its examples, and for FAQ and errors the printed question or message. */
+function learnableTexts(entry: Entry): string[] {
+  const texts = [entry.title, ...entry.examples];
+  if (entry.kind === 'faq') texts.push(entry.question);
+  if (entry.kind === 'error') texts.push(entry.message);
+  return texts;
+}
+
+/**
+ * Error-message fragments that identify one entry when pasted: long enough, and rare in the
+ * other entries' examples (a generic fragment such as 期限切れ would pull every expiry question).
+ */
+function distinctiveFragments(entries: Entry[], analyzer: Analyzer): Array<{ entry: number; text: string }> {
+  const compact = (text: string) => analyzer.canonicalize(text).replace(/ /g, '');
+  const examplesOf = entries.map((entry) => learnableTexts(entry).map(compact));
+  const fragments: Array<{ entry: number; text: string }> = [];
+  entries.forEach((entry, index) => {
+    if (entry.kind !== 'error') return;
+    for (const text of new Set([entry.message, ...entry.patterns].map(compact))) {
+      if (text.length < 4) continue;
+      const elsewhere = examplesOf.reduce((n, examples, other) => (other === index ? n : n + examples.filter((e) => e.includes(text)).length), 0);
+      if (elsewhere <= 2) fragments.push({ entry: index, text });
+    }
+  });
+  return fragments;
+}
+
+function areRelated(a: Entry, b: Entry): boolean {
+  return a.related.includes(b.id) || b.related.includes(a.id);
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/** The two official start guides; every fact the bot states cites one of them. */
+export const GuideId = z.enum(['certificate', 'onboarding']);
+export type GuideId = z.infer<typeof GuideId>;
+
+/** Where a fact stands in a guide: section heading and, where the guide numbers them, the slide ("8/10"). */
+export const Source = z.strictObject({
+  guide: GuideId,
+  section: z.string().min(1),
+  slide: z.string().regex(/^\d+\/\d+$/).optional(),
+});
+export type Source = z.infer<typeof Source>;
+
+export const Step = z.strictObject({
+  /** The guide's wording, condensed where the extraction is screen noise. */
+  text: z.string().min(1),
+  /** ※ notes and warnings printed with the step. */
+  notes: z.array(z.string().min(1)).default([]),
+  /** The slide this step is on, when it differs from the entry's. */
+  slide: z.string().regex(/^\d+\/\d+$/).optional(),
+});
+export type Step = z.infer<typeof Step>;
+
+/** What a user may be asking about; dialogs and analytics group by it. */
+export const Topic = z.enum(['certificate', 'id', 'error', 'onboarding', 'contact']);
+export type Topic = z.infer<typeof Topic>;
+
+const EntryId = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case words joined by "-"');
+
+const entryBase = {
+  id: EntryId,
+  topic: Topic,
+  title: z.string().min(1),
+  /** Intro text shown before the steps or as the whole answer. */
+  summary: z.string().min(1).optional(),
+  steps: z.array(Step).default([]),
+  /** ※ notes that belong to the whole entry rather than one step. */
+  notes: z.array(z.string().min(1)).default([]),
+  source: Source,
+  /** Guide sentences that apply to one situation only, keyed by it (e.g. security-mail-registered). */
+  cases: z.record(z.string().regex(/^[a-z-]+$/), z.string().min(1)).default({}),
+  /** Other entries worth offering next (ids). */
+  related: z.array(EntryId).default([]),
+  /** How staff actually ask for this entry; the router learns only from these and the title. */
+  examples: z.array(z.string().min(1)).min(8),
+};
+
+export const ProcedureEntry = z.strictObject({ ...entryBase, kind: z.literal('procedure') });
+export const InfoEntry = z.strictObject({ ...entryBase, kind: z.literal('info') });
+export const FaqEntry = z.strictObject({
+  ...entryBase,
+  kind: z.literal('faq'),
+  /** FAQ number as printed: "Q1". */
+  number: z.string().regex(/^Q\d+$/),
+  question: z.string().min(1),
+  answer: z.string().min(1),
+});
+export const ErrorEntry = z.strictObject({
+  ...entryBase,
+  kind: z.literal('error'),
+  /** The message as the screen shows it, or the symptom as the guide names it. */
+  message: z.string().min(1),
+  /** Fragments that identify the message when pasted partially. */
+  patterns: z.array(z.string().min(1)).default([]),
+  answer: z.string().min(1),
+});
+
+export const Entry = z.discriminatedUnion('kind', [ProcedureEntry, InfoEntry, FaqEntry, ErrorEntry]);
+export type Entry = z.infer<typeof Entry>;
+export type ErrorEntry = z.infer<typeof ErrorEntry>;
+export type FaqEntry = z.infer<typeof FaqEntry>;
+
+export const KnowledgeFile = z.strictObject({ entries: z.array(Entry).min(1) });
+
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
+export const Contact = z.strictObject({
+  name: z.string().min(1),
+  phone: z.string().regex(/^[0-9-]+$/),
+  hours: z.strictObject({ open: HHMM, close: HHMM, timeZone: z.string().min(1) }),
+  /** As the guide prints it, e.g. "受付時間 9:00～17:00（土日祝日は除く）". */
+  hoursText: z.string().min(1),
+  closedOnWeekends: z.boolean(),
+  closedOnNationalHolidays: z.boolean(),
+  supportSiteUrl: z.url(),
+  inquiryForm: z.string().min(1),
+  source: Source,
+});
+export type Contact = z.infer<typeof Contact>;
+
+/** Each line: the canonical word, then variants that mean the same to a clerk. */
+export const SynonymFile = z.strictObject({
+  synonyms: z.array(z.strictObject({ canonical: z.string().min(1), variants: z.array(z.string().min(1)).min(1) })),
+});
+export type SynonymFile = z.infer<typeof SynonymFile>;

@@ -1,0 +1,83 @@
+/**
+ * Multinomial logistic regression over sparse feature vectors, trained with plain SGD.
+ * Small and deterministic (seeded shuffle), so the index is the same on every start.
+ */
+export interface SoftmaxOptions {
+  epochs: number;
+  learningRate: number;
+  l2: number;
+  seed: number;
+}
+
+export type SparseVector = { terms: Int32Array; values: Float32Array };
+
+export class SoftmaxModel {
+  private readonly weights: Float32Array;
+  private readonly bias: Float64Array;
+
+  constructor(
+    private readonly termCount: number,
+    readonly classCount: number,
+  ) {
+    this.weights = new Float32Array(termCount * classCount);
+    this.bias = new Float64Array(classCount);
+  }
+
+  train(samples: Array<{ x: SparseVector; y: number }>, options: SoftmaxOptions): void {
+    const order = samples.map((_, i) => i);
+    const random = mulberry32(options.seed);
+    const probs = new Float64Array(this.classCount);
+    for (let epoch = 0; epoch < options.epochs; epoch++) {
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      const rate = options.learningRate / (1 + epoch * 0.3);
+      for (const index of order) {
+        const { x, y } = samples[index]!;
+        this.probabilities(x, probs);
+        for (let k = 0; k < this.classCount; k++) {
+          const gradient = probs[k]! - (k === y ? 1 : 0);
+          // Most classes are already near 0 for a sample; skipping them keeps training linear in practice.
+          if (Math.abs(gradient) < 1e-4) continue;
+          this.bias[k]! -= rate * gradient;
+          for (let n = 0; n < x.terms.length; n++) {
+            const w = x.terms[n]! * this.classCount + k;
+            this.weights[w]! -= rate * (gradient * x.values[n]! + options.l2 * this.weights[w]!);
+          }
+        }
+      }
+    }
+  }
+
+  /** Class probabilities for x, written into `out`. */
+  probabilities(x: SparseVector, out: Float64Array): Float64Array {
+    out.set(this.bias);
+    for (let n = 0; n < x.terms.length; n++) {
+      const row = x.terms[n]! * this.classCount;
+      const value = x.values[n]!;
+      for (let k = 0; k < this.classCount; k++) out[k]! += value * this.weights[row + k]!;
+    }
+    let max = -Infinity;
+    for (let k = 0; k < this.classCount; k++) max = Math.max(max, out[k]!);
+    let sum = 0;
+    for (let k = 0; k < this.classCount; k++) sum += out[k] = Math.exp(out[k]! - max);
+    for (let k = 0; k < this.classCount; k++) out[k]! /= sum;
+    return out;
+  }
+
+  get size(): number {
+    return this.termCount;
+  }
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadKnowledge } from '../../src/knowledge/loader';
+import { Router } from '../../src/knowledge/router';
+import { loadQuestionSet, percent, ratio, scoreRouting } from '../support/routingEvaluation';
+
+const kb = loadKnowledge();
+const router = new Router(kb);
+
+describe('routing quality on the development set (written apart from the examples)', () => {
+  const dev = loadQuestionSet(join(__dirname, '../data/dev-set.yaml'));
+  const score = scoreRouting(router, dev);
+
+  it('covers every entry and enough off-topic questions', () => {
+    const expected = new Set(dev.questions.flatMap((q) => q.expect));
+    for (const e of kb.entries) expect(expected, e.id).toContain(e.id);
+    expect(dev.questions.length).toBeGreaterThanOrEqual(200);
+    expect(dev.offTopic.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('is never trained on: no dev question is also an example', () => {
+    const examples = new Set(kb.entries.flatMap((e) => e.examples.map((x) => router.analyzer.canonicalize(x))));
+    const copied = dev.questions.filter((q) => examples.has(router.analyzer.canonicalize(q.q)));
+    expect(copied.map((q) => q.q)).toEqual([]);
+  });
+
+  it(`top-1 ≥ 90 % (now ${percent(score.top1, score.questions)})`, () => {
+    expect(ratio(score.top1, score.questions)).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it(`top-3 ≥ 98 % (now ${percent(score.top3, score.questions)})`, () => {
+    expect(ratio(score.top3, score.questions)).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it(`off-topic rejection ≥ 80 % (now ${percent(score.offTopicRejected, score.offTopicQuestions)})`, () => {
+    expect(ratio(score.offTopicRejected, score.offTopicQuestions)).toBeGreaterThanOrEqual(0.8);
+  });
+});
+
+describe('decisions a user notices', () => {
+  it('answers a plain question directly with the right procedure', () => {
+    const result = router.route('介護DX証明書のインストール方法を教えてください');
+    expect(result.decision).toBe('answer');
+    expect(result.candidates[0]?.entry.id).toBe('cert-install-dx');
+  });
+
+  it('recognises a pasted error message inside surrounding text', () => {
+    const result = router.route('証明書の画面で「現在、証明書発行手数料の残高があるため、発行申請ができません。」と出ました');
+    expect(result.candidates[0]?.entry.id).toBe('error-fee-balance');
+    expect(result.decision).toBe('answer');
+  });
+
+  it('offers at most three candidates when unsure', () => {
+    const result = router.route('証明書');
+    expect(result.decision).not.toBe('off-topic');
+    expect(result.candidates.length).toBeLessThanOrEqual(3);
+  });
+
+  it('turns away a question the guides do not cover', () => {
+    expect(router.route('今日のお昼ご飯は何がいいですか').decision).toBe('off-topic');
+  });
+});
+
+describe('bad input is off-topic or unsure, never a throw', () => {
+  it.each([
+    ['empty', ''],
+    ['whitespace only', ' \t\n　 '],
+    ['emoji only', '🙂🎉🙏'],
+    ['control characters', '\u0000\u0001\u0007\u001b[31m'],
+    ['HTML and script tags', '<script>alert("x")</script><img src=x onerror=alert(1)>'],
+    ['100 kB of text', 'あ'.repeat(100_000)],
+    ['100 kB of a keyword', 'パスワード'.repeat(20_000)],
+    ['lone surrogates', '\ud800\udc00\ud800'],
+  ])('%s', (_name, text) => {
+    const result = router.route(text);
+    expect(['off-topic', 'unsure', 'answer']).toContain(result.decision);
+    if (!text.includes('パスワード')) expect(result.decision).not.toBe('answer');
+    expect(result.candidates.length).toBeLessThanOrEqual(3);
+  });
+});

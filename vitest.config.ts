@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 20_000,
+    // botbuilder keeps sockets and timers that are slow to close; forks isolate them per file.
+    pool: 'forks',
+  },
+});

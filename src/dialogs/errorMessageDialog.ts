@@ -1,0 +1,74 @@
+import type { WaterfallStepContext } from 'botbuilder-dialogs';
+import diceCoefficient from 'natural/lib/natural/distance/dice_coefficient';
+import { replyActivity } from '../bot/replyActivity';
+import type { ErrorEntry, Entry } from '../knowledge/schema';
+import { redactSecrets } from '../safety/secrets';
+import { ANSWER_DIALOG, type AnswerOptions } from './answerDialog';
+import { PHRASES } from './phrases';
+import type { TriageServices } from './services';
+import { ESCALATION_DIALOG, TEXT_PROMPT, TriageDialog } from './triageDialog';
+
+export const ERROR_DIALOG = 'error-message';
+/** Buttons offered for the commonest messages; anything else can be pasted. */
+const BUTTONS = 6;
+const MAX_LABEL = 40;
+/** Bigram overlap above which a pasted text is taken as the same message, typos and cut-offs included. */
+const SIMILAR_MESSAGE = 0.5;
+const MAX_KEPT_MESSAGE = 500;
+
+/**
+ * エラーメッセージ: asks for the message (buttons or pasted text), matches it against the error
+ * catalogue tolerant of partial or pasted text, and answers; an unknown message is kept for the
+ * hand-off and escalated.
+ */
+export class ErrorMessageDialog extends TriageDialog {
+  private readonly errors: ErrorEntry[];
+
+  constructor(services: TriageServices) {
+    super(ERROR_DIALOG, services);
+    this.errors = services.kb.entries.filter((e): e is ErrorEntry => e.kind === 'error');
+    this.addWaterfall('error-steps', [this.askMessage.bind(this), this.answer.bind(this)]);
+  }
+
+  private async askMessage(step: WaterfallStepContext) {
+    await this.updateFacts(step.context, { topic: 'error' });
+    const choices = this.errors.slice(0, BUTTONS).map((e) => ({ label: buttonLabel(e) }));
+    return step.prompt(TEXT_PROMPT, { prompt: replyActivity({ text: [PHRASES.errorAsk], choices }) });
+  }
+
+  private async answer(step: WaterfallStepContext) {
+    const text = String(step.result ?? '').trim();
+    await this.updateFacts(step.context, { errorMessage: redactSecrets(text).slice(0, MAX_KEPT_MESSAGE) });
+    const entry = this.match(text);
+    if (!entry) {
+      await step.context.sendActivity(replyActivity({ text: [PHRASES.errorUnknown] }));
+      return step.replaceDialog(ESCALATION_DIALOG, { reason: 'unknown-error' });
+    }
+    return step.replaceDialog(ANSWER_DIALOG, { items: [{ id: entry.id }] } satisfies AnswerOptions);
+  }
+
+  /** A button label, then the router (which knows the distinctive fragments), then plain bigram similarity. */
+  private match(text: string): Entry | undefined {
+    if (!text) return undefined;
+    const clicked = this.errors.find((e) => buttonLabel(e) === text);
+    if (clicked) return clicked;
+    const route = this.services.router.route(text);
+    const best = route.candidates[0];
+    if (best && route.decision !== 'off-topic' && best.entry.kind === 'error') return best.entry;
+    const { analyzer } = this.services.router;
+    const pasted = analyzer.canonicalize(text);
+    let closest: { entry: ErrorEntry; score: number } | undefined;
+    for (const entry of this.errors) {
+      for (const fragment of [entry.message, ...entry.patterns]) {
+        const score = diceCoefficient(pasted, analyzer.canonicalize(fragment));
+        if (score > (closest?.score ?? SIMILAR_MESSAGE)) closest = { entry, score };
+      }
+    }
+    if (closest) return closest.entry;
+    return route.decision === 'answer' ? best?.entry : undefined;
+  }
+}
+
+function buttonLabel(entry: ErrorEntry): string {
+  return entry.message.length <= MAX_LABEL ? entry.message : `${entry.message.slice(0, MAX_LABEL - 1)}…`;
+}

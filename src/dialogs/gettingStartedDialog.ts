@@ -1,0 +1,48 @@
+import type { WaterfallStepContext } from 'botbuilder-dialogs';
+import { replyActivity } from '../bot/replyActivity';
+import { MENU, PHRASES } from './phrases';
+import type { TriageServices } from './services';
+import { ESCALATION_DIALOG, TriageDialog } from './triageDialog';
+
+export const GETTING_STARTED_DIALOG = 'getting-started';
+/** The onboarding guide's 7 steps, in order; each has its own entry. */
+const STEP_ENTRIES = ['onboarding-pc', 'onboarding-software', 'onboarding-id', 'onboarding-download', 'onboarding-certificate', 'onboarding-application', 'onboarding-start'];
+
+interface GettingStartedOptions {
+  overviewShown?: boolean;
+}
+
+/** 利用開始までの流れ: the 7 steps with what to check at each; the user goes deeper on any, as often as needed. */
+export class GettingStartedDialog extends TriageDialog {
+  constructor(services: TriageServices) {
+    super(GETTING_STARTED_DIALOG, services);
+    this.addWaterfall('getting-started-steps', [this.askStep.bind(this), this.showStep.bind(this)]);
+  }
+
+  private labels(): string[] {
+    return STEP_ENTRIES.map((id, i) => `${i + 1}. ${this.entry(id).title}`);
+  }
+
+  private async askStep(step: WaterfallStepContext) {
+    if (!(step.options as GettingStartedOptions | undefined)?.overviewShown) {
+      await this.updateFacts(step.context, { topic: 'onboarding' });
+      await this.showEntries(step.context, [{ entry: this.entry('onboarding-overview') }]);
+    }
+    return this.ask(step, { text: [PHRASES.gettingStartedDeeper] }, [...this.labels(), PHRASES.gettingStartedDone, MENU.human]);
+  }
+
+  private async showStep(step: WaterfallStepContext) {
+    const choice = step.result.value as string;
+    if (choice === MENU.human) return step.replaceDialog(ESCALATION_DIALOG, { reason: 'requested' });
+    if (choice === PHRASES.gettingStartedDone) {
+      const facts = await this.facts(step.context);
+      facts.feedback.push({ entryId: 'onboarding-overview', solved: true });
+      await this.services.facts.set(step.context, facts);
+      await step.context.sendActivity(replyActivity({ text: [PHRASES.solvedThanks] }));
+      return step.endDialog({ solved: true });
+    }
+    const id = STEP_ENTRIES[this.labels().indexOf(choice)];
+    if (id) await this.showEntries(step.context, [{ entry: this.entry(id) }]);
+    return step.replaceDialog(this.initialDialogId!, { overviewShown: true } satisfies GettingStartedOptions);
+  }
+}

@@ -1,0 +1,105 @@
+import { recognizeChoices, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { replyActivity } from '../bot/replyActivity';
+import type { Entry } from '../knowledge/schema';
+import { redactSecrets } from '../safety/secrets';
+import { ANSWER_DIALOG, AnswerDialog, type AnswerOptions } from './answerDialog';
+import { CERTIFICATE_DIALOG, CertificateDialog } from './certificateDialog';
+import { ERROR_DIALOG, ErrorMessageDialog } from './errorMessageDialog';
+import { EscalationDialog } from './escalationDialog';
+import { FAQ_DIALOG, FaqDialog } from './faqDialog';
+import { GETTING_STARTED_DIALOG, GettingStartedDialog } from './gettingStartedDialog';
+import { ID_DIALOG, IdDialog } from './idDialog';
+import { MENU, OTHER, PHRASES } from './phrases';
+import type { TriageServices } from './services';
+import { ESCALATION_DIALOG, TEXT_PROMPT, TriageDialog, type MainOptions, type MainStart } from './triageDialog';
+
+export const MAIN_DIALOG = 'main';
+const QUESTION = 'main-question';
+
+const DIALOG_OF: Record<Exclude<MainStart, 'menu'>, string> = {
+  certificate: CERTIFICATE_DIALOG,
+  id: ID_DIALOG,
+  error: ERROR_DIALOG,
+  gettingStarted: GETTING_STARTED_DIALOG,
+  faq: FAQ_DIALOG,
+  escalation: ESCALATION_DIALOG,
+};
+const MENU_DIALOGS: Array<[label: string, dialogId: string]> = [
+  [MENU.certificate, CERTIFICATE_DIALOG],
+  [MENU.id, ID_DIALOG],
+  [MENU.error, ERROR_DIALOG],
+  [MENU.gettingStarted, GETTING_STARTED_DIALOG],
+  [MENU.faq, FAQ_DIALOG],
+  [MENU.human, ESCALATION_DIALOG],
+];
+/** Entries that open a guided dialog instead of being answered in one message. */
+const ENTRY_DIALOGS: Record<string, string> = {
+  'cert-overview': CERTIFICATE_DIALOG,
+  'onboarding-overview': GETTING_STARTED_DIALOG,
+  contact: ESCALATION_DIALOG,
+};
+const GREETING = /^(こんにちは|こんばんは|おはよう(ございます)?|はじめまして|お疲れ様です|おつかれさまです|よろしくお願いします|hello|hi|hey|すみません)[!！。.、\s]*$/i;
+
+/**
+ * The menu, and free text at any time: a question is routed to the right dialog or answered from
+ * the guides; when the router is unsure its candidates come as buttons plus その他.
+ */
+export class MainDialog extends TriageDialog {
+  constructor(services: TriageServices) {
+    super(MAIN_DIALOG, services);
+    this.addWaterfall('main-menu', [this.start.bind(this), this.dispatch.bind(this)]);
+    this.addWaterfall(QUESTION, [this.route.bind(this), this.chooseCandidate.bind(this)]);
+    for (const dialog of [AnswerDialog, EscalationDialog, CertificateDialog, IdDialog, ErrorMessageDialog, GettingStartedDialog, FaqDialog]) {
+      this.addDialog(new dialog(services));
+    }
+  }
+
+  private async start(step: WaterfallStepContext) {
+    const options = (step.options ?? {}) as MainOptions;
+    if (options.start && options.start !== 'menu') return step.replaceDialog(DIALOG_OF[options.start]);
+    const utterance = options.utterance?.trim() ?? '';
+    if (utterance && !GREETING.test(utterance)) return this.dispatchText(step, utterance);
+    const text = options.start === 'menu' ? [PHRASES.menu] : [PHRASES.welcome, PHRASES.menu];
+    return step.prompt(TEXT_PROMPT, { prompt: replyActivity({ text, choices: MENU_DIALOGS.map(([label]) => ({ label })) }) });
+  }
+
+  private async dispatch(step: WaterfallStepContext) {
+    return this.dispatchText(step, String(step.result ?? '').trim());
+  }
+
+  /** A menu label (or its number) opens that dialog; anything else is a question. */
+  private async dispatchText(step: WaterfallStepContext, text: string) {
+    const [picked] = recognizeChoices(text, MENU_DIALOGS.map(([label]) => label));
+    if (picked && picked.resolution.score >= 1) return step.replaceDialog(MENU_DIALOGS[picked.resolution.index]![1]);
+    return step.replaceDialog(QUESTION, { text });
+  }
+
+  private async route(step: WaterfallStepContext) {
+    const { text } = step.options as { text: string };
+    const { decision, candidates } = this.services.router.route(text);
+    if (decision === 'answer') return this.open(step, candidates[0]!.entry);
+    if (decision === 'unsure') {
+      const labels = candidates.map((c) => c.entry.title);
+      return this.ask(step, { text: [PHRASES.unsure] }, [...labels, OTHER]);
+    }
+    const facts = await this.facts(step.context);
+    facts.unanswered.push(redactSecrets(text).slice(0, 200));
+    await this.services.facts.set(step.context, facts);
+    await step.context.sendActivity(replyActivity({ text: [PHRASES.offTopic] }));
+    return step.replaceDialog('main-menu', { start: 'menu' } satisfies MainOptions);
+  }
+
+  private async chooseCandidate(step: WaterfallStepContext) {
+    const entry = this.services.kb.entries.find((e) => e.title === step.result.value);
+    if (entry) return this.open(step, entry);
+    await step.context.sendActivity(replyActivity({ text: [PHRASES.otherChosen] }));
+    return step.replaceDialog('main-menu', { start: 'menu' } satisfies MainOptions);
+  }
+
+  private async open(step: WaterfallStepContext, entry: Entry) {
+    await this.updateFacts(step.context, { topic: entry.topic });
+    const dialog = ENTRY_DIALOGS[entry.id];
+    if (dialog) return step.replaceDialog(dialog);
+    return step.replaceDialog(ANSWER_DIALOG, { items: [{ id: entry.id }] } satisfies AnswerOptions);
+  }
+}

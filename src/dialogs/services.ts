@@ -1,0 +1,14 @@
+import type { StatePropertyAccessor } from 'botbuilder';
+import type { HoursPolicy } from '../helpdesk/businessHours';
+import type { KnowledgeBase } from '../knowledge/loader';
+import type { Router } from '../knowledge/router';
+import type { TriageFacts } from './triageFacts';
+
+/** What every dialog needs, passed in once so tests can set the clock and the closures. */
+export interface TriageServices {
+  kb: KnowledgeBase;
+  router: Router;
+  hours: HoursPolicy;
+  now: () => Date;
+  facts: StatePropertyAccessor<TriageFacts>;
+}

@@ -1,0 +1,92 @@
+import {
+  ActivityTypes,
+  BotAdapter,
+  TurnContext,
+  type Activity,
+  type ChannelAccount,
+  type ConversationReference,
+  type ResourceResponse,
+} from 'botbuilder';
+import type { DirectLineStore } from './conversationStore';
+
+export const DIRECT_LINE_CHANNEL_ID = 'directline';
+export const DIRECT_LINE_BOT: ChannelAccount = { id: 'careplan-helpdesk-bot', name: 'ヘルプデスクbot' };
+
+/**
+ * The bot side of the self-hosted Direct Line: a user's activity runs one turn, and everything the
+ * bot sends is appended to the conversation for clients to fetch. Turns of one conversation run
+ * one at a time, so two quick messages never race on its state.
+ */
+export class DirectLineAdapter extends BotAdapter {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly store: DirectLineStore,
+    private readonly serviceUrl: string,
+  ) {
+    super();
+  }
+
+  /** Stores the user's activity (clients see their own messages too) and runs the turn. */
+  async receive(conversationId: string, incoming: Partial<Activity>, logic: (context: TurnContext) => Promise<void>): Promise<string> {
+    const activity: Partial<Activity> = {
+      ...incoming,
+      channelId: DIRECT_LINE_CHANNEL_ID,
+      serviceUrl: this.serviceUrl,
+      conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: '' },
+      recipient: DIRECT_LINE_BOT,
+      timestamp: new Date(),
+    };
+    return this.serialize(conversationId, async () => {
+      if (activity.type !== ActivityTypes.ConversationUpdate) activity.id = await this.store.append(conversationId, activity);
+      await this.runMiddleware(new TurnContext(this, activity), logic);
+      return activity.id ?? '';
+    });
+  }
+
+  async sendActivities(context: TurnContext, activities: Array<Partial<Activity>>): Promise<ResourceResponse[]> {
+    const conversationId = context.activity.conversation.id;
+    const responses: ResourceResponse[] = [];
+    for (const activity of activities) {
+      if (activity.type === ActivityTypes.Trace) {
+        responses.push({ id: '' });
+        continue;
+      }
+      const id = await this.store.append(conversationId, {
+        ...activity,
+        from: DIRECT_LINE_BOT,
+        recipient: context.activity.from,
+        timestamp: new Date(),
+      });
+      responses.push({ id });
+    }
+    return responses;
+  }
+
+  /** Proactive messages (e.g. a helpdesk agent's reply) into a conversation. */
+  async continueConversation(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    const conversationId = reference.conversation?.id;
+    if (!conversationId) throw new Error('a conversation reference needs a conversation id');
+    const activity = TurnContext.applyConversationReference({ type: ActivityTypes.Event, name: 'continueConversation' }, reference, true);
+    await this.serialize(conversationId, () => this.runMiddleware(new TurnContext(this, activity), logic));
+  }
+
+  async updateActivity(): Promise<void> {
+    throw new Error('Direct Line activities cannot be edited');
+  }
+
+  async deleteActivity(): Promise<void> {
+    throw new Error('Direct Line activities cannot be deleted');
+  }
+
+  private serialize<T>(conversationId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(conversationId) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const settled = run.catch(() => undefined);
+    this.queues.set(conversationId, settled);
+    void settled.then(() => {
+      if (this.queues.get(conversationId) === settled) this.queues.delete(conversationId);
+    });
+    return run;
+  }
+}

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Request, Response, Server } from 'restify';
+import type { Channel } from '../channel';
+import type { DirectLineChannel } from './directLineChannel';
+
+const PUBLIC_DIR = join(__dirname, 'public');
+// The stock bundle from node_modules: no CDN, so the page works offline and vendors see the same control.
+const WEBCHAT_BUNDLE = join(dirname(require.resolve('botframework-webchat')), '..', 'dist', 'webchat.js');
+
+/**
+ * `GET /`: a chat page for trying the bot in a browser. It gets a Direct Line token from a
+ * same-origin endpoint that answers only the configured origins, so the secret never leaves the server.
+ */
+export class WebChatPage implements Channel {
+  readonly name = 'webchat-page';
+  private readonly files: Record<string, { type: string; body: Buffer }>;
+
+  constructor(
+    private readonly directLine: DirectLineChannel,
+    private readonly allowedOrigins: ReadonlySet<string>,
+  ) {
+    this.files = {
+      '/': { type: 'text/html; charset=utf-8', body: readFileSync(join(PUBLIC_DIR, 'index.html')) },
+      '/webchat/page.js': { type: 'application/javascript; charset=utf-8', body: readFileSync(join(PUBLIC_DIR, 'page.js')) },
+      '/webchat/webchat.js': { type: 'application/javascript; charset=utf-8', body: readFileSync(WEBCHAT_BUNDLE) },
+    };
+  }
+
+  mount(server: Server): void {
+    for (const [path, file] of Object.entries(this.files)) {
+      server.get(path, async (_req: Request, res: Response) => {
+        res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache' });
+        res.end(file.body);
+      });
+    }
+    server.post('/api/webchat/token', async (req: Request, res: Response) => {
+      const origin = req.header('origin');
+      if (!origin || !this.allowedOrigins.has(origin)) {
+        res.send(403, { error: { code: 'Forbidden', message: 'this origin may not start a chat' } });
+        return;
+      }
+      res.header('access-control-allow-origin', origin);
+      res.send(200, await this.directLine.newConversationToken());
+    });
+  }
+}

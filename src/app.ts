@@ -6,8 +6,9 @@ import { MemoryDirectLineStore } from './channels/directline/conversationStore';
 import { DirectLineChannel } from './channels/directline/directLineChannel';
 import { generateSecret, TokenSigner } from './channels/directline/tokens';
 import { WebChatPage } from './channels/directline/webChatPage';
+import { SlackChannel } from './channels/slack/slackChannel';
 import { TeamsChannel } from './channels/teams/teamsChannel';
-import type { Config } from './config';
+import { slackSettings, type Config } from './config';
 import { loadKnowledge } from './knowledge/loader';
 import { createLogger, type Logger } from './logging';
 import { hoursPolicy } from './replies/knowledgeReplies';
@@ -23,6 +24,8 @@ export interface App {
   log: Logger;
   directLine: DirectLineChannel;
   teams: TeamsChannel;
+  /** Present when Slack is configured. */
+  slack?: SlackChannel;
   /** The Direct Line secret in use (generated when not configured). */
   directLineSecret: string;
   listen(port: number, host?: string): Promise<number>;
@@ -44,7 +47,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const teams = new TeamsChannel(runtime, config, config.MAX_BODY_BYTES);
   const directLine = new DirectLineChannel(runtime, new MemoryDirectLineStore(), new TokenSigner(directLineSecret), config.MAX_BODY_BYTES, `http://localhost:${config.PORT}`);
   const origins = config.WEBCHAT_ALLOWED_ORIGINS.length ? config.WEBCHAT_ALLOWED_ORIGINS : [`http://localhost:${config.PORT}`, `http://127.0.0.1:${config.PORT}`];
-  const channels: Channel[] = [teams, directLine, new WebChatPage(directLine, new Set(origins))];
+  const slackConfig = slackSettings(config);
+  const slack = slackConfig ? new SlackChannel(runtime, slackConfig) : undefined;
+  const channels: Channel[] = [teams, directLine, new WebChatPage(directLine, new Set(origins)), ...(slack ? [slack] : [])];
   for (const channel of channels) channel.mount(server);
 
   server.get('/healthz', async (_req, res) => {
@@ -61,6 +66,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     log,
     directLine,
     teams,
+    slack,
     directLineSecret,
     listen: (port, host = '0.0.0.0') =>
       new Promise((resolve, reject) => {

@@ -38,6 +38,12 @@ export const Config = z.object({
 
   /** Shared secret of the self-hosted Direct Line; generated at start (and printed) when unset. */
   DIRECT_LINE_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Slack: off unless a bot token and a signing secret (HTTP) or an app token (Socket Mode) are set.
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
+  SLACK_API_URL: z.url().optional(),
+
   /** Origins whose pages may ask /api/webchat/token for a chat; defaults to this server on localhost. */
   WEBCHAT_ALLOWED_ORIGINS: z
     .string()
@@ -46,6 +52,13 @@ export const Config = z.object({
     .pipe(z.array(z.url().transform((u) => new URL(u).origin))),
 });
 export type Config = z.infer<typeof Config>;
+
+/** Slack's settings when it is configured, else undefined (Slack off). */
+export function slackSettings(config: Config) {
+  const { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, SLACK_API_URL } = config;
+  if (!SLACK_BOT_TOKEN || (!SLACK_SIGNING_SECRET && !SLACK_APP_TOKEN)) return undefined;
+  return { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, SLACK_API_URL };
+}
 
 export class ConfigError extends Error {}
 

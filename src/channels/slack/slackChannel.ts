@@ -1,0 +1,145 @@
+import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger } from '@slack/bolt';
+import type { Request, Response, Server } from 'restify';
+import type { Logger } from '../../logging';
+import { SLACK_ACTION_PREFIX, type SlackButtonValue } from '../../replies/render/blockKit';
+import type { BotRuntime, Channel } from '../channel';
+import { TURN_ERROR_TEXT } from '../channel';
+import { SlackAdapter, type SlackConversation } from './slackAdapter';
+
+export interface SlackSettings {
+  SLACK_BOT_TOKEN: string;
+  SLACK_SIGNING_SECRET?: string;
+  /** Socket Mode instead of HTTP when set (xapp-…). */
+  SLACK_APP_TOKEN?: string;
+  /** Web API base URL, for tests and proxies. */
+  SLACK_API_URL?: string;
+}
+
+const EVENTS_PATH = '/slack/events';
+/** How many handled messages are remembered for spotting retries. */
+const REMEMBERED_EVENTS = 10_000;
+
+/**
+ * Slack through Bolt, in the same server: DMs (message.im), mentions (one conversation per thread)
+ * and button clicks drive the same dialogs. Bolt checks the signature on the raw body and acks
+ * within 3 s; the turn runs after the ack.
+ */
+export class SlackChannel implements Channel {
+  readonly name = 'slack';
+  readonly app: App;
+  readonly adapter: SlackAdapter;
+  private readonly receiver?: HTTPReceiver;
+  private readonly handledEvents = new Set<string>();
+
+  constructor(
+    private readonly runtime: BotRuntime,
+    private readonly settings: SlackSettings,
+  ) {
+    const logger = slackLogger(runtime.log);
+    const clientOptions = settings.SLACK_API_URL ? { slackApiUrl: settings.SLACK_API_URL } : {};
+    if (settings.SLACK_APP_TOKEN) {
+      this.app = new App({ token: settings.SLACK_BOT_TOKEN, appToken: settings.SLACK_APP_TOKEN, socketMode: true, logger, clientOptions });
+    } else {
+      if (!settings.SLACK_SIGNING_SECRET) throw new Error('SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
+      this.receiver = new HTTPReceiver({ signingSecret: settings.SLACK_SIGNING_SECRET, endpoints: EVENTS_PATH, processBeforeResponse: false, logger });
+      this.app = new App({ token: settings.SLACK_BOT_TOKEN, receiver: this.receiver, logger, clientOptions });
+    }
+    this.adapter = new SlackAdapter(this.app.client);
+    for (const m of runtime.middleware) this.adapter.use(m);
+    this.adapter.onTurnError = async (context, error) => {
+      runtime.log.error({ err: error, channel: 'slack', conversation: context.activity.conversation?.id }, 'turn failed');
+      await context.sendActivity(TURN_ERROR_TEXT).catch(() => undefined);
+    };
+    this.listen();
+  }
+
+  mount(server: Server): void {
+    const receiver = this.receiver;
+    if (!receiver) {
+      void this.app.start().then(() => this.runtime.log.info('slack: connected in Socket Mode'));
+      return;
+    }
+    // No body parser on this route: Bolt verifies the signature over the raw body.
+    server.post(EVENTS_PATH, async (req: Request, res: Response) => {
+      await new Promise<void>((resolve) => {
+        res.once('finish', resolve);
+        res.once('close', resolve);
+        receiver.requestListener(req, res);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.settings.SLACK_APP_TOKEN) await this.app.stop();
+  }
+
+  private listen(): void {
+    this.app.message(async ({ message, event, context }) => {
+      if (message.subtype !== undefined || event.channel_type !== 'im' || !('user' in message) || !message.user) return;
+      if (this.seen(`${message.channel}:${message.ts}`)) return;
+      await this.turn({ team: context.teamId ?? '', channel: message.channel }, message.ts, message.user, message.text ?? '');
+    });
+
+    this.app.event('app_mention', async ({ event, context }) => {
+      if (!event.user || this.seen(`${event.channel}:${event.ts}`)) return;
+      const text = (event.text ?? '').replace(/<@[A-Z0-9]+>/g, '').trim();
+      await this.turn({ team: context.teamId ?? '', channel: event.channel, threadTs: event.thread_ts ?? event.ts }, event.ts, event.user, text);
+    });
+
+    this.app.action(new RegExp(`^${SLACK_ACTION_PREFIX}\\d+$`), async ({ ack, body, action }) => {
+      await ack();
+      if (body.type !== 'block_actions' || action.type !== 'button' || !body.channel?.id) return;
+      const value = parseButtonValue(action.value);
+      if (!value) return;
+      const message = body.message as { ts?: string; thread_ts?: string } | undefined;
+      const inThread = body.channel.id.startsWith('C') || body.channel.id.startsWith('G');
+      const conversation: SlackConversation = {
+        team: body.team?.id ?? '',
+        channel: body.channel.id,
+        ...(inThread && (message?.thread_ts ?? message?.ts) ? { threadTs: message?.thread_ts ?? message?.ts } : {}),
+      };
+      await this.turn(conversation, body.trigger_id ?? '', body.user.id, value.choice, value);
+    });
+  }
+
+  private async turn(conversation: SlackConversation, id: string, userId: string, text: string, value?: SlackButtonValue): Promise<void> {
+    await this.adapter.receive(conversation, { id, text, userId, ...(value ? { value } : {}) }, this.runtime.logic);
+  }
+
+  /**
+   * True when this message was already handled: Slack retries (x-slack-retry-num) an event it thinks
+   * we missed, and a DM mention may arrive as both message and app_mention. Remembers it otherwise.
+   */
+  private seen(key: string): boolean {
+    if (this.handledEvents.has(key)) return true;
+    this.handledEvents.add(key);
+    if (this.handledEvents.size > REMEMBERED_EVENTS) this.handledEvents.delete(this.handledEvents.values().next().value!);
+    return false;
+  }
+}
+
+function parseButtonValue(raw: string | undefined): SlackButtonValue | undefined {
+  try {
+    const value = JSON.parse(raw ?? '') as Partial<SlackButtonValue>;
+    return typeof value.choice === 'string' ? { choice: value.choice, ...(typeof value.promptId === 'string' ? { promptId: value.promptId } : {}) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Bolt logs through our structured logger. */
+function slackLogger(log: Logger): SlackLogger {
+  const child = log.child({ component: 'slack' });
+  let level = LogLevel.INFO;
+  return {
+    debug: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
+    info: (...msg: unknown[]) => child.info(msg.map(String).join(' ')),
+    warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
+    error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}

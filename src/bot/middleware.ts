@@ -1,4 +1,4 @@
-import { ActivityTypes, type Activity, type Middleware, type TurnContext } from 'botbuilder';
+import { ActivityTypes, TurnContext, type Activity, type Middleware } from 'botbuilder';
 import { PHRASES } from '../dialogs/phrases';
 import { renderAdaptiveCard, type ChoiceSubmitData } from '../replies/render/adaptiveCard';
 import { choiceValue, replyToPlainText, type Reply } from '../replies/model';
@@ -18,6 +18,8 @@ export const normalizeIncoming: Middleware = {
   async onTurn(context: TurnContext, next: () => Promise<void>) {
     const activity = context.activity;
     if (activity.type === ActivityTypes.Message) {
+      // In Teams channels and group chats the text starts with the bot's <at>mention</at>.
+      if (activity.entities?.length) TurnContext.removeRecipientMention(activity);
       const submitted = (activity.value as Partial<ChoiceSubmitData> | undefined)?.choice;
       const text = typeof activity.text === 'string' && activity.text.trim() ? activity.text : typeof submitted === 'string' ? submitted : '';
       activity.text = text.slice(0, MAX_MESSAGE_CHARS).replace(UNPRINTABLE, '');

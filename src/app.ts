@@ -46,10 +46,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const directLineSecret = config.DIRECT_LINE_SECRET ?? generateSecret();
   const teams = new TeamsChannel(runtime, config, config.MAX_BODY_BYTES);
   const directLine = new DirectLineChannel(runtime, new MemoryDirectLineStore(), new TokenSigner(directLineSecret), config.MAX_BODY_BYTES, `http://localhost:${config.PORT}`);
-  const origins = config.WEBCHAT_ALLOWED_ORIGINS.length ? config.WEBCHAT_ALLOWED_ORIGINS : [`http://localhost:${config.PORT}`, `http://127.0.0.1:${config.PORT}`];
   const slackConfig = slackSettings(config);
   const slack = slackConfig ? new SlackChannel(runtime, slackConfig) : undefined;
-  const channels: Channel[] = [teams, directLine, new WebChatPage(directLine, new Set(origins)), ...(slack ? [slack] : [])];
+  const channels: Channel[] = [teams, directLine, new WebChatPage(directLine, new Set(config.WEBCHAT_ALLOWED_ORIGINS)), ...(slack ? [slack] : [])];
   for (const channel of channels) channel.mount(server);
 
   server.get('/healthz', async (_req, res) => {

@@ -23,6 +23,8 @@ const optionalText = z
 /** Every setting, from the environment (and an optional .env). Defaults need no cloud account. */
 export const Config = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+  /** Interface to listen on; 127.0.0.1 keeps a local trial off the network. */
+  HOST: z.string().min(1).default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Extra days the helpdesk is closed: "12-29..01-03,2027-05-06". */

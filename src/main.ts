@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './config';
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = createApp(config);
-  const port = await app.listen(config.PORT);
+  const port = await app.listen(config.PORT, config.HOST);
   app.log.info({ port }, `listening: web chat on http://localhost:${port}/`);
   if (!config.DIRECT_LINE_SECRET) {
     // Printed once so a local vendor test can use it; set DIRECT_LINE_SECRET to keep one across restarts.

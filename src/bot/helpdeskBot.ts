@@ -2,6 +2,7 @@ import { ActivityHandler, type ConversationState, type StatePropertyAccessor, ty
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
 import { MAIN_DIALOG, MainDialog } from '../dialogs/mainDialog';
 import { RESTART_KEY, type MainOptions } from '../dialogs/triageDialog';
+import { KeyedQueue } from './turnQueue';
 
 /**
  * Runs the main dialog on every message and greets new members. State is saved once per turn,
@@ -9,6 +10,7 @@ import { RESTART_KEY, type MainOptions } from '../dialogs/triageDialog';
  */
 export class HelpdeskBot extends ActivityHandler {
   private readonly dialogs: DialogSet;
+  private readonly turns = new KeyedQueue();
 
   constructor(
     private readonly conversationState: ConversationState,
@@ -28,9 +30,12 @@ export class HelpdeskBot extends ActivityHandler {
     });
   }
 
+  /** One turn per conversation at a time (on this instance), state saved at its end. */
   override async run(context: TurnContext): Promise<void> {
-    await super.run(context);
-    await this.conversationState.saveChanges(context, false);
+    await this.turns.run(`${context.activity.channelId}/${context.activity.conversation?.id}`, async () => {
+      await super.run(context);
+      await this.conversationState.saveChanges(context, false);
+    });
   }
 
   private async continueConversation(context: TurnContext): Promise<void> {

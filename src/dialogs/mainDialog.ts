@@ -67,8 +67,9 @@ export class MainDialog extends TriageDialog {
     return this.dispatchText(step, String(step.result ?? '').trim());
   }
 
-  /** A menu label (or its number) opens that dialog; anything else is a question. */
+  /** A menu label (or its number) opens that dialog, a greeting shows the menu; anything else is a question. */
   private async dispatchText(step: WaterfallStepContext, text: string) {
+    if (!text || GREETING.test(text)) return step.replaceDialog('main-menu', { start: 'menu' } satisfies MainOptions);
     const [picked] = recognizeChoices(text, MENU_DIALOGS.map(([label]) => label));
     if (picked && picked.resolution.score >= 1) return step.replaceDialog(MENU_DIALOGS[picked.resolution.index]![1]);
     return step.replaceDialog(QUESTION, { text });

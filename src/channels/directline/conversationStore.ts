@@ -4,7 +4,9 @@ import type { Activity } from 'botbuilder';
 export interface DirectLineConversation {
   id: string;
   started: boolean;
+  /** The most recent activities; `first` is the sequence number of activities[0]. */
   activities: Array<Partial<Activity>>;
+  first: number;
 }
 
 /**
@@ -25,10 +27,14 @@ export class MemoryDirectLineStore implements DirectLineStore {
   private readonly conversations = new Map<string, DirectLineConversation>();
 
   /** Oldest conversations are dropped beyond this many, so a flood of new ones cannot exhaust memory. */
-  constructor(private readonly maxConversations = 10_000) {}
+  constructor(
+    private readonly maxConversations = 10_000,
+    /** Older activities are dropped beyond this many per conversation; watermarks keep counting. */
+    private readonly maxActivities = 500,
+  ) {}
 
   async create(id: string): Promise<DirectLineConversation> {
-    const conversation = { id, started: false, activities: [] };
+    const conversation: DirectLineConversation = { id, started: false, activities: [], first: 0 };
     this.conversations.set(id, conversation);
     if (this.conversations.size > this.maxConversations) this.conversations.delete(this.conversations.keys().next().value!);
     return conversation;
@@ -46,14 +52,22 @@ export class MemoryDirectLineStore implements DirectLineStore {
   async append(id: string, activity: Partial<Activity>): Promise<string> {
     const conversation = this.conversations.get(id);
     if (!conversation) throw new Error(`unknown conversation ${id}`);
-    const activityId = `${id}|${String(conversation.activities.length).padStart(7, '0')}`;
+    const activityId = `${id}|${String(conversation.first + conversation.activities.length).padStart(7, '0')}`;
     conversation.activities.push({ ...activity, id: activityId });
+    if (conversation.activities.length > this.maxActivities) {
+      conversation.activities.shift();
+      conversation.first++;
+    }
     return activityId;
   }
 
   async since(id: string, watermark: number) {
-    const activities = this.conversations.get(id)?.activities ?? [];
-    const start = Number.isInteger(watermark) && watermark >= 0 ? watermark + 1 : 0;
-    return { activities: activities.slice(start), watermark: activities.length - 1 };
+    const conversation = this.conversations.get(id);
+    if (!conversation) return { activities: [], watermark: -1 };
+    const next = Number.isInteger(watermark) && watermark >= 0 ? watermark + 1 : 0;
+    return {
+      activities: conversation.activities.slice(Math.max(0, next - conversation.first)),
+      watermark: conversation.first + conversation.activities.length - 1,
+    };
   }
 }

@@ -7,6 +7,8 @@ import {
   type ConversationReference,
   type ResourceResponse,
 } from 'botbuilder';
+import { MAX_MESSAGE_CHARS } from '../../bot/middleware';
+import { redactSecrets } from '../../safety/secrets';
 import type { DirectLineStore } from './conversationStore';
 
 export const DIRECT_LINE_CHANNEL_ID = 'directline';
@@ -14,12 +16,9 @@ export const DIRECT_LINE_BOT: ChannelAccount = { id: 'careplan-helpdesk-bot', na
 
 /**
  * The bot side of the self-hosted Direct Line: a user's activity runs one turn, and everything the
- * bot sends is appended to the conversation for clients to fetch. Turns of one conversation run
- * one at a time, so two quick messages never race on its state.
+ * bot sends is appended to the conversation for clients to fetch.
  */
 export class DirectLineAdapter extends BotAdapter {
-  private readonly queues = new Map<string, Promise<unknown>>();
-
   constructor(
     private readonly store: DirectLineStore,
     private readonly serviceUrl: string,
@@ -37,11 +36,13 @@ export class DirectLineAdapter extends BotAdapter {
       recipient: DIRECT_LINE_BOT,
       timestamp: new Date(),
     };
-    return this.serialize(conversationId, async () => {
-      if (activity.type !== ActivityTypes.ConversationUpdate) activity.id = await this.store.append(conversationId, activity);
-      await this.runMiddleware(new TurnContext(this, activity), logic);
-      return activity.id ?? '';
-    });
+    if (activity.type !== ActivityTypes.ConversationUpdate) {
+      // The transcript clients read back never holds a pasted secret, nor more text than the bot reads.
+      const stored = typeof activity.text === 'string' ? { ...activity, text: redactSecrets(activity.text.slice(0, MAX_MESSAGE_CHARS)) } : activity;
+      activity.id = await this.store.append(conversationId, stored);
+    }
+    await this.runMiddleware(new TurnContext(this, activity), logic);
+    return activity.id ?? '';
   }
 
   async sendActivities(context: TurnContext, activities: Array<Partial<Activity>>): Promise<ResourceResponse[]> {
@@ -68,7 +69,7 @@ export class DirectLineAdapter extends BotAdapter {
     const conversationId = reference.conversation?.id;
     if (!conversationId) throw new Error('a conversation reference needs a conversation id');
     const activity = TurnContext.applyConversationReference({ type: ActivityTypes.Event, name: 'continueConversation' }, reference, true);
-    await this.serialize(conversationId, () => this.runMiddleware(new TurnContext(this, activity), logic));
+    await this.runMiddleware(new TurnContext(this, activity), logic);
   }
 
   async updateActivity(): Promise<void> {
@@ -79,14 +80,4 @@ export class DirectLineAdapter extends BotAdapter {
     throw new Error('Direct Line activities cannot be deleted');
   }
 
-  private serialize<T>(conversationId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(conversationId) ?? Promise.resolve();
-    const run = previous.then(work, work);
-    const settled = run.catch(() => undefined);
-    this.queues.set(conversationId, settled);
-    void settled.then(() => {
-      if (this.queues.get(conversationId) === settled) this.queues.delete(conversationId);
-    });
-    return run;
-  }
 }

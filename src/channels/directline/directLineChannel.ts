@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ActivityTypes, type Activity } from 'botbuilder';
-import { plugins, type Request, type Response, type Server } from 'restify';
+import { plugins, type Next, type Request, type Response, type Server } from 'restify';
 import { z } from 'zod';
 import type { BotRuntime, Channel } from '../channel';
 import { TURN_ERROR_TEXT } from '../channel';
@@ -55,6 +55,18 @@ export class DirectLineChannel implements Channel {
   }
 
   mount(server: Server): void {
+    // Vendors' pages call these routes from their own origin with a bearer token (never cookies),
+    // so any origin may; the preflight is answered before routing.
+    server.pre((req: Request, res: Response, next: Next) => {
+      if (!req.url?.startsWith(`${BASE}/`)) return next();
+      res.header('access-control-allow-origin', '*');
+      if (req.method !== 'OPTIONS') return next();
+      res.header('access-control-allow-methods', 'GET, POST, OPTIONS');
+      res.header('access-control-allow-headers', 'authorization, content-type, x-ms-bot-agent');
+      res.header('access-control-max-age', '600');
+      res.send(204);
+      return next(false);
+    });
     const body = plugins.bodyParser({ maxBodySize: this.maxBodyBytes, mapParams: false });
     const route = (handler: (req: Request) => Promise<[number, unknown]>) => async (req: Request, res: Response) => {
       try {

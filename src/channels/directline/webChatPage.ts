@@ -10,7 +10,8 @@ const WEBCHAT_BUNDLE = join(dirname(require.resolve('botframework-webchat')), '.
 
 /**
  * `GET /`: a chat page for trying the bot in a browser. It gets a Direct Line token from a
- * same-origin endpoint that answers only the configured origins, so the secret never leaves the server.
+ * same-origin endpoint that answers only the configured origins (by default: the page's own origin),
+ * so the secret never leaves the server.
  */
 export class WebChatPage implements Channel {
   readonly name = 'webchat-page';
@@ -18,6 +19,7 @@ export class WebChatPage implements Channel {
 
   constructor(
     private readonly directLine: DirectLineChannel,
+    /** Empty: only the server's own origin, as the browser addressed it. */
     private readonly allowedOrigins: ReadonlySet<string>,
   ) {
     this.files = {
@@ -36,7 +38,8 @@ export class WebChatPage implements Channel {
     }
     server.post('/api/webchat/token', async (req: Request, res: Response) => {
       const origin = req.header('origin');
-      if (!origin || !this.allowedOrigins.has(origin)) {
+      const allowed = this.allowedOrigins.size > 0 ? this.allowedOrigins.has(origin) : origin === `http://${req.header('host')}` || origin === `https://${req.header('host')}`;
+      if (!origin || !allowed) {
         res.send(403, { error: { code: 'Forbidden', message: 'this origin may not start a chat' } });
         return;
       }

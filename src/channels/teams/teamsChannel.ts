@@ -39,6 +39,12 @@ export class TeamsChannel implements Channel {
       '/api/messages',
       plugins.bodyParser({ maxBodySize: this.maxBodyBytes, mapParams: false }),
       async (req: Request, res: Response) => {
+        // CloudAdapter answers 500 for a JSON body that is not an activity; that is the client's error.
+        const body = req.body as { type?: unknown } | undefined;
+        if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.type !== 'string') {
+          res.send(400, { error: { code: 'BadArgument', message: 'the body must be a Bot Framework activity' } });
+          return;
+        }
         await this.adapter.process(req, res, this.runtime.logic);
       },
     );

@@ -3,7 +3,11 @@
   // An IME confirms a kana-kanji conversion with Enter. That Enter belongs to the IME, so it must
   // never reach Web Chat's send box (which would send a half-typed message).
   function swallowImeEnter(event) {
-    if (event.key === 'Enter' && (event.isComposing || event.keyCode === 229)) event.stopImmediatePropagation();
+    if (event.key !== 'Enter' || !(event.isComposing || event.keyCode === 229)) return;
+    event.stopImmediatePropagation();
+    // Web Chat no longer sees the keypress, so nothing cancels its default action: the send box's
+    // form would be submitted implicitly and still send the text.
+    if (event.type === 'keypress') event.preventDefault();
   }
   window.addEventListener('keydown', swallowImeEnter, true);
   window.addEventListener('keypress', swallowImeEnter, true);

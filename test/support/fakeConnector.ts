@@ -1,0 +1,99 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+
+/** One request the bot made to the connector. */
+export interface ConnectorCall {
+  method: string;
+  url: string;
+  conversationId: string;
+  /** The activity replied to, when the bot used the reply route. */
+  replyToId?: string;
+  authorization?: string;
+  body: Record<string, unknown>;
+}
+
+/**
+ * A local stand-in for the Bot Framework connector service (the `serviceUrl` of an activity):
+ * it records every activity the bot sends and answers `{ id }` as the real service does.
+ */
+export class FakeConnector {
+  readonly calls: ConnectorCall[] = [];
+  private readonly server: Server;
+  private waiters: Array<() => void> = [];
+  private nextId = 1;
+  url = '';
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      void this.handle(req).then(
+        ([status, payload]) => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(payload));
+        },
+        () => {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end('{}');
+        },
+      );
+    });
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as { port: number };
+    this.url = `http://127.0.0.1:${port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Calls since the given count, for one conversation (or all). */
+  since(start: number, conversationId?: string): ConnectorCall[] {
+    return this.calls.slice(start).filter((c) => conversationId === undefined || c.conversationId === conversationId);
+  }
+
+  /** Waits until at least `count` calls have arrived in total, or fails after `timeoutMs`. */
+  async waitFor(count: number, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.calls.length < count) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`the connector received ${this.calls.length} calls, expected ${count}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  private async handle(req: IncomingMessage): Promise<[number, unknown]> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://connector');
+    const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?\/?$/.exec(url.pathname);
+    if (req.method !== 'POST' || !match) return [404, { error: { code: 'NotFound', message: `${req.method} ${url.pathname}` } }];
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return [400, { error: { code: 'BadArgument', message: 'not JSON' } }];
+    }
+    this.calls.push({
+      method: req.method,
+      url: url.pathname,
+      conversationId: decodeURIComponent(match[1]!),
+      replyToId: match[2] === undefined ? undefined : decodeURIComponent(match[2]),
+      authorization: req.headers.authorization,
+      body,
+    });
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+    return [200, { id: `reply-${this.nextId++}` }];
+  }
+}

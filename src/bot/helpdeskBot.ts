@@ -1,7 +1,10 @@
 import { ActivityHandler, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
 import { MAIN_DIALOG, MainDialog } from '../dialogs/mainDialog';
-import { RESTART_KEY, type MainOptions } from '../dialogs/triageDialog';
+import { clickedPromptId } from '../dialogs/commands';
+import { PHRASES } from '../dialogs/phrases';
+import { RESTART_KEY, SECRET_DROPPED_KEY, type MainOptions } from '../dialogs/triageDialog';
+import { replyActivity } from './replyActivity';
 import { KeyedQueue } from './turnQueue';
 
 /**
@@ -25,7 +28,7 @@ export class HelpdeskBot extends ActivityHandler {
     });
     this.onMembersAdded(async (context, next) => {
       const newcomers = (context.activity.membersAdded ?? []).filter((m) => m.id !== context.activity.recipient?.id);
-      if (newcomers.length > 0) await this.startMain(context, {});
+      if (newcomers.length > 0) await this.welcome(context);
       await next();
     });
   }
@@ -44,14 +47,17 @@ export class HelpdeskBot extends ActivityHandler {
     const restart = context.turnState.get(RESTART_KEY) as MainOptions | undefined;
     if (restart) {
       if (!restart.quiet) await dc.beginDialog(MAIN_DIALOG, restart);
-    } else if (result.status === DialogTurnStatus.empty) {
-      await dc.beginDialog(MAIN_DIALOG, { utterance: context.activity.text } satisfies MainOptions);
+      return;
     }
+    if (result.status !== DialogTurnStatus.empty || context.turnState.get(SECRET_DROPPED_KEY)) return;
+    // Nothing is waiting: a button from a finished question is old; anything else starts afresh.
+    if (clickedPromptId(context.activity) !== undefined) await context.sendActivity(replyActivity({ text: [PHRASES.staleClickFinished] }));
+    else await dc.beginDialog(MAIN_DIALOG, { utterance: context.activity.text } satisfies MainOptions);
   }
 
-  private async startMain(context: TurnContext, options: MainOptions): Promise<void> {
+  /** Greets a newcomer with the menu, unless a conversation is already under way (e.g. someone joins a group chat). */
+  private async welcome(context: TurnContext): Promise<void> {
     const dc = await this.dialogs.createContext(context);
-    await dc.cancelAllDialogs();
-    await dc.beginDialog(MAIN_DIALOG, options);
+    if (!dc.activeDialog) await dc.beginDialog(MAIN_DIALOG, {} satisfies MainOptions);
   }
 }

@@ -1,5 +1,6 @@
 import { ActivityTypes, TurnContext, type Activity, type Middleware } from 'botbuilder';
 import { PHRASES } from '../dialogs/phrases';
+import { SECRET_DROPPED_KEY } from '../dialogs/triageDialog';
 import { renderAdaptiveCard, type ChoiceSubmitData } from '../replies/render/adaptiveCard';
 import { choiceValue, replyToPlainText, type Reply } from '../replies/model';
 import { containsSecret } from '../safety/secrets';
@@ -29,15 +30,16 @@ export const normalizeIncoming: Middleware = {
 };
 
 /**
- * A message containing a password or other secret is answered with a warning and dropped before
- * any dialog, state, transcript or log sees it: the turn stops here.
+ * A message containing a password or other secret is answered with a warning, and its text is
+ * dropped before any dialog, state, transcript or log sees it; the waiting question is asked again.
  */
 export const secretGuard: Middleware = {
   async onTurn(context: TurnContext, next: () => Promise<void>) {
     if (context.activity.type === ActivityTypes.Message && containsSecret(context.activity.text ?? '')) {
       context.activity.text = '';
+      context.activity.value = undefined;
+      context.turnState.set(SECRET_DROPPED_KEY, true);
       await context.sendActivity(replyActivity({ text: [PHRASES.secretWarning] }));
-      return;
     }
     await next();
   },

@@ -6,7 +6,7 @@ import { redactSecrets } from '../safety/secrets';
 import { ANSWER_DIALOG, type AnswerOptions } from './answerDialog';
 import { PHRASES } from './phrases';
 import type { TriageServices } from './services';
-import { ESCALATION_DIALOG, TEXT_PROMPT, TriageDialog } from './triageDialog';
+import { ESCALATION_DIALOG, newPromptId, TEXT_PROMPT, TriageDialog } from './triageDialog';
 
 export const ERROR_DIALOG = 'error-message';
 /** Buttons offered for the commonest messages; anything else can be pasted. */
@@ -32,12 +32,19 @@ export class ErrorMessageDialog extends TriageDialog {
 
   private async askMessage(step: WaterfallStepContext) {
     await this.updateFacts(step.context, { topic: 'error' });
-    const choices = this.errors.slice(0, BUTTONS).map((e) => ({ label: buttonLabel(e) }));
-    return step.prompt(TEXT_PROMPT, { prompt: replyActivity({ text: [PHRASES.errorAsk], choices }) });
+    const choices = this.buttons().map((label) => ({ label }));
+    return step.prompt(TEXT_PROMPT, { prompt: replyActivity({ text: [PHRASES.errorAsk], choices, promptId: newPromptId() }) });
+  }
+
+  private buttons(): string[] {
+    return this.errors.slice(0, BUTTONS).map(buttonLabel);
   }
 
   private async answer(step: WaterfallStepContext) {
-    const text = String(step.result ?? '').trim();
+    const typed = String(step.result ?? '').trim();
+    // "2" picks the second button, as everywhere else.
+    const byNumber = /^\d{1,2}$/.test(typed) ? this.buttons()[Number(typed) - 1] : undefined;
+    const text = byNumber ?? typed;
     await this.updateFacts(step.context, { errorMessage: redactSecrets(text).slice(0, MAX_KEPT_MESSAGE) });
     const entry = this.match(text);
     if (!entry) {
@@ -54,7 +61,7 @@ export class ErrorMessageDialog extends TriageDialog {
     if (clicked) return clicked;
     const route = this.services.router.route(text);
     const best = route.candidates[0];
-    if (best && route.decision !== 'off-topic' && best.entry.kind === 'error') return best.entry;
+    if (best && route.decision === 'answer' && best.entry.kind === 'error') return best.entry;
     const { analyzer } = this.services.router;
     const pasted = analyzer.canonicalize(text);
     let closest: { entry: ErrorEntry; score: number } | undefined;

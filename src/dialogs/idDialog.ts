@@ -82,6 +82,8 @@ async function checkTypedId(prompt: PromptValidatorContext<FoundChoice>): Promis
       return true;
     }
     await prompt.context.sendActivity(replyActivity({ text: [PHRASES.kjIdInvalid(check.problem)] }));
+    // Having replied, botbuilder would skip its retry prompt this turn: ask again ourselves.
+    if (prompt.attemptCount < 3 && prompt.options.prompt) await prompt.context.sendActivity(prompt.options.prompt);
   }
   return stopAfterRetries(prompt);
 }

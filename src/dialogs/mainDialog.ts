@@ -11,7 +11,8 @@ import { GETTING_STARTED_DIALOG, GettingStartedDialog } from './gettingStartedDi
 import { ID_DIALOG, IdDialog } from './idDialog';
 import { MENU, OTHER, PHRASES } from './phrases';
 import type { TriageServices } from './services';
-import { ESCALATION_DIALOG, TEXT_PROMPT, TriageDialog, type MainOptions, type MainStart } from './triageDialog';
+import { commandOf } from './commands';
+import { ESCALATION_DIALOG, newPromptId, TEXT_PROMPT, TriageDialog, type MainOptions, type MainStart } from './triageDialog';
 
 export const MAIN_DIALOG = 'main';
 const QUESTION = 'main-question';
@@ -58,9 +59,17 @@ export class MainDialog extends TriageDialog {
     const options = (step.options ?? {}) as MainOptions;
     if (options.start && options.start !== 'menu') return step.replaceDialog(DIALOG_OF[options.start]);
     const utterance = options.utterance?.trim() ?? '';
-    if (utterance && !GREETING.test(utterance)) return this.dispatchText(step, utterance);
-    const text = options.start === 'menu' ? [PHRASES.menu] : [PHRASES.welcome, PHRASES.menu];
-    return step.prompt(TEXT_PROMPT, { prompt: replyActivity({ text, choices: MENU_DIALOGS.map(([label]) => ({ label })) }) });
+    // The first message of a conversation, or the first after one ended: commands work here too.
+    const command = commandOf(utterance);
+    if (command === 'cancel') {
+      await step.context.sendActivity(replyActivity({ text: [PHRASES.cancelled] }));
+      return step.endDialog();
+    }
+    if (command === 'human') return step.replaceDialog(ESCALATION_DIALOG, { reason: 'requested' });
+    if (utterance && !command && !GREETING.test(utterance)) return this.dispatchText(step, utterance);
+    const text = command === 'help' ? [...PHRASES.help, PHRASES.menu] : options.start === 'menu' || command ? [PHRASES.menu] : [PHRASES.welcome, PHRASES.menu];
+    const choices = MENU_DIALOGS.map(([label]) => ({ label }));
+    return step.prompt(TEXT_PROMPT, { prompt: replyActivity({ text, choices, promptId: newPromptId() }) });
   }
 
   private async dispatch(step: WaterfallStepContext) {

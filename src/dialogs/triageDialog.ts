@@ -21,7 +21,8 @@ import { replyActivity, replyOf } from '../bot/replyActivity';
 import { looksLikeKjId } from '../helpdesk/kjId';
 import type { Entry } from '../knowledge/schema';
 import { entryReply } from '../replies/knowledgeReplies';
-import type { Reply } from '../replies/model';
+import { choiceValue, type Reply } from '../replies/model';
+import { clickedPromptId, commandOf } from './commands';
 import { NO, PHRASES, YES } from './phrases';
 import type { TriageServices } from './services';
 import { emptyFacts, type TriageFacts } from './triageFacts';
@@ -50,17 +51,12 @@ export interface MainOptions {
 
 /** Set on the turn when an interruption cancelled the dialogs; the bot then starts MainDialog with it. */
 export const RESTART_KEY = Symbol('restart');
+/** Set by the secret guard when it emptied the message: the waiting question is asked again. */
+export const SECRET_DROPPED_KEY = Symbol('secret-dropped');
 const CHECKED_KEY = Symbol('interruptions-checked');
 /** Result of a choice prompt after the user missed the choices three times. */
 const NO_ANSWER = '\u0000no-answer';
 const MAX_ATTEMPTS = 3;
-
-const COMMANDS: Array<[RegExp, 'restart' | 'cancel' | 'help' | 'human']> = [
-  [/^(最初から|はじめから|初めから|メニュー|めにゅー|トップ|menu|top|start over|restart)$/i, 'restart'],
-  [/^(キャンセル|きゃんせる|やめる|やめます|止める|中止|終了|cancel|quit|stop|exit)$/i, 'cancel'],
-  [/^(ヘルプ|へるぷ|help|使い方|\?|？)$/i, 'help'],
-  [/(担当者|たんとうしゃ|オペレーター|オペレータ|有人|人と話したい|人間と|人に相談|窓口の人|operator|human|agent)/i, 'human'],
-];
 
 /** Yes/no answers in the words people use. */
 const CHOICE_SYNONYMS: Record<string, string[]> = {
@@ -145,13 +141,16 @@ export abstract class TriageDialog extends ComponentDialog {
     if (context.activity.type !== 'message' || context.turnState.get(CHECKED_KEY)) return undefined;
     context.turnState.set(CHECKED_KEY, true);
     const text = (context.activity.text ?? '').trim();
-
-    const command = COMMANDS.find(([pattern]) => pattern.test(text.normalize('NFKC')))?.[1];
-    if (command === 'help') {
-      await context.sendActivity(replyActivity({ text: [...PHRASES.help] }));
+    const askAgain = async (...paragraphs: string[]) => {
+      if (paragraphs.length) await context.sendActivity(replyActivity({ text: paragraphs }));
       await dc.repromptDialog();
       return Dialog.EndOfTurn;
-    }
+    };
+
+    // The secret guard already warned and emptied the message: just ask the same question again.
+    if (context.turnState.get(SECRET_DROPPED_KEY)) return askAgain();
+    const command = commandOf(text);
+    if (command === 'help') return askAgain(...PHRASES.help);
     if (command === 'cancel') {
       await context.sendActivity(replyActivity({ text: [PHRASES.cancelled] }));
       return restart(dc, { quiet: true });
@@ -159,30 +158,28 @@ export abstract class TriageDialog extends ComponentDialog {
     if (command === 'restart') return restart(dc, { start: 'menu' });
     if (command === 'human') return restart(dc, { start: 'escalation' });
 
-    const waiting = waitingChoicePrompt(dc);
+    const waiting = waitingPrompt(dc);
     if (!waiting) return undefined;
-    const clickedPromptId = (context.activity.value as { promptId?: unknown } | undefined)?.promptId;
-    if (typeof clickedPromptId === 'string' && clickedPromptId !== waiting.promptId) {
-      await context.sendActivity(replyActivity({ text: [PHRASES.staleClick] }));
-      await dc.repromptDialog();
-      return Dialog.EndOfTurn;
-    }
-    if (text && recognizeChoices(text, waiting.choices).length === 0 && !looksLikeKjId(text)) {
+    const clicked = clickedPromptId(context.activity);
+    if (clicked !== undefined && clicked !== waiting.promptId) return askAgain(PHRASES.staleClick);
+    // A question asked while buttons wait is answered, then the same question comes back.
+    if (waiting.isChoice && text && recognizeChoices(text, waiting.choices).length === 0 && !looksLikeKjId(text)) {
       const route = this.services.router.route(text);
       const best = route.candidates[0];
       if (route.decision === 'answer' && best) {
         await this.showEntries(context, [{ entry: best.entry }]);
-        await context.sendActivity(replyActivity({ text: [PHRASES.backToQuestion] }));
-        await dc.repromptDialog();
-        return Dialog.EndOfTurn;
+        return askAgain(PHRASES.backToQuestion);
       }
     }
     return undefined;
   }
 }
 
+/** A fresh id for a question with buttons: a click carries it back, so an old card is recognised. */
+export const newPromptId = () => randomUUID().slice(0, 8);
+
 export function choicePromptOptions(reply: Reply, labels: readonly string[]): PromptOptions {
-  const promptId = randomUUID().slice(0, 8);
+  const promptId = newPromptId();
   const choices = labels.map((label) => ({ label }));
   return {
     prompt: replyActivity({ ...reply, choices, promptId }),
@@ -200,14 +197,15 @@ export async function stopAfterRetries(prompt: PromptValidatorContext<FoundChoic
   return true;
 }
 
-/** The choice prompt the user is answering, found at the bottom of the dialog stack. */
-function waitingChoicePrompt(dc: DialogContext): { choices: Choice[]; promptId?: string } | undefined {
+/** The prompt the user is answering, found at the bottom of the dialog stack, with its buttons. */
+function waitingPrompt(dc: DialogContext): { choices: string[]; promptId?: string; isChoice: boolean } | undefined {
   let leaf = dc;
   while (leaf.child) leaf = leaf.child;
-  const options = leaf.activeDialog?.state?.options as PromptOptions | undefined;
-  if (!options?.choices || !(leaf.findDialog(leaf.activeDialog!.id) instanceof ChoicePrompt)) return undefined;
-  const prompt = options.prompt && typeof options.prompt === 'object' ? replyOf(options.prompt) : undefined;
-  return { choices: options.choices as Choice[], promptId: prompt?.promptId };
+  const active = leaf.activeDialog;
+  const options = active?.state?.options as PromptOptions | undefined;
+  const prompt = options?.prompt && typeof options.prompt === 'object' ? replyOf(options.prompt) : undefined;
+  if (!active || !prompt) return undefined;
+  return { choices: (prompt.choices ?? []).map(choiceValue), promptId: prompt.promptId, isChoice: leaf.findDialog(active.id) instanceof ChoicePrompt };
 }
 
 async function restart(dc: DialogContext, options: MainOptions): Promise<DialogTurnResult> {

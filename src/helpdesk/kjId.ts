@@ -4,18 +4,19 @@
  */
 export type KjIdCheck = { ok: true; id: string } | { ok: false; problem: string };
 
-const KJ_LIKE = /(?:^|[^a-z0-9])(kj[\s\-0-9a-z]*)/i;
+// KJ followed by ASCII containing a digit: an attempt at the ID. "KJのパスワード" and "KJ ID" are not.
+const KJ_LIKE = /(?:^|[^a-z0-9])(kj(?=[\x21-\x7e ]*\d)[\x21-\x7e ]{3,})/i;
 
 /** True when the text looks like an attempt at typing a KJ ID (starts with KJ followed by characters). */
 export function looksLikeKjId(text: string): boolean {
   const match = text.normalize('NFKC').match(KJ_LIKE);
-  return match !== null && match[1]!.replace(/[\s-]/g, '').length > 2;
+  return match !== null;
 }
 
 export function checkKjId(text: string): KjIdCheck {
   const match = text.normalize('NFKC').match(KJ_LIKE);
   if (!match) return { ok: false, problem: '「KJ」から始まっていません。事業所ユーザIDは「KJ」と12桁の英数字（合計14桁）です。' };
-  const compact = match[1]!.replace(/[\s-]/g, '').toUpperCase();
+  const compact = match[1]!.trim().replace(/[\s-]/g, '').toUpperCase();
   const rest = compact.slice(2);
   if (!/^[0-9A-Z]*$/.test(rest)) return { ok: false, problem: '「KJ」のあとに英数字以外の文字が含まれています。' };
   if (rest.length !== 12) {

@@ -10,6 +10,8 @@ const KEYWORD_THEN_VALUE = new RegExp(
   String.raw`(${KEYWORD})(\s*(?:は|が|:|=|→|->|を|も|\sis\s|\swas\s)\s*[「『"'(]?\s*|\s*[「『"'(]\s*)([\x21-\x7e]{4,})`,
   'giu',
 );
+// "暗証番号 4321", "パスワード 12345678": digits after the word are a PIN or password even without a separator.
+const KEYWORD_THEN_DIGITS = new RegExp(String.raw`(${KEYWORD})(\s+)(\d{4,})(?![\x21-\x7e])`, 'giu');
 // A password-looking token (letters and digits, or symbols) anywhere near such a word.
 const PASSWORD_LIKE = /(?<![\x21-\x7e])(?=[\x21-\x7e]*[a-z])(?=[\x21-\x7e]*[0-9!#$%&*+?@^~])[\x21-\x7e]{6,64}(?![\x21-\x7e])/giu;
 const NEAR = 20;
@@ -32,6 +34,10 @@ function secretSpans(input: string): { text: string; spans: Span[] } {
     if (NOT_SECRET.test(value) || !/[a-z0-9]/i.test(value)) continue;
     const start = m.index + m[1]!.length + m[2]!.length;
     spans.push({ start, end: start + value.length });
+  }
+  for (const m of text.matchAll(KEYWORD_THEN_DIGITS)) {
+    const start = m.index + m[1]!.length + m[2]!.length;
+    spans.push({ start, end: start + m[3]!.length });
   }
   for (const m of text.matchAll(PASSWORD_LIKE)) {
     if (NOT_SECRET.test(m[0])) continue;

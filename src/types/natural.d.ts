@@ -1,9 +1,4 @@
 // natural's root module pulls in database clients; we import only these sub-modules, typed here.
-declare module 'natural/lib/natural/normalizers/normalizer_ja' {
-  export class Converters {
-    hiraganaToKatakana(text: string): string;
-  }
-}
 declare module 'natural/lib/natural/stemmers/porter_stemmer' {
   const PorterStemmer: { stem(word: string): string };
   export = PorterStemmer;

@@ -379,9 +379,8 @@ describe('Direct Line 3.0 over HTTP (DIRECT_LINE_SECRET set)', () => {
   });
 
   describe('a vendor page on another origin (README: Web Chat with domain https://<bot host>/v3/directline)', () => {
-    // PRODUCT BUG: Web Chat in a browser sends Authorization (and JSON) to /v3/directline, so the browser first
-    // sends a CORS preflight. The server has no OPTIONS routes (405 "OPTIONS is not allowed") and puts no
-    // Access-Control-Allow-Origin on Direct Line responses, so a portal on another origin cannot use it at all.
+    // Web Chat on a portal's own origin sends Authorization (and JSON) to /v3/directline, so the browser
+    // first sends a CORS preflight, and reads responses only with Access-Control-Allow-Origin.
     it('the CORS preflight for POST /v3/directline/conversations succeeds and allows the Authorization header', async () => {
       const res = await http(`${dl}/conversations`, {
         method: 'OPTIONS',
@@ -429,9 +428,8 @@ describe('Direct Line 3.0 over HTTP (DIRECT_LINE_SECRET set)', () => {
   });
 
   describe('secrets', () => {
-    // PRODUCT BUG: the bot answers 「いただいたメッセージは保存・表示せずに破棄しました」, but DirectLineAdapter.receive
-    // appends the user's activity to the conversation store before the middleware (secretGuard) runs, so the
-    // password stays in the Direct Line conversation and every GET .../activities returns it.
+    // The bot says 「いただいたメッセージは保存・表示せずに破棄しました」: the Direct Line conversation, which
+    // clients read back, must not hold the password either.
     it('a message with a password is not kept in the Direct Line conversation', async () => {
       const client = await DirectLineClient.start(server.base, TEST_SECRET);
       await client.poll();

@@ -183,8 +183,7 @@ describe('Teams / Bot Framework /api/messages, anonymous mode (no MicrosoftAppId
     }
   });
 
-  // PRODUCT BUG: an object without a string `type` throws inside CloudAdapter.process before its
-  // try/catch, so restify answers 500 {"code":"Internal","message":"Error: validateAndFixActivity(): missing activity type."}.
+  // CloudAdapter.process throws for an object without a string `type` before its own try/catch.
   it('a JSON object that is not an activity ({} or {"type":5}) gets 400, not 500', async () => {
     for (const body of ['{}', '{"type":5}']) {
       const res = await http(`${server.base}/api/messages`, { body });

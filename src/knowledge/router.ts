@@ -49,8 +49,8 @@ export const DEFAULT_TUNING: RouterTuning = {
   sameQuestionSimilarity: 0.8,
   fragmentBonus: 0.5,
   nearestWeight: 0.2,
-  epochs: 20,
-  learningRate: 4,
+  epochs: 12,
+  learningRate: 5,
   l2: 1e-6,
 };
 

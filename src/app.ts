@@ -6,7 +6,7 @@ import { MemoryDirectLineStore } from './channels/directline/conversationStore';
 import { DirectLineChannel } from './channels/directline/directLineChannel';
 import { generateSecret, TokenSigner } from './channels/directline/tokens';
 import { WebChatPage } from './channels/directline/webChatPage';
-import type { SlackChannel } from './channels/slack/slackChannel';
+import { SlackChannel } from './channels/slack/slackChannel';
 import { TeamsChannel } from './channels/teams/teamsChannel';
 import { slackSettings, type Config } from './config';
 import { loadKnowledge } from './knowledge/loader';
@@ -47,8 +47,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const teams = new TeamsChannel(runtime, config, config.MAX_BODY_BYTES);
   const directLine = new DirectLineChannel(runtime, new MemoryDirectLineStore(), new TokenSigner(directLineSecret), config.MAX_BODY_BYTES, `http://localhost:${config.PORT}`);
   const slackConfig = slackSettings(config);
-  // Bolt is loaded only when Slack is configured: it adds a tenth of a second to every start.
-  const slack = slackConfig ? new (require('./channels/slack/slackChannel') as typeof import('./channels/slack/slackChannel')).SlackChannel(runtime, slackConfig) : undefined;
+  const slack = slackConfig ? new SlackChannel(runtime, slackConfig) : undefined;
   const channels: Channel[] = [teams, directLine, new WebChatPage(directLine, new Set(config.WEBCHAT_ALLOWED_ORIGINS)), ...(slack ? [slack] : [])];
   for (const channel of channels) channel.mount(server);
 

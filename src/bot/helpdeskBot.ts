@@ -4,12 +4,13 @@ import { MAIN_DIALOG, MainDialog } from '../dialogs/mainDialog';
 import { clickedPromptId } from '../dialogs/commands';
 import { PHRASES } from '../dialogs/phrases';
 import { RESTART_KEY, SECRET_DROPPED_KEY, type MainOptions } from '../dialogs/triageDialog';
+import type { HandoffBridge } from './handoffBridge';
 import { replyActivity } from './replyActivity';
 import { KeyedQueue } from './turnQueue';
 
 /**
- * Runs the main dialog on every message and greets new members. State is saved once per turn,
- * here, whatever the dialogs did.
+ * Runs the main dialog on every message (or passes it to the helpdesk agent while a hand-off is
+ * open) and greets new members. State is saved once per turn, here, whatever the dialogs did.
  */
 export class HelpdeskBot extends ActivityHandler {
   private readonly dialogs: DialogSet;
@@ -19,11 +20,12 @@ export class HelpdeskBot extends ActivityHandler {
     private readonly conversationState: ConversationState,
     dialogState: StatePropertyAccessor<DialogState>,
     mainDialog: MainDialog,
+    private readonly handoff: HandoffBridge,
   ) {
     super();
     this.dialogs = new DialogSet(dialogState).add(mainDialog);
     this.onMessage(async (context, next) => {
-      await this.continueConversation(context);
+      if (!(await this.handoff.relayed(context))) await this.continueConversation(context);
       await next();
     });
     this.onMembersAdded(async (context, next) => {
@@ -36,6 +38,7 @@ export class HelpdeskBot extends ActivityHandler {
   /** One turn per conversation at a time (on this instance), state saved at its end. */
   override async run(context: TurnContext): Promise<void> {
     await this.turns.run(`${context.activity.channelId}/${context.activity.conversation?.id}`, async () => {
+      await this.handoff.recordTurn(context);
       await super.run(context);
       await this.conversationState.saveChanges(context, false);
     });

@@ -1,30 +1,49 @@
 import type { WaterfallStepContext } from 'botbuilder-dialogs';
 import { replyActivity } from '../bot/replyActivity';
+import type { HandoffReason } from '../handoff/ticket';
 import { contactBlock, sourceLabel } from '../replies/knowledgeReplies';
-import { PHRASES } from './phrases';
+import { CHOICES, PHRASES } from './phrases';
 import type { TriageServices } from './services';
 import { ESCALATION_DIALOG, TriageDialog } from './triageDialog';
 
 export interface EscalationOptions {
-  reason?: 'requested' | 'unsolved' | 'retries' | 'unknown-error';
+  reason?: HandoffReason;
 }
 
-/** The helpdesk contact, with whether the phone line is open now (Asia/Tokyo) and when it next opens. */
+/**
+ * When the bot cannot solve it: a person asked for, an unknown error message, answers that fit no
+ * button, or a second いいえ to 解決しましたか？ hand the chat to the helpdesk straight away. After a
+ * first いいえ the contact (phone open now or when next, in Asia/Tokyo) is shown and a hand-off offered.
+ */
 export class EscalationDialog extends TriageDialog {
   constructor(services: TriageServices) {
     super(ESCALATION_DIALOG, services);
-    this.addWaterfall('escalation-steps', [this.showContact.bind(this)]);
+    this.addWaterfall('escalation-steps', [this.escalate.bind(this), this.afterOffer.bind(this)]);
   }
 
-  private async showContact(step: WaterfallStepContext) {
+  private reason(step: WaterfallStepContext): HandoffReason {
+    return (step.options as EscalationOptions | undefined)?.reason ?? 'requested';
+  }
+
+  private async escalate(step: WaterfallStepContext) {
+    const reason = this.reason(step);
+    const unsolved = (await this.facts(step.context)).feedback.filter((f) => !f.solved).length;
+    if (reason !== 'unsolved' || unsolved >= 2) {
+      await this.services.openHandoff(step.context, reason);
+      return step.endDialog({ handedOff: true });
+    }
     const { kb, hours, now } = this.services;
-    await step.context.sendActivity(
-      replyActivity({
-        text: [PHRASES.escalation],
-        contact: contactBlock(kb.contact, hours, now()),
-        source: sourceLabel(kb.contact.source),
-      }),
-    );
-    return step.endDialog({ escalated: true, reason: (step.options as EscalationOptions | undefined)?.reason ?? 'requested' });
+    const contact = contactBlock(kb.contact, hours, now());
+    await step.context.sendActivity(replyActivity({ text: [PHRASES.escalation], contact, source: sourceLabel(kb.contact.source) }));
+    return this.ask(step, { text: [PHRASES.handoffOffer] }, [CHOICES.handoff.yes, CHOICES.handoff.no]);
+  }
+
+  private async afterOffer(step: WaterfallStepContext) {
+    if (step.result.value === CHOICES.handoff.yes) {
+      await this.services.openHandoff(step.context, this.reason(step));
+      return step.endDialog({ handedOff: true });
+    }
+    await step.context.sendActivity(replyActivity({ text: [PHRASES.handoffDeclined] }));
+    return step.endDialog({ handedOff: false });
   }
 }

@@ -37,7 +37,9 @@ export const PHRASES = {
   secretWarning: 'パスワードなどの秘密の情報は、チャットに入力しないでください。いただいたメッセージは保存・表示せずに破棄しました。パスワードを変更できる場合は、念のため変更をおすすめします。',
   tooManyRetries: 'うまくお答えできず申し訳ありません。ヘルプデスクの連絡先をご案内します。',
   escalation: 'ヘルプデスクにお問い合わせください。',
-  escalationUnsolved: '解決できず申し訳ありません。ヘルプデスクにお問い合わせください。',
+  escalationUnsolved: '解決できず申し訳ありません。',
+  handoffOffer: 'このチャットをヘルプデスクの担当者に引き継ぐこともできます。これまでのやり取りは担当者に伝わります。',
+  handoffDeclined: 'かしこまりました。お電話または問い合わせフォームからお問い合わせください。',
   // Certificate dialog
   certPassword: '電子証明書のインストールには「証明書発行用パスワード」が必要です。お手元にありますか？',
   certLogin: '電子請求受付システムに、KJから始まるID（事業所ユーザID）でログインできますか？',
@@ -71,4 +73,5 @@ export const CHOICES = {
   idType: { kj: '事業所ユーザID（KJから始まる）', c: '個人ユーザID（cから始まる）', unknown: 'わからない' },
   idStatus: { lost: 'IDかパスワードがわからない', expired: '「パスワードの有効期限が切れています」と表示される', temporary: '仮パスワードが届いた' },
   securityMail: { yes: '登録している', no: '登録していない', unknown: 'わからない' },
+  handoff: { yes: '担当者に引き継ぐ', no: '自分で問い合わせる' },
 } as const;

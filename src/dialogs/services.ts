@@ -1,4 +1,5 @@
-import type { StatePropertyAccessor } from 'botbuilder';
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import type { HandoffReason } from '../handoff/ticket';
 import type { HoursPolicy } from '../helpdesk/businessHours';
 import type { KnowledgeBase } from '../knowledge/loader';
 import type { Router } from '../knowledge/router';
@@ -11,4 +12,6 @@ export interface TriageServices {
   hours: HoursPolicy;
   now: () => Date;
   facts: StatePropertyAccessor<TriageFacts>;
+  /** Hands the conversation to the human helpdesk (a ticket with the facts and transcript). */
+  openHandoff: (context: TurnContext, reason: HandoffReason) => Promise<void>;
 }

@@ -48,7 +48,7 @@ function checkStatus(line: string | null | undefined, expected: Row['expected'])
 
 describe('escalation', () => {
   const scenarios: Scenario[] = [
-    { name: '担当者に相談 from the menu shows phone, hours and the line status', says: [['こんにちは'], ['担当者に相談', 'ヘルプデスクにお問い合わせください', contact]] },
+    { name: '担当者に相談 from the menu opens a hand-off and shows phone, hours and the line status', says: [['こんにちは'], ['担当者に相談', '担当者におつなぎします', contact]] },
     { name: 'number 6 from the menu', says: [['6', contact]] },
     {
       name: 'the contact also names the support site and its inquiry form',

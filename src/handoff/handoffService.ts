@@ -1,0 +1,155 @@
+import { ActivityTypes, EventFactory, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
+import { replyActivity } from '../bot/replyActivity';
+import type { TriageFacts } from '../dialogs/triageFacts';
+import type { HoursPolicy } from '../helpdesk/businessHours';
+import type { Logger } from '../logging';
+import { contactBlock, sourceLabel } from '../replies/knowledgeReplies';
+import type { Reply } from '../replies/model';
+import type { Contact } from '../knowledge/schema';
+import { redactSecrets } from '../safety/secrets';
+import { summarize, type HandoffReason, type HandoffTicket, type TranscriptLine } from './ticket';
+import { TicketStore } from './ticketStore';
+
+/** Sends to a user outside their own turn, through the adapter of their channel. */
+export type ProactiveSender = (reference: Partial<ConversationReference>, reply: Reply) => Promise<void>;
+
+/** A place where the helpdesk sees tickets (a Teams or Slack channel). Failures there never reach the user. */
+export interface HelpdeskNotifier {
+  readonly name: string;
+  ticketOpened(ticket: HandoffTicket): Promise<void>;
+  ticketChanged(ticket: HandoffTicket, event: { kind: 'taken' | 'resolved' | 'user-message' | 'agent-message'; text?: string }): Promise<void>;
+}
+
+/** The agent's action does not fit the ticket's state (taken twice, message before taking, …). */
+export class HandoffRefusedError extends Error {}
+
+const MAX_TRANSCRIPT = 200;
+const MAX_LINE = 1000;
+
+export const HANDOFF_PHRASES = {
+  opened: (id: string) => `担当者におつなぎします（受付番号 ${id}）。これまでのやり取りは担当者に引き継がれますので、同じ説明を繰り返す必要はありません。`,
+  openNow: '担当者が対応するまで、このままお待ちください。',
+  closedNow: 'ただいま受付時間外のため、受付順に対応いたします。',
+  taken: (agent: string) => `担当者（${agent}）が対応します。このままメッセージをお送りください。`,
+  waiting: '担当者に伝えました。担当者の対応をお待ちください。',
+  fromAgent: (agent: string, text: string) => `担当者（${agent}）: ${text}`,
+  resolved: '担当者との会話を終了しました。ここからはボットがご案内します。ほかにご用件があれば、メッセージをお送りください。',
+};
+
+/**
+ * Hands chats to the human helpdesk and back: opens a ticket with the collected facts and the
+ * redacted transcript, relays messages both ways while an agent has it, and returns the user to
+ * the bot when it is resolved.
+ */
+export class HandoffService {
+  private readonly notifiers: HelpdeskNotifier[] = [];
+  private readonly senders = new Map<string, ProactiveSender>();
+
+  constructor(
+    readonly tickets: TicketStore,
+    private readonly contact: Contact,
+    private readonly hours: HoursPolicy,
+    private readonly now: () => Date,
+    private readonly log: Logger,
+  ) {}
+
+  addNotifier(notifier: HelpdeskNotifier): void {
+    this.notifiers.push(notifier);
+  }
+
+  /** How to reach users of a channel (msteams, slack, directline, …) outside their turn. */
+  setSender(channelId: string, sender: ProactiveSender): void {
+    this.senders.set(channelId, sender);
+  }
+
+  /** Opens a ticket for the user of this turn and tells them what happens next. */
+  async open(context: TurnContext, reason: HandoffReason, facts: TriageFacts, transcript: TranscriptLine[]): Promise<HandoffTicket> {
+    const ticket = await this.tickets.create({
+      status: 'waiting',
+      reason,
+      channel: context.activity.channelId,
+      conversation: TurnContext.getConversationReference(context.activity),
+      userName: context.activity.from?.name || context.activity.from?.id || '',
+      facts,
+      summary: summarize(facts, reason),
+      transcript: transcript.slice(-MAX_TRANSCRIPT),
+      createdAt: this.now().toISOString(),
+      helpdesk: {},
+    });
+    const contact = contactBlock(this.contact, this.hours, this.now());
+    await context.sendActivity(
+      replyActivity({
+        text: [HANDOFF_PHRASES.opened(ticket.id), contact.open ? HANDOFF_PHRASES.openNow : HANDOFF_PHRASES.closedNow],
+        contact,
+        source: sourceLabel(this.contact.source),
+      }),
+    );
+    // Contact-centre platforms connected to Bot Framework take over on this standard event.
+    if (context.activity.channelId !== 'slack' && context.activity.channelId !== 'console') {
+      const transcriptActivities = ticket.transcript.map((line) => ({ type: ActivityTypes.Message, text: line.text, timestamp: new Date(line.at), from: { id: line.from, name: line.from } }) as Activity);
+      await context.sendActivity(EventFactory.createHandoffInitiation(context, { ticketId: ticket.id, summary: ticket.summary, facts }, { activities: transcriptActivities }));
+    }
+    await this.notify((n) => n.ticketOpened(ticket));
+    return ticket;
+  }
+
+  /** A message from the user while their ticket is open: recorded and passed to the agent; the bot stays quiet. */
+  async fromUser(ticketId: string, text: string, context: TurnContext): Promise<void> {
+    const line = this.line('user', text);
+    const ticket = await this.tickets.update(ticketId, (t) => ({ ...t, transcript: [...t.transcript, line].slice(-MAX_TRANSCRIPT) }));
+    if (ticket.status === 'waiting') await context.sendActivity(replyActivity({ text: [HANDOFF_PHRASES.waiting] }));
+    await this.notify((n) => n.ticketChanged(ticket, { kind: 'user-message', text: line.text }));
+  }
+
+  async take(ticketId: string, agent: string): Promise<HandoffTicket> {
+    const ticket = await this.tickets.update(ticketId, (t) => {
+      if (t.status === 'in-progress') throw new HandoffRefusedError(`${t.id} は ${t.agent ?? '別の担当者'} が対応中です`);
+      if (t.status === 'resolved') throw new HandoffRefusedError(`${t.id} は完了しています`);
+      return { ...t, status: 'in-progress', agent, takenAt: this.now().toISOString() };
+    });
+    await this.toUser(ticket, { text: [HANDOFF_PHRASES.taken(agent)] });
+    await this.notify((n) => n.ticketChanged(ticket, { kind: 'taken' }));
+    return ticket;
+  }
+
+  /** An agent's reply, relayed to the user. */
+  async fromAgent(ticketId: string, agent: string, text: string): Promise<HandoffTicket> {
+    const line = this.line('agent', text);
+    const ticket = await this.tickets.update(ticketId, (t) => {
+      if (t.status !== 'in-progress') throw new HandoffRefusedError(t.status === 'waiting' ? `${t.id} はまだ誰も対応していません。先に「対応する」を押してください` : `${t.id} は完了しています`);
+      return { ...t, transcript: [...t.transcript, line].slice(-MAX_TRANSCRIPT) };
+    });
+    await this.toUser(ticket, { text: [HANDOFF_PHRASES.fromAgent(agent, line.text)] });
+    await this.notify((n) => n.ticketChanged(ticket, { kind: 'agent-message', text: line.text }));
+    return ticket;
+  }
+
+  async resolve(ticketId: string, agent?: string): Promise<HandoffTicket> {
+    const ticket = await this.tickets.update(ticketId, (t) => {
+      if (t.status === 'resolved') throw new HandoffRefusedError(`${t.id} は完了しています`);
+      return { ...t, status: 'resolved', resolvedAt: this.now().toISOString(), agent: t.agent ?? agent };
+    });
+    await this.toUser(ticket, { text: [HANDOFF_PHRASES.resolved] });
+    await this.notify((n) => n.ticketChanged(ticket, { kind: 'resolved' }));
+    return ticket;
+  }
+
+  private line(from: TranscriptLine['from'], text: string): TranscriptLine {
+    return { from, text: redactSecrets(text).slice(0, MAX_LINE), at: this.now().toISOString() };
+  }
+
+  private async toUser(ticket: HandoffTicket, reply: Reply): Promise<void> {
+    const send = this.senders.get(ticket.channel);
+    if (!send) {
+      this.log.warn({ ticket: ticket.id, channel: ticket.channel }, 'handoff: no way to reach this channel');
+      return;
+    }
+    await send(ticket.conversation, reply);
+  }
+
+  private async notify(call: (n: HelpdeskNotifier) => Promise<void>): Promise<void> {
+    await Promise.all(
+      this.notifiers.map((n) => call(n).catch((err: unknown) => this.log.error({ err, notifier: n.name }, 'handoff: helpdesk notification failed'))),
+    );
+  }
+}

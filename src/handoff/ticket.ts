@@ -1,0 +1,68 @@
+import type { ConversationReference } from 'botbuilder';
+import type { TriageFacts } from '../dialogs/triageFacts';
+
+export type TicketStatus = 'waiting' | 'in-progress' | 'resolved';
+export const TICKET_STATUSES: readonly TicketStatus[] = ['waiting', 'in-progress', 'resolved'];
+
+/** Why the bot handed over. */
+export type HandoffReason = 'requested' | 'unsolved' | 'retries' | 'unknown-error';
+
+/** One line of the conversation as the helpdesk sees it; secrets are already redacted. */
+export interface TranscriptLine {
+  from: 'user' | 'bot' | 'agent';
+  text: string;
+  at: string;
+}
+
+/**
+ * A chat handed to the human helpdesk, with everything the bot learned, so the agent does not
+ * have to ask again.
+ */
+export interface HandoffTicket {
+  id: string;
+  status: TicketStatus;
+  reason: HandoffReason;
+  /** The user's channel (msteams, slack, directline, …) and how to reach the user there. */
+  channel: string;
+  conversation: Partial<ConversationReference>;
+  userName: string;
+  facts: TriageFacts;
+  /** One line of Japanese for a queue view. */
+  summary: string;
+  transcript: TranscriptLine[];
+  createdAt: string;
+  takenAt?: string;
+  resolvedAt?: string;
+  agent?: string;
+  /** Where the ticket was posted for the helpdesk, to keep one thread per ticket. */
+  helpdesk: { slack?: { channel: string; ts: string }; teams?: { conversationId: string } };
+}
+
+const REASONS: Record<HandoffReason, string> = {
+  requested: '担当者との会話を希望',
+  unsolved: 'ボットの案内で解決せず',
+  retries: '選択肢に当てはまらない回答が続いた',
+  'unknown-error': 'ガイドにないエラーメッセージ',
+};
+
+/** "電子証明書: 介護保険証明書の発行履歴 なし／証明書発行用PW あり／… — ボットの案内で解決せず" */
+export function summarize(facts: TriageFacts, reason: HandoffReason): string {
+  const parts: string[] = [];
+  if (facts.certificatePassword) parts.push(`証明書発行用PW ${facts.certificatePassword}`);
+  if (facts.kjLogin) parts.push(`電子請求受付システムへのログイン ${facts.kjLogin}`);
+  if (facts.certificateHistory) parts.push(`介護保険証明書の発行履歴 ${facts.certificateHistory}`);
+  if (facts.idType) parts.push(`ID ${facts.idType}`);
+  if (facts.idStatus) parts.push(facts.idStatus);
+  if (facts.securityMail) parts.push(`セキュリティ用メールアドレス ${facts.securityMail}`);
+  if (facts.errorMessage) parts.push(`エラー「${facts.errorMessage.slice(0, 60)}」`);
+  const topic = facts.topic ? `${TOPIC_NAMES[facts.topic]}: ` : '';
+  return `${topic}${parts.join('／') || '詳細未確認'} — ${REASONS[reason]}`;
+}
+
+const TOPIC_NAMES: Record<NonNullable<TriageFacts['topic']>, string> = {
+  certificate: '電子証明書',
+  id: 'ID・パスワード',
+  error: 'エラーメッセージ',
+  onboarding: '利用開始',
+  contact: '問い合わせ',
+};

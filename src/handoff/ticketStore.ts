@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import type { Storage, StoreItem } from 'botbuilder';
+import type { HandoffTicket, TicketStatus } from './ticket';
+
+const TICKET_KEY = (id: string) => `handoff/ticket/${id}`;
+const INDEX_KEY = 'handoff/index';
+const THREAD_KEY = (thread: string) => `handoff/thread/${thread}`;
+const MAX_ATTEMPTS = 8;
+
+type Stored<T> = T & StoreItem;
+
+/**
+ * Tickets in botbuilder Storage (memory, disk or Redis), written with eTags: concurrent changes to
+ * one ticket are detected and retried, never silently lost.
+ */
+export class TicketStore {
+  constructor(private readonly storage: Storage) {}
+
+  async create(ticket: Omit<HandoffTicket, 'id'>): Promise<HandoffTicket> {
+    const created = { ...ticket, id: `HD-${randomBytes(4).toString('hex').toUpperCase()}` };
+    await this.storage.write({ [TICKET_KEY(created.id)]: { ...created, eTag: '*' } });
+    await this.retrying(async () => {
+      const index = await this.readOne<{ ids: string[] }>(INDEX_KEY);
+      await this.storage.write({ [INDEX_KEY]: { ids: [...(index?.ids ?? []), created.id], eTag: index?.eTag ?? '*' } });
+    });
+    return created;
+  }
+
+  async get(id: string): Promise<HandoffTicket | undefined> {
+    const stored = await this.readOne<HandoffTicket>(TICKET_KEY(id));
+    return stored ? withoutETag(stored) : undefined;
+  }
+
+  async list(status?: TicketStatus): Promise<HandoffTicket[]> {
+    const index = await this.readOne<{ ids: string[] }>(INDEX_KEY);
+    const ids = index?.ids ?? [];
+    if (ids.length === 0) return [];
+    const items = await this.storage.read(ids.map(TICKET_KEY));
+    return ids
+      .map((id) => items[TICKET_KEY(id)] as Stored<HandoffTicket> | undefined)
+      .filter((t): t is Stored<HandoffTicket> => t !== undefined && (!status || t.status === status))
+      .map(withoutETag);
+  }
+
+  /**
+   * Applies `change` to the current ticket and writes it if nobody wrote in between; otherwise reads
+   * again and retries. `change` may throw to refuse (e.g. a ticket already taken).
+   */
+  async update(id: string, change: (ticket: HandoffTicket) => HandoffTicket): Promise<HandoffTicket> {
+    return this.retrying(async () => {
+      const current = await this.readOne<HandoffTicket>(TICKET_KEY(id));
+      if (!current) throw new TicketNotFoundError(id);
+      const next = change(withoutETag(current));
+      await this.storage.write({ [TICKET_KEY(id)]: { ...next, eTag: current.eTag } });
+      return next;
+    });
+  }
+
+  /** Remembers which ticket a helpdesk thread (a Slack ts, a Teams reply chain) belongs to. */
+  async linkThread(thread: string, ticketId: string): Promise<void> {
+    await this.storage.write({ [THREAD_KEY(thread)]: { ticketId } });
+  }
+
+  async ticketOfThread(thread: string): Promise<HandoffTicket | undefined> {
+    const link = await this.readOne<{ ticketId: string }>(THREAD_KEY(thread));
+    return link ? this.get(link.ticketId) : undefined;
+  }
+
+  private async readOne<T>(key: string): Promise<Stored<T> | undefined> {
+    const items = await this.storage.read([key]);
+    return items[key] as Stored<T> | undefined;
+  }
+
+  private async retrying<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (err) {
+        if (!isETagConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, attempt * 5));
+      }
+    }
+  }
+}
+
+export class TicketNotFoundError extends Error {
+  constructor(readonly id: string) {
+    super(`no ticket ${id}`);
+  }
+}
+
+/** A write refused because someone else wrote first: botbuilder storages say "eTag" or answer 412. */
+export function isETagConflict(err: unknown): boolean {
+  const { message, statusCode } = (err ?? {}) as { message?: unknown; statusCode?: unknown };
+  return statusCode === 412 || (typeof message === 'string' && /etag/i.test(message));
+}
+
+function withoutETag<T extends StoreItem>(item: T): T {
+  const { eTag: _ignored, ...rest } = item;
+  return rest as T;
+}

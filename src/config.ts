@@ -25,6 +25,7 @@ export const Config = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3978),
   /** Interface to listen on; 127.0.0.1 keeps a local trial off the network. */
   HOST: z.string().min(1).default('0.0.0.0'),
+  /** Durable state (conversations, tickets, Direct Line conversations) lives in DATA_DIR/state; one process per directory. */
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Extra days the helpdesk is closed: "12-29..01-03,2027-05-06". */
@@ -46,6 +47,15 @@ export const Config = z.object({
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
   SLACK_API_URL: z.url().optional(),
 
+  // Hand-off to the human helpdesk.
+  /** Bearer token of the helpdesk API (/api/handoffs); generated at start (and printed) when unset. */
+  HELPDESK_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Slack channel id (C…) where tickets are posted, one thread each; needs Slack configured. */
+  HELPDESK_SLACK_CHANNEL: z.string().regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel id (C…)').optional(),
+  /** Teams channel id (19:…@thread.tacv2) where tickets are posted, with the service URL of its tenant. */
+  HELPDESK_TEAMS_CHANNEL_ID: z.string().regex(/^19:.+@thread\./, 'must be a Teams channel id (19:…@thread.…)').optional(),
+  HELPDESK_TEAMS_SERVICE_URL: z.url().optional(),
+
   /** Origins whose pages may ask /api/webchat/token for a chat; defaults to this server on localhost. */
   WEBCHAT_ALLOWED_ORIGINS: z
     .string()
@@ -54,6 +64,7 @@ export const Config = z.object({
     .pipe(z.array(z.url().transform((u) => new URL(u).origin))),
 });
 export type Config = z.infer<typeof Config>;
+
 
 /** Slack's settings when it is configured, else undefined (Slack off). */
 export function slackSettings(config: Config) {
@@ -68,7 +79,12 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, dotenvPath = '.env'): Config {
   const fromFile = existsSync(dotenvPath) ? parseEnv(readFileSync(dotenvPath, 'utf8')) : {};
   const result = Config.safeParse({ ...fromFile, ...env });
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  // The Teams helpdesk needs both; one alone would silently turn it off.
+  if (result.success && Boolean(result.data.HELPDESK_TEAMS_CHANNEL_ID) !== Boolean(result.data.HELPDESK_TEAMS_SERVICE_URL)) {
+    const missing = result.data.HELPDESK_TEAMS_CHANNEL_ID ? 'HELPDESK_TEAMS_SERVICE_URL' : 'HELPDESK_TEAMS_CHANNEL_ID';
+    problems.push(`${missing}: must be set together with ${missing === 'HELPDESK_TEAMS_SERVICE_URL' ? 'HELPDESK_TEAMS_CHANNEL_ID' : 'HELPDESK_TEAMS_SERVICE_URL'}`);
+  }
+  if (result.success && problems.length === 0) return result.data;
   throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
 }

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(__dirname, '..');
 const MANIFEST_PATH = join(ROOT, 'manifest', 'slack', 'manifest.yml');
 const CHANNEL_SOURCE = readFileSync(join(ROOT, 'src', 'channels', 'slack', 'slackChannel.ts'), 'utf8');
+const HELPDESK_SOURCE = readFileSync(join(ROOT, 'src', 'channels', 'slack', 'slackHelpdesk.ts'), 'utf8');
 
 interface SlackManifest {
   _metadata?: { major_version?: number; minor_version?: number };
@@ -50,6 +51,13 @@ function eventsTheCodeListensTo(): string[] {
     expect(CHANNEL_SOURCE, 'the message handler keeps DMs only').toMatch(/channel_type !== 'im'/);
     out.push('message.im');
   }
+  // The helpdesk's app.message(...) keeps only messages of the one helpdesk channel, public or private
+  // (HELPDESK_SLACK_CHANNEL may be C… or G…): message.channels and message.groups.
+  out.push(...[...HELPDESK_SOURCE.matchAll(/\.app\.event\(\s*'([a-z_.]+)'/g)].map((m) => m[1]!));
+  if (/\bapp\.message\(/.test(HELPDESK_SOURCE)) {
+    expect(HELPDESK_SOURCE, 'the helpdesk message handler keeps the helpdesk channel only').toMatch(/message\.channel !== this\.channelId/);
+    out.push('message.channels', 'message.groups');
+  }
   return out;
 }
 
@@ -65,8 +73,12 @@ const SCOPE_FOR_EVENT: Record<string, string> = {
   'message.mpim': 'mpim:history',
 };
 
-/** All the bot may ask for: the events' scopes, chat:write for chat.postMessage, and the DM basics. */
-const ALLOWED_SCOPES = new Set(['app_mentions:read', 'chat:write', 'im:history', 'im:read', 'im:write']);
+/**
+ * All the bot may ask for: the events' scopes, chat:write for chat.postMessage / chat.update /
+ * chat.postEphemeral, the DM basics, and the helpdesk channel's history (public or private) for agents'
+ * replies in ticket threads.
+ */
+const ALLOWED_SCOPES = new Set(['app_mentions:read', 'channels:history', 'chat:write', 'groups:history', 'im:history', 'im:read', 'im:write']);
 
 describe('Slack app manifest', () => {
   it('is a version-1 manifest with only known sections', () => {
@@ -97,9 +109,9 @@ describe('Slack app manifest', () => {
     expect(manifest.features?.app_home?.messages_tab_read_only_enabled).toBe(false);
   });
 
-  it('subscribes to exactly the bot events the code listens to (message.im, app_mention)', () => {
+  it('subscribes to exactly the bot events the code listens to (message.im, app_mention, and the helpdesk channel’s messages)', () => {
     const handled = eventsTheCodeListensTo();
-    expect(handled.sort()).toEqual(['app_mention', 'message.im']);
+    expect(handled.sort()).toEqual(['app_mention', 'message.channels', 'message.groups', 'message.im']);
     expect([...(events?.bot_events ?? [])].sort()).toEqual(handled.sort());
     expect(events?.user_events ?? []).toEqual([]);
   });
@@ -116,7 +128,7 @@ describe('Slack app manifest', () => {
   });
 
   it('asks for the bot scopes the events and chat.postMessage need', () => {
-    for (const scope of ['app_mentions:read', 'im:history', 'chat:write']) expect(botScopes).toContain(scope);
+    for (const scope of ['app_mentions:read', 'im:history', 'chat:write', 'channels:history', 'groups:history']) expect(botScopes).toContain(scope);
     for (const event of events?.bot_events ?? []) {
       expect(SCOPE_FOR_EVENT[event], `scope for ${event}`).toBeDefined();
       expect(botScopes, `${event} needs ${SCOPE_FOR_EVENT[event]}`).toContain(SCOPE_FOR_EVENT[event]);
@@ -124,9 +136,9 @@ describe('Slack app manifest', () => {
     expect(new Set(botScopes).size).toBe(botScopes.length);
   });
 
-  it('asks for nothing broad: no channel history, admin, e-mail, user scopes or extras', () => {
+  it('asks for nothing broad: no group-DM history, admin, e-mail, user scopes or extras', () => {
     const broad = botScopes.filter(
-      (s) => /^(channels|groups|mpim):history$/.test(s) || s.startsWith('admin') || s === 'users:read.email' || s.startsWith('users:') || s.startsWith('files:') || s === 'chat:write.public' || s === 'chat:write.customize',
+      (s) => s === 'mpim:history' || s.startsWith('admin') || s === 'users:read.email' || s.startsWith('users:') || s.startsWith('files:') || s === 'chat:write.public' || s === 'chat:write.customize',
     );
     expect(broad).toEqual([]);
     expect(botScopes.filter((s) => !ALLOWED_SCOPES.has(s))).toEqual([]);
@@ -134,6 +146,17 @@ describe('Slack app manifest', () => {
     expect(user ?? []).toEqual([]);
     expect(user_optional ?? []).toEqual([]);
     expect(bot_optional ?? []).toEqual([]);
+  });
+
+  it('explains that the channel history scopes and events are for the helpdesk channel', () => {
+    const text = readFileSync(MANIFEST_PATH, 'utf8');
+    const comments = text
+      .split('\n')
+      .filter((line) => line.trimStart().startsWith('#'))
+      .join('\n');
+    expect(comments).toContain('HELPDESK_SLACK_CHANNEL');
+    for (const word of ['message.channels', 'message.groups', 'channels:history', 'groups:history']) expect(comments).toContain(word);
+    expect(comments).toMatch(/invite/i);
   });
 
   it('is a single-workspace HTTP app: no org deploy, no Socket Mode, no token rotation', () => {

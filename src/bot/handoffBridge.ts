@@ -1,4 +1,5 @@
 import { ActivityTypes, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { commandOf } from '../dialogs/commands';
 import { SECRET_DROPPED_KEY } from '../dialogs/triageDialog';
 import { emptyFacts, type TriageFacts } from '../dialogs/triageFacts';
 import type { HandoffService } from '../handoff/handoffService';
@@ -45,6 +46,12 @@ export class HandoffBridge {
     if (!ticket || ticket.status === 'resolved') {
       await this.activeTicket.delete(context);
       return false;
+    }
+    // キャンセル takes the user back to the bot (the agent is told); anything else goes to the agent.
+    if (commandOf(context.activity.text ?? '') === 'cancel') {
+      await this.activeTicket.delete(context);
+      await this.service.resolve(ticketId, undefined, true);
+      return true;
     }
     if (!context.turnState.get(SECRET_DROPPED_KEY)) await this.service.fromUser(ticketId, context.activity.text ?? '', context);
     return true;

@@ -1,4 +1,4 @@
-import type { Middleware, TurnContext } from 'botbuilder';
+import type { ConversationReference, Middleware, TurnContext } from 'botbuilder';
 import type { Server } from 'restify';
 import type { Logger } from '../logging';
 
@@ -9,14 +9,19 @@ export interface BotRuntime {
   log: Logger;
 }
 
+/** Something that adds routes to the server. */
+export interface Mountable {
+  mount(server: Server): void;
+}
+
 /**
  * One way users reach the bot (Teams/Bot Framework, Direct Line, Slack, console). Each converts its
  * transport to Activities and back; adding one never touches the bot.
  */
-export interface Channel {
+export interface Channel extends Mountable {
   readonly name: string;
-  /** Adds this channel's routes to the server. */
-  mount(server: Server): void;
+  /** Runs `logic` in an existing conversation of this channel, outside the user's turn (hand-off replies). */
+  continueConversation(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void>;
   close?(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import type { WaterfallStepContext } from 'botbuilder-dialogs';
 import { replyActivity } from '../bot/replyActivity';
 import { NO, PHRASES, YES } from './phrases';
 import type { TriageServices } from './services';
+import { EscalationDialog } from './escalationDialog';
 import { ESCALATION_DIALOG, TriageDialog, type ShownEntry } from './triageDialog';
 
 export const ANSWER_DIALOG = 'answer';
@@ -14,6 +15,7 @@ export interface AnswerOptions {
 export class AnswerDialog extends TriageDialog {
   constructor(services: TriageServices) {
     super(ANSWER_DIALOG, services);
+    this.addDialog(new EscalationDialog(services));
     this.addWaterfall('answer-steps', [this.show.bind(this), this.feedback.bind(this)]);
   }
 

@@ -1,7 +1,8 @@
 import type { WaterfallStepContext } from 'botbuilder-dialogs';
 import { replyActivity } from '../bot/replyActivity';
-import { ANSWER_DIALOG, type AnswerOptions } from './answerDialog';
-import { ID_DIALOG, type IdOptions } from './idDialog';
+import { ANSWER_DIALOG, AnswerDialog, type AnswerOptions } from './answerDialog';
+import { EscalationDialog } from './escalationDialog';
+import { ID_DIALOG, IdDialog, type IdOptions } from './idDialog';
 import { CHOICES, PHRASES } from './phrases';
 import type { TriageServices } from './services';
 import { TriageDialog } from './triageDialog';
@@ -17,6 +18,7 @@ const HISTORY_LOOP = 'certificate-history';
 export class CertificateDialog extends TriageDialog {
   constructor(services: TriageServices) {
     super(CERTIFICATE_DIALOG, services);
+    for (const Child of [AnswerDialog, EscalationDialog, IdDialog]) this.addDialog(new Child(services));
     this.addWaterfall('certificate-steps', [
       this.askPassword.bind(this),
       this.askLogin.bind(this),

@@ -3,7 +3,8 @@ import diceCoefficient from 'natural/lib/natural/distance/dice_coefficient';
 import { replyActivity } from '../bot/replyActivity';
 import type { ErrorEntry, Entry } from '../knowledge/schema';
 import { redactSecrets } from '../safety/secrets';
-import { ANSWER_DIALOG, type AnswerOptions } from './answerDialog';
+import { ANSWER_DIALOG, AnswerDialog, type AnswerOptions } from './answerDialog';
+import { EscalationDialog } from './escalationDialog';
 import { PHRASES } from './phrases';
 import type { TriageServices } from './services';
 import { ESCALATION_DIALOG, newPromptId, TEXT_PROMPT, TriageDialog } from './triageDialog';
@@ -26,6 +27,7 @@ export class ErrorMessageDialog extends TriageDialog {
 
   constructor(services: TriageServices) {
     super(ERROR_DIALOG, services);
+    for (const Child of [AnswerDialog, EscalationDialog]) this.addDialog(new Child(services));
     this.errors = services.kb.entries.filter((e): e is ErrorEntry => e.kind === 'error');
     this.addWaterfall('error-steps', [this.askMessage.bind(this), this.answer.bind(this)]);
   }

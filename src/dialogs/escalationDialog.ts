@@ -21,6 +21,12 @@ export class EscalationDialog extends TriageDialog {
     this.addWaterfall('escalation-steps', [this.escalate.bind(this), this.afterOffer.bind(this)]);
   }
 
+  /** Missing the hand-off offer three times is one more reason to hand off. */
+  protected override async onNoAnswer(step: WaterfallStepContext) {
+    await this.services.openHandoff(step.context, 'retries');
+    return step.endDialog({ handedOff: true });
+  }
+
   private reason(step: WaterfallStepContext): HandoffReason {
     return (step.options as EscalationOptions | undefined)?.reason ?? 'requested';
   }

@@ -1,6 +1,7 @@
 import type { WaterfallStepContext } from 'botbuilder-dialogs';
 import type { FaqEntry } from '../knowledge/schema';
-import { ANSWER_DIALOG, type AnswerOptions } from './answerDialog';
+import { ANSWER_DIALOG, AnswerDialog, type AnswerOptions } from './answerDialog';
+import { EscalationDialog } from './escalationDialog';
 import { PHRASES } from './phrases';
 import type { TriageServices } from './services';
 import { TriageDialog } from './triageDialog';
@@ -13,6 +14,7 @@ export class FaqDialog extends TriageDialog {
 
   constructor(services: TriageServices) {
     super(FAQ_DIALOG, services);
+    for (const Child of [AnswerDialog, EscalationDialog]) this.addDialog(new Child(services));
     this.faqs = services.kb.entries.filter((e): e is FaqEntry => e.kind === 'faq');
     this.addWaterfall('faq-steps', [this.askWhich.bind(this), this.answer.bind(this)]);
   }

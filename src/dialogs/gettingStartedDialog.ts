@@ -1,5 +1,7 @@
 import type { WaterfallStepContext } from 'botbuilder-dialogs';
 import { replyActivity } from '../bot/replyActivity';
+import { AnswerDialog } from './answerDialog';
+import { EscalationDialog } from './escalationDialog';
 import { MENU, PHRASES } from './phrases';
 import type { TriageServices } from './services';
 import { ESCALATION_DIALOG, TriageDialog } from './triageDialog';
@@ -16,6 +18,7 @@ interface GettingStartedOptions {
 export class GettingStartedDialog extends TriageDialog {
   constructor(services: TriageServices) {
     super(GETTING_STARTED_DIALOG, services);
+    for (const Child of [AnswerDialog, EscalationDialog]) this.addDialog(new Child(services));
     this.addWaterfall('getting-started-steps', [this.askStep.bind(this), this.showStep.bind(this)]);
   }
 

@@ -1,7 +1,8 @@
 import { ChoicePrompt, type FoundChoice, type PromptValidatorContext, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { replyActivity } from '../bot/replyActivity';
 import { checkKjId, looksLikeKjId } from '../helpdesk/kjId';
-import { ANSWER_DIALOG, type AnswerOptions } from './answerDialog';
+import { ANSWER_DIALOG, AnswerDialog, type AnswerOptions } from './answerDialog';
+import { EscalationDialog } from './escalationDialog';
 import { CHOICES, PHRASES } from './phrases';
 import type { TriageServices } from './services';
 import { choicePromptOptions, stopAfterRetries, TriageDialog } from './triageDialog';
@@ -23,6 +24,7 @@ export interface IdOptions {
 export class IdDialog extends TriageDialog {
   constructor(services: TriageServices) {
     super(ID_DIALOG, services);
+    for (const Child of [AnswerDialog, EscalationDialog]) this.addDialog(new Child(services));
     this.addDialog(new ChoicePrompt(ID_TYPE_PROMPT, checkTypedId, 'ja-jp'));
     this.addWaterfall('id-steps', [
       this.askWhichId.bind(this),

@@ -66,7 +66,8 @@ const CHOICE_SYNONYMS: Record<string, string[]> = {
 
 /**
  * Base of every triage dialog: the shared prompts and one interruption mechanism, in the spirit of
- * the Bot Framework core-bot sample's CancelAndHelpDialog. The outermost dialog checks each message
+ * the Bot Framework core-bot sample's CancelAndHelpDialog. A dialog registers every dialog it starts
+ * itself: botbuilder finds a parent's dialogs when starting one, but not when asking its question again. The outermost dialog checks each message
  * once for commands (最初から, キャンセル, ヘルプ, 担当者), clicks on old cards, and an unrelated
  * question asked while a choice is waiting (answered, then the same question is asked again).
  */
@@ -87,18 +88,18 @@ export abstract class TriageDialog extends ComponentDialog {
     const guarded = steps.map((step, index): WaterfallStep =>
       index === 0
         ? step
-        : async (s) => {
-            if (s.result?.value === NO_ANSWER) {
-              await s.context.sendActivity(replyActivity({ text: [PHRASES.tooManyRetries] }));
-              return s.replaceDialog(ESCALATION_DIALOG, { reason: 'retries' });
-            }
-            return step(s);
-          },
+        : async (s) => (s.result?.value === NO_ANSWER ? this.onNoAnswer(s) : step(s)),
     );
     this.addDialog(new WaterfallDialog(id, guarded));
     // addDialog made the shared prompt the initial dialog; the first waterfall is the real start.
     if (!this.hasWaterfall) this.initialDialogId = id;
     this.hasWaterfall = true;
+  }
+
+  /** After three answers that fit no button: the helpdesk (each dialog that can get here registers EscalationDialog). */
+  protected async onNoAnswer(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    await step.context.sendActivity(replyActivity({ text: [PHRASES.tooManyRetries] }));
+    return step.replaceDialog(ESCALATION_DIALOG, { reason: 'retries' });
   }
 
   /** Asks with buttons; the reply's text is the question. */

@@ -13,17 +13,28 @@ import { TicketStore } from './ticketStore';
 /** Sends to a user outside their own turn, through the adapter of their channel. */
 export type ProactiveSender = (reference: Partial<ConversationReference>, reply: Reply) => Promise<void>;
 
+/** What happened to a ticket; `agent` is who wrote an agent message (not necessarily who took it). */
+export interface TicketEvent {
+  kind: 'taken' | 'resolved' | 'user-message' | 'agent-message';
+  text?: string;
+  agent?: string;
+}
+
 /** A place where the helpdesk sees tickets (a Teams or Slack channel). Failures there never reach the user. */
 export interface HelpdeskNotifier {
   readonly name: string;
   ticketOpened(ticket: HandoffTicket): Promise<void>;
-  ticketChanged(ticket: HandoffTicket, event: { kind: 'taken' | 'resolved' | 'user-message' | 'agent-message'; text?: string }): Promise<void>;
+  ticketChanged(ticket: HandoffTicket, event: TicketEvent): Promise<void>;
 }
 
 /** The agent's action does not fit the ticket's state (taken twice, message before taking, …). */
 export class HandoffRefusedError extends Error {}
 
+/** The user's channel could not be reached; the agent must know the message did not arrive. */
+export class HandoffDeliveryError extends Error {}
+
 const MAX_TRANSCRIPT = 200;
+const NO_EVENT_CHANNELS = new Set(['msteams', 'slack', 'console']);
 const MAX_LINE = 1000;
 
 export const HANDOFF_PHRASES = {
@@ -34,6 +45,7 @@ export const HANDOFF_PHRASES = {
   waiting: '担当者に伝えました。担当者の対応をお待ちください。',
   fromAgent: (agent: string, text: string) => `担当者（${agent}）: ${text}`,
   resolved: '担当者との会話を終了しました。ここからはボットがご案内します。ほかにご用件があれば、メッセージをお送りください。',
+  cancelledByUser: '担当者への引き継ぎを取り消しました。ここからはボットがご案内します。',
 };
 
 /**
@@ -57,7 +69,7 @@ export class HandoffService {
     this.notifiers.push(notifier);
   }
 
-  /** How to reach users of a channel (msteams, slack, directline, …) outside their turn. */
+  /** How to reach users of a channel (slack, directline, …) outside their turn; '*' for every other channel. */
   setSender(channelId: string, sender: ProactiveSender): void {
     this.senders.set(channelId, sender);
   }
@@ -84,12 +96,15 @@ export class HandoffService {
         source: sourceLabel(this.contact.source),
       }),
     );
-    // Contact-centre platforms connected to Bot Framework take over on this standard event.
-    if (context.activity.channelId !== 'slack' && context.activity.channelId !== 'console') {
-      const transcriptActivities = ticket.transcript.map((line) => ({ type: ActivityTypes.Message, text: line.text, timestamp: new Date(line.at), from: { id: line.from, name: line.from } }) as Activity);
-      await context.sendActivity(EventFactory.createHandoffInitiation(context, { ticketId: ticket.id, summary: ticket.summary, facts }, { activities: transcriptActivities }));
-    }
     await this.notify((n) => n.ticketOpened(ticket));
+    // Contact-centre platforms connected through Direct Line take over on this standard event. Teams
+    // refuses event activities (400) and Slack has none; a refusal must not undo the hand-off.
+    if (!NO_EVENT_CHANNELS.has(context.activity.channelId)) {
+      const transcriptActivities = ticket.transcript.map((line) => ({ type: ActivityTypes.Message, text: line.text, timestamp: new Date(line.at), from: { id: line.from, name: line.from } }) as Activity);
+      await context
+        .sendActivity(EventFactory.createHandoffInitiation(context, { ticketId: ticket.id, summary: ticket.summary, facts }, { activities: transcriptActivities }))
+        .catch((err: unknown) => this.log.warn({ err, ticket: ticket.id }, 'handoff: handoff.initiate was refused'));
+    }
     return ticket;
   }
 
@@ -119,18 +134,21 @@ export class HandoffService {
       if (t.status !== 'in-progress') throw new HandoffRefusedError(t.status === 'waiting' ? `${t.id} はまだ誰も対応していません。先に「対応する」を押してください` : `${t.id} は完了しています`);
       return { ...t, transcript: [...t.transcript, line].slice(-MAX_TRANSCRIPT) };
     });
-    await this.toUser(ticket, { text: [HANDOFF_PHRASES.fromAgent(agent, line.text)] });
-    await this.notify((n) => n.ticketChanged(ticket, { kind: 'agent-message', text: line.text }));
+    if (!(await this.toUser(ticket, { text: [HANDOFF_PHRASES.fromAgent(agent, line.text)] }))) {
+      throw new HandoffDeliveryError(`${ticket.id}: the message could not be delivered to the user`);
+    }
+    await this.notify((n) => n.ticketChanged(ticket, { kind: 'agent-message', text: line.text, agent }));
     return ticket;
   }
 
-  async resolve(ticketId: string, agent?: string): Promise<HandoffTicket> {
+  /** Closes the ticket; the user is told the bot is back (or, when they cancelled, that it is cancelled). */
+  async resolve(ticketId: string, agent?: string, byUser = false): Promise<HandoffTicket> {
     const ticket = await this.tickets.update(ticketId, (t) => {
       if (t.status === 'resolved') throw new HandoffRefusedError(`${t.id} は完了しています`);
       return { ...t, status: 'resolved', resolvedAt: this.now().toISOString(), agent: t.agent ?? agent };
     });
-    await this.toUser(ticket, { text: [HANDOFF_PHRASES.resolved] });
-    await this.notify((n) => n.ticketChanged(ticket, { kind: 'resolved' }));
+    await this.toUser(ticket, { text: [byUser ? HANDOFF_PHRASES.cancelledByUser : HANDOFF_PHRASES.resolved] });
+    await this.notify((n) => n.ticketChanged(ticket, { kind: 'resolved', ...(byUser ? { text: '利用者が引き継ぎを取り消しました' } : {}) }));
     return ticket;
   }
 
@@ -138,13 +156,17 @@ export class HandoffService {
     return { from, text: redactSecrets(text).slice(0, MAX_LINE), at: this.now().toISOString() };
   }
 
-  private async toUser(ticket: HandoffTicket, reply: Reply): Promise<void> {
-    const send = this.senders.get(ticket.channel);
-    if (!send) {
-      this.log.warn({ ticket: ticket.id, channel: ticket.channel }, 'handoff: no way to reach this channel');
-      return;
+  /** True when the user's channel took the message. */
+  private async toUser(ticket: HandoffTicket, reply: Reply): Promise<boolean> {
+    const send = this.senders.get(ticket.channel) ?? this.senders.get('*');
+    try {
+      if (!send) throw new Error(`no way to reach channel ${ticket.channel}`);
+      await send(ticket.conversation, reply);
+      return true;
+    } catch (err) {
+      this.log.warn({ err, ticket: ticket.id, channel: ticket.channel }, 'handoff: the user could not be reached');
+      return false;
     }
-    await send(ticket.conversation, reply);
   }
 
   private async notify(call: (n: HelpdeskNotifier) => Promise<void>): Promise<void> {

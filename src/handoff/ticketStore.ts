@@ -5,7 +5,7 @@ import type { HandoffTicket, TicketStatus } from './ticket';
 const TICKET_KEY = (id: string) => `handoff/ticket/${id}`;
 const INDEX_KEY = 'handoff/index';
 const THREAD_KEY = (thread: string) => `handoff/thread/${thread}`;
-const MAX_ATTEMPTS = 8;
+const MAX_ATTEMPTS = 20;
 
 type Stored<T> = T & StoreItem;
 
@@ -14,16 +14,31 @@ type Stored<T> = T & StoreItem;
  * one ticket are detected and retried, never silently lost.
  */
 export class TicketStore {
+  private indexReady?: Promise<void>;
+
   constructor(private readonly storage: Storage) {}
 
   async create(ticket: Omit<HandoffTicket, 'id'>): Promise<HandoffTicket> {
     const created = { ...ticket, id: `HD-${randomBytes(4).toString('hex').toUpperCase()}` };
     await this.storage.write({ [TICKET_KEY(created.id)]: { ...created, eTag: '*' } });
+    await this.ensureIndex();
     await this.retrying(async () => {
       const index = await this.readOne<{ ids: string[] }>(INDEX_KEY);
-      await this.storage.write({ [INDEX_KEY]: { ids: [...(index?.ids ?? []), created.id], eTag: index?.eTag ?? '*' } });
+      if (!index) throw new Error('the ticket index disappeared');
+      await this.storage.write({ [INDEX_KEY]: { ids: [...index.ids, created.id], eTag: index.eTag } });
     });
     return created;
+  }
+
+  /**
+   * Storage has no "create if absent": an empty index is written once (per process) before any
+   * append, and every append is eTag-checked, so concurrent creates cannot overwrite each other.
+   */
+  private ensureIndex(): Promise<void> {
+    this.indexReady ??= (async () => {
+      if (!(await this.readOne(INDEX_KEY))) await this.storage.write({ [INDEX_KEY]: { ids: [], eTag: '*' } });
+    })();
+    return this.indexReady;
   }
 
   async get(id: string): Promise<HandoffTicket | undefined> {
@@ -77,7 +92,8 @@ export class TicketStore {
         return await work();
       } catch (err) {
         if (!isETagConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
-        await new Promise((resolve) => setTimeout(resolve, attempt * 5));
+        // Jittered, growing pauses: writers that collided do not collide again in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
       }
     }
   }

@@ -91,6 +91,10 @@ const waitings: Waiting[] = [
     effect: THANKS,
     choice: true,
   },
+  // The same question reached inside another dialog: asking it again must find the dialog there too.
+  { name: 'certificate → 解決しましたか？', setup: [['1'], ['1'], ['1'], ['2']], again: asksLast(SOLVED, YES_NO), answer: ['1', THANKS], effect: THANKS, choice: true },
+  { name: 'ID → 解決しましたか？', setup: [['ID・パスワード'], ['2']], again: asksLast(SOLVED, YES_NO), answer: ['1', THANKS], effect: THANKS, choice: true },
+  { name: 'FAQ → 解決しましたか？', setup: [['よくある質問'], ['1']], again: asksLast(SOLVED, YES_NO), answer: ['1', THANKS], effect: THANKS, choice: true },
   {
     name: 'unsure: which candidate?',
     setup: [['証明書']],

@@ -1,3 +1,4 @@
+import { MemoryStorage } from 'botbuilder';
 import '../support/quietDeprecations';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -76,7 +77,7 @@ describe('the local web chat page in Chromium', () => {
     const port = await freePort();
     // PORT is the one we listen on, so the page's origin is one the token endpoint allows by default.
     const config = loadConfig({ PORT: String(port), HELPDESK_CLOSED_DATES: '' }, '/nonexistent');
-    app = createApp(config, { log: createLogger('silent'), now: () => new Date('2026-11-19T10:00:00+09:00') });
+    app = createApp(config, { log: createLogger('silent'), now: () => new Date('2026-11-19T10:00:00+09:00'), storage: new MemoryStorage() });
     await app.listen(port, '127.0.0.1');
     base = `http://127.0.0.1:${port}`;
     profile = mkdtempSync(join(tmpdir(), 'webchat-chromium-'));

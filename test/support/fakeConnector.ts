@@ -5,8 +5,10 @@ export interface ConnectorCall {
   method: string;
   url: string;
   conversationId: string;
-  /** The activity replied to, when the bot used the reply route. */
+  /** The activity replied to, when the bot used the reply route (POST), or the activity updated (PUT). */
   replyToId?: string;
+  /** For POST /v3/conversations (a new conversation, e.g. a thread in a Teams channel): what was created. */
+  created?: { id: string; activityId: string };
   authorization?: string;
   body: Record<string, unknown>;
 }
@@ -14,6 +16,9 @@ export interface ConnectorCall {
 /**
  * A local stand-in for the Bot Framework connector service (the `serviceUrl` of an activity):
  * it records every activity the bot sends and answers `{ id }` as the real service does.
+ * `POST /v3/conversations` (a new conversation; in a Teams channel, a new thread) is answered with
+ * `{ id: "<channel id>;messageid=<n>", activityId: "<n>" }` and recorded with `conversationId` = that
+ * id and `body` = the ConversationParameters; `PUT …/activities/{id}` (an update) is recorded too.
  */
 export class FakeConnector {
   readonly calls: ConnectorCall[] = [];
@@ -21,6 +26,12 @@ export class FakeConnector {
   private waiters: Array<() => void> = [];
   private nextId = 1;
   url = '';
+  /**
+   * Optional: answers a call with another status (e.g. `[400, {...}]` to act like Teams refusing an
+   * activity, `[403, {...}]` for a bot that is not in the team); undefined answers normally. The call
+   * is recorded either way.
+   */
+  respond?: (call: ConnectorCall) => [number, unknown] | undefined;
 
   constructor() {
     this.server = createServer((req, res) => {
@@ -75,25 +86,39 @@ export class FakeConnector {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://connector');
+    const create = req.method === 'POST' && /^\/v3\/conversations\/?$/.test(url.pathname);
     const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?\/?$/.exec(url.pathname);
-    if (req.method !== 'POST' || !match) return [404, { error: { code: 'NotFound', message: `${req.method} ${url.pathname}` } }];
+    const update = req.method === 'PUT' && match?.[2] !== undefined;
+    if (!create && !update && (req.method !== 'POST' || !match)) return [404, { error: { code: 'NotFound', message: `${req.method} ${url.pathname}` } }];
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(text) as Record<string, unknown>;
     } catch {
       return [400, { error: { code: 'BadArgument', message: 'not JSON' } }];
     }
-    this.calls.push({
-      method: req.method,
+    let created: ConnectorCall['created'];
+    if (create) {
+      const channel = (body.channelData as { channel?: { id?: unknown } } | undefined)?.channel?.id;
+      const activityId = String(this.nextId++);
+      created = { id: typeof channel === 'string' ? `${channel};messageid=${activityId}` : `conversation-${activityId}`, activityId };
+    }
+    const call: ConnectorCall = {
+      method: req.method ?? '',
       url: url.pathname,
-      conversationId: decodeURIComponent(match[1]!),
-      replyToId: match[2] === undefined ? undefined : decodeURIComponent(match[2]),
+      conversationId: created ? created.id : decodeURIComponent(match![1]!),
+      replyToId: match?.[2] === undefined ? undefined : decodeURIComponent(match[2]),
       authorization: req.headers.authorization,
       body,
-    });
+      ...(created ? { created } : {}),
+    };
+    this.calls.push(call);
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
+    const override = this.respond?.(call);
+    if (override) return override;
+    if (created) return [200, created];
+    if (update) return [200, { id: match![2] }];
     return [200, { id: `reply-${this.nextId++}` }];
   }
 }

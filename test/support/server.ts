@@ -1,4 +1,5 @@
 import './quietDeprecations';
+import { MemoryStorage } from 'botbuilder';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logging';
@@ -21,7 +22,8 @@ export interface RunningApp {
  */
 export async function startApp(env: Record<string, string> = {}, now = () => new Date('2026-11-19T10:00:00+09:00')): Promise<RunningApp> {
   const config = loadConfig({ PORT: String(CONFIG_PORT), ...env }, '/nonexistent');
-  const app = createApp(config, { log: createLogger('silent'), now });
+  // State in memory: test files run in parallel and must not share (or lock) DATA_DIR.
+  const app = createApp(config, { log: createLogger('silent'), now, storage: new MemoryStorage() });
   const port = await app.listen(0, '127.0.0.1');
   return { app, base: `http://127.0.0.1:${port}`, close: () => app.close() };
 }

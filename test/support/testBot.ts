@@ -1,5 +1,6 @@
-import { MemoryStorage, TestAdapter, type Activity } from 'botbuilder';
+import { ActivityTypes, MemoryStorage, TestAdapter, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
 import { createBot } from '../../src/bot/createBot';
+import { replyActivity } from '../../src/bot/replyActivity';
 import { loadKnowledge } from '../../src/knowledge/loader';
 import { Router } from '../../src/knowledge/router';
 import { hoursPolicy } from '../../src/replies/knowledgeReplies';
@@ -14,7 +15,22 @@ export interface TestBotOptions {
   channelId?: string;
 }
 
-/** The real bot (middleware, state, dialogs) on botbuilder's TestAdapter, with a fixed clock. */
+/**
+ * botbuilder's TestAdapter rejects continueConversation ("not implemented"); this one runs the
+ * middleware on a continueConversation event for the reference, as the real adapters do, so
+ * proactive sends (hand-off replies) land in activeQueue like any reply.
+ */
+export class ProactiveTestAdapter extends TestAdapter {
+  override async continueConversation(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    const activity = TurnContext.applyConversationReference({ type: ActivityTypes.Event, name: 'continueConversation' }, reference, true);
+    await this.runMiddleware(this.createContext(activity), logic);
+  }
+}
+
+/**
+ * The real bot (middleware, state, dialogs) on botbuilder's TestAdapter, with a fixed clock.
+ * The hand-off reaches the user of this adapter's channel proactively (as app.ts wires the real channels).
+ */
 export function testBot(options: TestBotOptions = {}) {
   const storage = new MemoryStorage();
   const assembled = createBot({
@@ -24,8 +40,14 @@ export function testBot(options: TestBotOptions = {}) {
     hours: hoursPolicy(kb.contact, options.closures ?? []),
     now: () => options.now ?? new Date('2026-11-19T10:00:00+09:00'),
   });
-  const adapter = new TestAdapter(async (context) => assembled.bot.run(context), { channelId: options.channelId ?? 'test' } as Partial<Activity>);
+  const channelId = options.channelId ?? 'test';
+  const adapter: TestAdapter = new ProactiveTestAdapter(async (context) => assembled.bot.run(context), { channelId } as Partial<Activity>);
   for (const m of assembled.middleware) adapter.use(m);
+  assembled.handoff.setSender(channelId, (reference, reply) =>
+    adapter.continueConversation(reference, async (context) => {
+      await context.sendActivity(replyActivity(reply));
+    }),
+  );
   return { adapter, storage, ...assembled };
 }
 

@@ -1,6 +1,6 @@
+import { MessageOnlyAdapter } from '../messageOnlyAdapter';
 import {
   ActivityTypes,
-  BotAdapter,
   TurnContext,
   type Activity,
   type ConversationReference,
@@ -11,7 +11,7 @@ import {
  * A local chat in the terminal: each line is one user message; a number picks the matching
  * button of the last question. No credentials, no network.
  */
-export class ConsoleAdapter extends BotAdapter {
+export class ConsoleAdapter extends MessageOnlyAdapter {
   private lastChoices: string[] = [];
   private nextId = 0;
   private readonly reference: ConversationReference = {
@@ -55,18 +55,5 @@ export class ConsoleAdapter extends BotAdapter {
       this.print(activity.text ?? '');
     }
     return activities.map(() => ({ id: String(++this.nextId) }));
-  }
-
-  async continueConversation(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
-    const activity = TurnContext.applyConversationReference({ type: ActivityTypes.Event, name: 'continueConversation' }, reference, true);
-    await this.runMiddleware(new TurnContext(this, activity), logic);
-  }
-
-  async updateActivity(): Promise<void> {
-    throw new Error('the console cannot edit a message it printed');
-  }
-
-  async deleteActivity(): Promise<void> {
-    throw new Error('the console cannot delete a message it printed');
   }
 }

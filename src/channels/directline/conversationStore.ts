@@ -1,27 +1,34 @@
-import type { Activity } from 'botbuilder';
+import type { Activity, Storage, StoreItem } from 'botbuilder';
+import { KeyedQueue } from '../../bot/turnQueue';
 
-/** One Direct Line conversation: its activities in order; the watermark is the index of the last one read. */
-export interface DirectLineConversation {
+/** What the channel needs to know of a conversation: that it exists, and whether it has started. */
+export interface DirectLineConversationInfo {
   id: string;
   started: boolean;
+}
+
+/** One Direct Line conversation: its activities in order; the watermark is the index of the last one read. */
+export interface DirectLineConversation extends DirectLineConversationInfo {
   /** The most recent activities; `first` is the sequence number of activities[0]. */
   activities: Array<Partial<Activity>>;
   first: number;
 }
 
 /**
- * Where Direct Line conversations live. The in-memory store suits one instance; a durable one
- * (same interface) keeps conversations and watermarks across restarts.
+ * Where Direct Line conversations live. The in-memory store suits tests and one short-lived instance;
+ * StorageDirectLineStore keeps conversations and watermarks in the bot's Storage across restarts.
  */
 export interface DirectLineStore {
-  create(id: string): Promise<DirectLineConversation>;
-  get(id: string): Promise<DirectLineConversation | undefined>;
+  create(id: string): Promise<DirectLineConversationInfo>;
+  get(id: string): Promise<DirectLineConversationInfo | undefined>;
   markStarted(id: string): Promise<void>;
   /** Appends, assigning the activity id "<conversation>|<seq>"; returns that id. */
   append(id: string, activity: Partial<Activity>): Promise<string>;
   /** Activities after the watermark, and the new watermark. */
   since(id: string, watermark: number): Promise<{ activities: Array<Partial<Activity>>; watermark: number }>;
 }
+
+const activityId = (conversationId: string, seq: number) => `${conversationId}|${String(seq).padStart(7, '0')}`;
 
 export class MemoryDirectLineStore implements DirectLineStore {
   private readonly conversations = new Map<string, DirectLineConversation>();
@@ -52,13 +59,13 @@ export class MemoryDirectLineStore implements DirectLineStore {
   async append(id: string, activity: Partial<Activity>): Promise<string> {
     const conversation = this.conversations.get(id);
     if (!conversation) throw new Error(`unknown conversation ${id}`);
-    const activityId = `${id}|${String(conversation.first + conversation.activities.length).padStart(7, '0')}`;
-    conversation.activities.push({ ...activity, id: activityId });
+    const assigned = activityId(id, conversation.first + conversation.activities.length);
+    conversation.activities.push({ ...activity, id: assigned });
     if (conversation.activities.length > this.maxActivities) {
       conversation.activities.shift();
       conversation.first++;
     }
-    return activityId;
+    return assigned;
   }
 
   async since(id: string, watermark: number) {
@@ -69,5 +76,117 @@ export class MemoryDirectLineStore implements DirectLineStore {
       activities: conversation.activities.slice(Math.max(0, next - conversation.first)),
       watermark: conversation.first + conversation.activities.length - 1,
     };
+  }
+}
+
+/** A conversation's head in Storage: its activities are `first` … `next - 1`, each under its own key. */
+interface Head extends DirectLineConversationInfo, StoreItem {
+  first: number;
+  next: number;
+  /** The ring slot that holds it; when the slot is reused, the conversation is dropped. */
+  slot: number;
+}
+
+/** Conversation ids are ours (base64url); anything else is not a stored conversation, nor a key to build. */
+const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const HEAD_KEY = (id: string) => `directline/transcript/${id}`;
+const ACTIVITY_KEY = (id: string, seq: number) => `directline/transcript/${id}/${seq}`;
+const RING_KEY = 'directline/transcripts';
+const SLOT_KEY = (slot: number) => `directline/transcripts/${slot}`;
+/** Queue key of the ring: never a conversation id. */
+const RING = '#ring';
+
+/**
+ * Direct Line conversations in botbuilder Storage (the durable store under DATA_DIR), so that
+ * conversations, their activities and watermarks survive a restart. Each activity is its own item,
+ * so an append writes one activity and the conversation's head, whatever the conversation's length.
+ * Bounds and numbering are those of MemoryDirectLineStore: at most `maxActivities` per conversation
+ * (watermarks keep counting) and `maxConversations` conversations, the oldest dropped first (a ring
+ * of slots). Changes to one conversation run one at a time in this process; the head is written
+ * with its eTag, so another writer's change is refused rather than lost.
+ */
+export class StorageDirectLineStore implements DirectLineStore {
+  private readonly queue = new KeyedQueue();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly maxConversations = 10_000,
+    private readonly maxActivities = 500,
+  ) {}
+
+  async create(id: string): Promise<DirectLineConversationInfo> {
+    if (!CONVERSATION_ID.test(id)) throw new Error('a Direct Line conversation id is base64url');
+    return this.queue.run(RING, async () => {
+      const ring = await this.readOne<{ count: number }>(RING_KEY);
+      const count = ring?.count ?? 0;
+      const slot = count % this.maxConversations;
+      const previous = await this.readOne<{ id: string }>(SLOT_KEY(slot));
+      if (previous) await this.queue.run(previous.id, () => this.drop(previous.id, slot));
+      return this.queue.run(id, async () => {
+        await this.drop(id);
+        const head: Head = { id, started: false, first: 0, next: 0, slot };
+        // Slot, count and head in one write (all or nothing on LevelStorage).
+        await this.storage.write({ [SLOT_KEY(slot)]: { id }, [RING_KEY]: { count: count + 1, eTag: ring?.eTag ?? '*' }, [HEAD_KEY(id)]: head });
+        return { id, started: false };
+      });
+    });
+  }
+
+  async get(id: string): Promise<DirectLineConversationInfo | undefined> {
+    const head = await this.head(id);
+    return head ? { id: head.id, started: head.started } : undefined;
+  }
+
+  async markStarted(id: string): Promise<void> {
+    await this.queue.run(id, async () => {
+      const head = await this.head(id);
+      if (head && !head.started) await this.storage.write({ [HEAD_KEY(id)]: { ...head, started: true } });
+    });
+  }
+
+  async append(id: string, activity: Partial<Activity>): Promise<string> {
+    return this.queue.run(id, async () => {
+      const head = await this.head(id);
+      if (!head) throw new Error(`unknown conversation ${id}`);
+      const seq = head.next;
+      const assigned = activityId(id, seq);
+      const first = seq + 1 - head.first > this.maxActivities ? head.first + 1 : head.first;
+      // The activity before the head that counts it: a reader never gets a watermark past a missing activity.
+      await this.storage.write({ [ACTIVITY_KEY(id, seq)]: { ...activity, id: assigned }, [HEAD_KEY(id)]: { ...head, first, next: seq + 1 } });
+      if (first > head.first) await this.storage.delete([ACTIVITY_KEY(id, head.first)]);
+      return assigned;
+    });
+  }
+
+  async since(id: string, watermark: number) {
+    const head = await this.head(id);
+    if (!head) return { activities: [], watermark: -1 };
+    const next = Number.isInteger(watermark) && watermark >= 0 ? watermark + 1 : 0;
+    const keys: string[] = [];
+    for (let seq = Math.max(next, head.first); seq < head.next; seq++) keys.push(ACTIVITY_KEY(id, seq));
+    const items = keys.length > 0 ? await this.storage.read(keys) : {};
+    const activities = keys
+      .map((key) => items[key] as (Partial<Activity> & StoreItem) | undefined)
+      .filter((a): a is Partial<Activity> & StoreItem => a !== undefined)
+      .map(({ eTag: _eTag, ...activity }) => activity as Partial<Activity>);
+    return { activities, watermark: head.next - 1 };
+  }
+
+  private async head(id: string): Promise<Head | undefined> {
+    return CONVERSATION_ID.test(id) ? this.readOne<Head>(HEAD_KEY(id)) : undefined;
+  }
+
+  /** Deletes a conversation and its activities (only if it still belongs to `slot`, when given). */
+  private async drop(id: string, slot?: number): Promise<void> {
+    const head = await this.head(id);
+    if (!head || (slot !== undefined && head.slot !== slot)) return;
+    const keys = [HEAD_KEY(id)];
+    for (let seq = head.first; seq < head.next; seq++) keys.push(ACTIVITY_KEY(id, seq));
+    await this.storage.delete(keys);
+  }
+
+  private async readOne<T>(key: string): Promise<(T & StoreItem) | undefined> {
+    const items = await this.storage.read([key]);
+    return items[key] as (T & StoreItem) | undefined;
   }
 }

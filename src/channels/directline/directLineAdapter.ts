@@ -1,10 +1,9 @@
+import { MessageOnlyAdapter } from '../messageOnlyAdapter';
 import {
   ActivityTypes,
-  BotAdapter,
   TurnContext,
   type Activity,
   type ChannelAccount,
-  type ConversationReference,
   type ResourceResponse,
 } from 'botbuilder';
 import { MAX_MESSAGE_CHARS } from '../../bot/middleware';
@@ -18,7 +17,7 @@ export const DIRECT_LINE_BOT: ChannelAccount = { id: 'careplan-helpdesk-bot', na
  * The bot side of the self-hosted Direct Line: a user's activity runs one turn, and everything the
  * bot sends is appended to the conversation for clients to fetch.
  */
-export class DirectLineAdapter extends BotAdapter {
+export class DirectLineAdapter extends MessageOnlyAdapter {
   constructor(
     private readonly store: DirectLineStore,
     private readonly serviceUrl: string,
@@ -63,21 +62,4 @@ export class DirectLineAdapter extends BotAdapter {
     }
     return responses;
   }
-
-  /** Proactive messages (e.g. a helpdesk agent's reply) into a conversation. */
-  async continueConversation(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
-    const conversationId = reference.conversation?.id;
-    if (!conversationId) throw new Error('a conversation reference needs a conversation id');
-    const activity = TurnContext.applyConversationReference({ type: ActivityTypes.Event, name: 'continueConversation' }, reference, true);
-    await this.runMiddleware(new TurnContext(this, activity), logic);
-  }
-
-  async updateActivity(): Promise<void> {
-    throw new Error('Direct Line activities cannot be edited');
-  }
-
-  async deleteActivity(): Promise<void> {
-    throw new Error('Direct Line activities cannot be deleted');
-  }
-
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ActivityTypes, type Activity } from 'botbuilder';
+import { ActivityTypes, type Activity, type ConversationReference, type TurnContext } from 'botbuilder';
 import { plugins, type Next, type Request, type Response, type Server } from 'restify';
 import { z } from 'zod';
 import type { BotRuntime, Channel } from '../channel';
@@ -52,6 +52,10 @@ export class DirectLineChannel implements Channel {
       runtime.log.error({ err: error, channel: 'directline', conversation: context.activity.conversation?.id }, 'turn failed');
       await context.sendActivity(TURN_ERROR_TEXT).catch(() => undefined);
     };
+  }
+
+  continueConversation(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    return this.adapter.continueConversation(reference, logic);
   }
 
   mount(server: Server): void {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Request, Response, Server } from 'restify';
-import type { Channel } from '../channel';
+import type { Mountable } from '../channel';
 import type { DirectLineChannel } from './directLineChannel';
 
 const PUBLIC_DIR = join(__dirname, 'public');
@@ -13,8 +13,7 @@ const WEBCHAT_BUNDLE = join(dirname(require.resolve('botframework-webchat')), '.
  * same-origin endpoint that answers only the configured origins (by default: the page's own origin),
  * so the secret never leaves the server.
  */
-export class WebChatPage implements Channel {
-  readonly name = 'webchat-page';
+export class WebChatPage implements Mountable {
   private readonly files: Record<string, { type: string; body: Buffer }>;
 
   constructor(

@@ -1,9 +1,8 @@
+import { MessageOnlyAdapter } from '../messageOnlyAdapter';
 import {
   ActivityTypes,
-  BotAdapter,
   TurnContext,
   type Activity,
-  type ConversationReference,
   type ResourceResponse,
 } from 'botbuilder';
 import type { App } from '@slack/bolt';
@@ -34,7 +33,7 @@ export function parseConversationId(id: string): SlackConversation {
  * The dialogs' adapter for Slack: a Slack event becomes an Activity; the bot's replies become
  * chat.postMessage calls with Block Kit (and a plain-text fallback), in the same thread.
  */
-export class SlackAdapter extends BotAdapter {
+export class SlackAdapter extends MessageOnlyAdapter {
   constructor(private readonly client: WebClient) {
     super();
   }
@@ -72,18 +71,5 @@ export class SlackAdapter extends BotAdapter {
       responses.push({ id: result.ts ?? '' });
     }
     return responses;
-  }
-
-  async continueConversation(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
-    const activity = TurnContext.applyConversationReference({ type: ActivityTypes.Event, name: 'continueConversation' }, reference, true);
-    await this.runMiddleware(new TurnContext(this, activity), logic);
-  }
-
-  async updateActivity(): Promise<void> {
-    throw new Error('not used: the bot never edits a Slack message');
-  }
-
-  async deleteActivity(): Promise<void> {
-    throw new Error('not used: the bot never deletes a Slack message');
   }
 }

@@ -1,4 +1,5 @@
 import type { App, HTTPReceiver, Logger as SlackLogger, LogLevel } from '@slack/bolt';
+import type { ConversationReference, TurnContext } from 'botbuilder';
 import type { Request, Response, Server } from 'restify';
 import type { Logger } from '../../logging';
 import { SLACK_ACTION_PREFIX, type SlackButtonValue } from '../../replies/render/blockKit';
@@ -30,6 +31,8 @@ export class SlackChannel implements Channel {
   readonly adapter: SlackAdapter;
   private readonly receiver?: HTTPReceiver;
   private readonly handledEvents = new Set<string>();
+  /** Mentions these say no to are not the bot's (e.g. in a helpdesk ticket thread, where agents talk to the user). */
+  private readonly mentionFilters: Array<(channel: string, threadTs: string | undefined) => Promise<boolean>> = [];
 
   constructor(
     private readonly runtime: BotRuntime,
@@ -53,6 +56,19 @@ export class SlackChannel implements Channel {
       await context.sendActivity(TURN_ERROR_TEXT).catch(() => undefined);
     };
     this.listen();
+  }
+
+  get log(): Logger {
+    return this.runtime.log;
+  }
+
+  /** Makes the bot ignore "@bot …" where `skip` says so (the helpdesk's ticket threads). */
+  ignoreMentionsWhere(skip: (channel: string, threadTs: string | undefined) => Promise<boolean>): void {
+    this.mentionFilters.push(skip);
+  }
+
+  continueConversation(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    return this.adapter.continueConversation(reference, logic);
   }
 
   mount(server: Server): void {
@@ -83,7 +99,9 @@ export class SlackChannel implements Channel {
     });
 
     this.app.event('app_mention', async ({ event, context }) => {
-      if (!event.user || this.seen(`${event.channel}:${event.ts}`)) return;
+      if (!event.user) return;
+      for (const skip of this.mentionFilters) if (await skip(event.channel, event.thread_ts)) return;
+      if (this.seen(`${event.channel}:${event.ts}`)) return;
       const text = (event.text ?? '').replace(/<@[A-Z0-9]+>/g, '').trim();
       await this.turn({ team: context.teamId ?? '', channel: event.channel, threadTs: event.thread_ts ?? event.ts }, event.ts, event.user, text);
     });

@@ -1,4 +1,4 @@
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type ConversationParameters, type ConversationReference, type TurnContext } from 'botbuilder';
 import { plugins, type Request, type Response, type Server } from 'restify';
 import type { BotRuntime, Channel } from '../channel';
 import { TURN_ERROR_TEXT } from '../channel';
@@ -11,16 +11,26 @@ export interface BotFrameworkSettings {
 }
 
 /**
+ * Activities that are not the users' but belong to another part of the app (the helpdesk's Teams
+ * channel): they are given to `onTurn` after the middleware, instead of the bot logic.
+ */
+export interface TeamsRoute {
+  owns(activity: Partial<Activity>): boolean;
+  onTurn(context: TurnContext): Promise<void>;
+}
+
+/**
  * Teams and every Azure Bot Service channel: `POST /api/messages` through CloudAdapter, which checks
  * the Bot Framework token. Without an app id it runs in anonymous mode, which accepts anyone.
  */
 export class TeamsChannel implements Channel {
   readonly name = 'teams';
   readonly adapter: CloudAdapter;
+  private readonly routes: TeamsRoute[] = [];
 
   constructor(
     private readonly runtime: BotRuntime,
-    settings: BotFrameworkSettings,
+    private readonly settings: BotFrameworkSettings,
     private readonly maxBodyBytes: number,
   ) {
     this.adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({ ...settings }));
@@ -34,6 +44,38 @@ export class TeamsChannel implements Channel {
     }
   }
 
+  /** The bot's app id ('' in anonymous mode), as proactive calls need it. */
+  get botAppId(): string {
+    return this.settings.MicrosoftAppId ?? '';
+  }
+
+  get log() {
+    return this.runtime.log;
+  }
+
+  /** Sends activities that `route.owns` to it instead of the user-facing bot. */
+  addRoute(route: TeamsRoute): void {
+    this.routes.push(route);
+  }
+
+  /**
+   * Starts a conversation (in a Teams channel: a new thread whose root is `parameters.activity`) and
+   * returns its id. Connector failures are thrown to the caller.
+   */
+  async createConversation(serviceUrl: string, parameters: ConversationParameters): Promise<string> {
+    let conversationId: string | undefined;
+    // The audience must be left out (null), so the connector uses the configured Bot Framework scope.
+    await this.adapter.createConversationAsync(this.botAppId, 'msteams', serviceUrl, null as unknown as string, parameters, async (context) => {
+      conversationId = context.activity.conversation?.id;
+    });
+    if (!conversationId) throw new Error('the connector created a conversation without an id');
+    return conversationId;
+  }
+
+  continueConversation(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    return this.adapter.continueConversationAsync(this.settings.MicrosoftAppId ?? '', reference, logic);
+  }
+
   mount(server: Server): void {
     server.post(
       '/api/messages',
@@ -45,7 +87,10 @@ export class TeamsChannel implements Channel {
           res.send(400, { error: { code: 'BadArgument', message: 'the body must be a Bot Framework activity' } });
           return;
         }
-        await this.adapter.process(req, res, this.runtime.logic);
+        await this.adapter.process(req, res, (context) => {
+          const route = this.routes.find((r) => r.owns(context.activity));
+          return route ? route.onTurn(context) : this.runtime.logic(context);
+        });
       },
     );
   }

@@ -62,7 +62,9 @@ export function renderAdaptiveCard(reply: Reply): { summary: string; attachments
     return { type: 'Action.Submit', title: choice.label, data };
   });
   const content = { type: 'AdaptiveCard', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', version: '1.5', body, actions };
-  return { summary: reply.title ?? replyToPlainText(reply, { withChoices: false }).slice(0, 80), attachments: [{ contentType: ADAPTIVE_CARD, content }] };
+  // The summary is the notification preview and the line a hand-off transcript keeps: title and lead text.
+  const summary = [reply.title && `【${reply.title}】`, ...(reply.text ?? [])].filter(Boolean).join(' ') || replyToPlainText(reply, { withChoices: false });
+  return { summary: summary.slice(0, 300), attachments: [{ contentType: ADAPTIVE_CARD, content }] };
 }
 
 /** Guide text contains "*" and "_" (e.g. file names); Adaptive Cards would read them as markdown. */

@@ -1,0 +1,186 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CHOICES, MENU, PHRASES, YES } from '../../src/dialogs/phrases';
+import { DirectLineClient, type DirectLineActivity } from '../support/directLineClient';
+import { buttonData, buttons, cardSteps, cardTexts, visibleText } from '../support/server';
+
+// The real server (src/main.ts, as `npm start` runs it) in a child process, killed and started again
+// on the same DATA_DIR, DIRECT_LINE_SECRET and PORT.
+
+const ROOT = resolve(__dirname, '../..');
+const MAIN = join(ROOT, 'src/main.ts');
+const TSX = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href;
+const SECRET = 'restart-test-direct-line-secret-0123456789';
+const BOT_ID = 'careplan-helpdesk-bot';
+const START_TIMEOUT_MS = 20_000;
+
+const work = mkdtempSync(join(tmpdir(), 'restart-test-'));
+const children: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+interface Running {
+  child: ChildProcess;
+  base: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output: () => string;
+}
+
+/** Starts src/main.ts and waits until /healthz answers. The cwd is a temp dir: no .env is read. */
+async function start(env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+    cwd: work,
+    env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('exit', (code, signal) => done({ code, signal })));
+  const base = `http://127.0.0.1:${env.PORT}`;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}) while starting:\n${output}`);
+    const ok = await fetch(`${base}/healthz`).then(
+      (res) => res.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`the server did not answer /healthz within ${START_TIMEOUT_MS} ms:\n${output}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  return { child, base, exited, output: () => output };
+}
+
+/** A POST whose body is sent in two parts, `between` running after the first: a request in flight. */
+function postInTwoParts(url: string, token: string, body: object, between: () => Promise<void>): Promise<{ status: number; text: string }> {
+  const bytes = Buffer.from(JSON.stringify(body));
+  const { hostname, port, pathname } = new URL(url);
+  return new Promise((done, fail) => {
+    const req = http.request(
+      { host: hostname, port, path: pathname, method: 'POST', agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': bytes.length } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => done({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', fail);
+    req.write(bytes.subarray(0, 8));
+    between().then(() => req.end(bytes.subarray(8)), fail);
+  });
+}
+
+/** True when a new connection to the port is refused or dropped (the server stopped accepting). */
+function refusesConnections(base: string): Promise<boolean> {
+  return new Promise((done) => {
+    const req = http.get(`${base}/healthz`, { agent: false }, (res) => {
+      res.resume();
+      done(false);
+    });
+    req.on('error', () => done(true));
+    req.setTimeout(2000, () => {
+      req.destroy();
+      done(true);
+    });
+  });
+}
+
+/** The whole conversation (no watermark), leaving the client's watermark alone. */
+async function everything(client: DirectLineClient): Promise<DirectLineActivity[]> {
+  const res = await fetch(`${client.url}/activities`, { headers: { authorization: `Bearer ${client.session.token}` } });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { activities: DirectLineActivity[] }).activities;
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const fromBot = (a: DirectLineActivity) => a.from?.id === BOT_ID;
+
+describe('restart safety (real processes on one DATA_DIR)', () => {
+  it('kill -9 mid-dialog: the same token reads on from its watermark and the dialog continues at the same step; SIGTERM finishes the turn in flight and exits 0', async () => {
+    const env = { PORT: String(await freePort()), DATA_DIR: join(work, 'data'), DIRECT_LINE_SECRET: SECRET, HELPDESK_API_TOKEN: 'restart-test-helpdesk-token-0123' };
+
+    // 1. First run: walk the certificate dialog to the history question.
+    let server = await start(env);
+    const client = await DirectLineClient.start(server.base, SECRET);
+    const [welcome] = await client.poll();
+    expect(buttons(welcome!)).toEqual(Object.values(MENU));
+    let turn = await client.say(MENU.certificate);
+    expect(visibleText(turn[1]!)).toContain(PHRASES.certPassword);
+    turn = await client.click(buttonData(turn[1]!, CHOICES.certPassword.have));
+    expect(visibleText(turn[1]!)).toContain(PHRASES.certLogin);
+    turn = await client.say(CHOICES.login.yes);
+    const historyQuestion = turn[1]!;
+    expect(visibleText(historyQuestion)).toContain(PHRASES.certHistory);
+    expect(buttons(historyQuestion)).toEqual(Object.values(CHOICES.history));
+    const watermark = client.watermark;
+    const seen = (await everything(client)).map((a) => a.id);
+    expect(seen).toHaveLength(7);
+
+    // 2. kill -9, then the same settings again.
+    server.child.kill('SIGKILL');
+    expect(await server.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    server = await start(env);
+
+    // 3. The same token: the conversation is there, nothing is newer than the old watermark, nothing was lost.
+    const reconnect = await fetch(client.url, { headers: { authorization: `Bearer ${client.session.token}` } });
+    expect(reconnect.status).toBe(200);
+    const restarted = new DirectLineClient(server.base, client.session, client.user);
+    restarted.watermark = watermark;
+    expect(await restarted.poll()).toEqual([]);
+    expect(restarted.watermark).toBe(watermark);
+    expect((await everything(restarted)).map((a) => a.id)).toEqual(seen);
+
+    // 4. 発行履歴なし, clicked on the card shown before the restart: the 3-1 steps, as if nothing happened.
+    turn = await restarted.click(buttonData(historyQuestion, CHOICES.history.no));
+    const [own, install, verify, solved, ...more] = turn;
+    expect(more).toEqual([]);
+    expect(own!.from?.id).toBe(client.user.id);
+    expect(own!.id).toBe(`${client.session.conversationId}|0000007`);
+    expect([install, verify, solved].every((a) => fromBot(a!))).toBe(true);
+    expect(cardTexts(install!)[0]).toBe('介護DX証明書のインストール');
+    expect(cardSteps(install!)).toHaveLength(13);
+    expect(cardTexts(install!).some((t) => /^出典: スタートガイド 電子証明書インストール手順 3-1 /.test(t))).toBe(true);
+    expect(visibleText(solved!)).toContain(PHRASES.solvedQuestion);
+    const beforeStop = restarted.watermark;
+
+    // 5. SIGTERM while a POST is in flight: it is answered, new connections are not, and the process exits 0.
+    const inFlight = await postInTwoParts(`${restarted.url}/activities`, client.session.token, { type: 'message', text: YES, from: client.user, locale: 'ja-JP' }, async () => {
+      await sleep(300);
+      server.child.kill('SIGTERM');
+      await sleep(300);
+      expect(await refusesConnections(server.base)).toBe(true);
+    });
+    expect(inFlight.status, inFlight.text).toBe(200);
+    const stopped = await Promise.race([server.exited, sleep(10_000).then(() => 'still running')]);
+    expect(stopped, server.output()).toEqual({ code: 0, signal: null });
+
+    // 6. What that last turn did was saved before the exit.
+    server = await start(env);
+    const last = new DirectLineClient(server.base, client.session, client.user);
+    last.watermark = beforeStop;
+    const after = await last.poll();
+    expect(after.map((a) => a.text)).toEqual([YES, PHRASES.solvedThanks]);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
+});

@@ -425,7 +425,13 @@ describe('Slack: buttons walk the certificate dialog', () => {
   it('a double click on 発行履歴なし is answered once', async () => {
     const { after } = await clickTwice(CHOICES.history.no, CHOICES.history.no);
     expect(after.filter((t) => t.startsWith('【介護DX証明書のインストール】'))).toHaveLength(1);
-    expect(after.filter((t) => t.includes(PHRASES.solvedQuestion))).toHaveLength(1);
+    // The second click is old by the time it runs: its notice may arrive (followed, possibly after
+    // this window, by the question again), but never a second answer.
+    const asked = after.filter((t) => t.includes(PHRASES.solvedQuestion)).length;
+    const stale = after.filter((t) => t.includes(PHRASES.staleClick)).length;
+    expect(stale).toBeLessThanOrEqual(1);
+    expect(asked).toBeGreaterThanOrEqual(1);
+    expect(asked).toBeLessThanOrEqual(1 + stale);
   });
 
   it('two different buttons clicked in quick succession get one answer, not both 3-1 and 3-2', async () => {

@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import type { ConversationReference, Storage } from 'botbuilder';
 import restify, { type Server } from 'restify';
+import { mountAnalytics } from './analytics/http';
+import { AnalyticsRecorder } from './analytics/recorder';
 import { createBot } from './bot/createBot';
+import { SharedTurnQueue } from './bot/turnQueue';
 import { replyActivity } from './bot/replyActivity';
 import type { BotRuntime, Channel } from './channels/channel';
 import { MemoryDirectLineStore, StorageDirectLineStore } from './channels/directline/conversationStore';
@@ -21,14 +24,19 @@ import { loadKnowledge } from './knowledge/loader';
 import { createLogger, type Logger } from './logging';
 import { hoursPolicy } from './replies/knowledgeReplies';
 import type { Reply } from './replies/model';
+import { installLimits, pathOf, requestContext, requestLog } from './server';
 import { LevelStorage } from './storage/levelStorage';
+import { RedisStorage } from './storage/redisStorage';
 
 export interface AppOptions {
   log?: Logger;
   now?: () => Date;
+  /** Monotonic milliseconds for the rate limits (default performance.now; tests move it by hand). */
+  clock?: () => number;
   /**
    * State storage provided by the caller, who also closes it (tests: MemoryStorage); Direct Line
-   * conversations then stay in memory. Without it: the durable store under DATA_DIR.
+   * conversations then stay in memory. Without it: Redis when REDIS_URL is set, else the durable
+   * store under DATA_DIR.
    */
   storage?: Storage;
 }
@@ -41,6 +49,8 @@ export interface App {
   /** Present when Slack is configured. */
   slack?: SlackChannel;
   handoff: HandoffService;
+  /** Feedback analytics: events, their flushes to the store, the report, the /metrics counters. */
+  analytics: AnalyticsRecorder;
   /** The Direct Line secret in use (generated when not configured). */
   directLineSecret: string;
   /** The helpdesk API token in use (generated when not configured). */
@@ -53,14 +63,21 @@ export interface App {
 export function createApp(config: Config, options: AppOptions = {}): App {
   const log = options.log ?? createLogger(config.LOG_LEVEL);
   const kb = loadKnowledge();
-  // Conversation state, tickets and Direct Line conversations: on disk under DATA_DIR (opened by
-  // listen, closed by close) unless the caller brings its own storage.
-  const durable = options.storage ? undefined : new LevelStorage(join(config.DATA_DIR, 'state'));
+  // Conversation state, tickets and Direct Line conversations: in Redis when REDIS_URL is set (shared
+  // by every instance, whose turns then also take a per-conversation lock there), else on disk under
+  // DATA_DIR; opened by listen, closed by close. Unless the caller brings its own storage.
+  const redis = !options.storage && config.REDIS_URL ? new RedisStorage(config.REDIS_URL, { prefix: config.REDIS_KEY_PREFIX, onError: (err) => log.warn({ err }, 'redis connection lost; reconnecting') }) : undefined;
+  const durable = options.storage ? undefined : (redis ?? new LevelStorage(join(config.DATA_DIR, 'state')));
   const storage: Storage = options.storage ?? durable!;
-  const assembled = createBot({ kb, storage, hours: hoursPolicy(kb.contact, config.HELPDESK_CLOSED_DATES), now: options.now, log });
+  const turns = redis ? new SharedTurnQueue(redis) : undefined;
+  // Feedback analytics in the same store (batched, one record per process and day); /metrics and /api/analytics below.
+  const analytics = new AnalyticsRecorder(storage, { now: options.now, timeZone: kb.contact.hours.timeZone, log });
+  const assembled = createBot({ kb, storage, hours: hoursPolicy(kb.contact, config.HELPDESK_CLOSED_DATES), now: options.now, log, turns, analytics });
   const runtime: BotRuntime = { logic: (context) => assembled.bot.run(context), middleware: assembled.middleware, log };
 
   const server = restify.createServer({ name: 'careplan-helpdesk-bot', handleUncaughtExceptions: false });
+  // First: every request gets an id (x-request-id), a child logger and one access log line.
+  server.pre(requestContext(log));
   server.use(restify.plugins.queryParser({ mapParams: false }));
 
   const directLineSecret = config.DIRECT_LINE_SECRET ?? generateSecret();
@@ -70,6 +87,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const slack = slackConfig ? new SlackChannel(runtime, slackConfig) : undefined;
   const channels: Channel[] = [teams, directLine, ...(slack ? [slack] : [])];
   for (const channel of [...channels, new WebChatPage(directLine, new Set(config.WEBCHAT_ALLOWED_ORIGINS))]) channel.mount(server);
+  // After the channels' own pre handlers (Direct Line's CORS): body limits, per-address and per-conversation rate limits.
+  installLimits(server, config, { log, clock: options.clock, slack: slack?.app });
 
   // Hand-off: agents' replies reach users through their own channel; tickets reach the helpdesk
   // in Slack and/or Teams when configured, and always through the API.
@@ -91,13 +110,14 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   }
   const helpdeskApiToken = config.HELPDESK_API_TOKEN ?? generateSecret();
   mountHelpdeskApi(server, handoff, helpdeskApiToken, config.MAX_BODY_BYTES, log);
+  mountAnalytics(server, analytics, helpdeskApiToken, log);
 
   server.get('/healthz', async (_req, res) => {
     res.send(200, { status: 'ok', entries: kb.entries.length });
   });
   server.on('restifyError', (req, res, err, callback) => {
     // Bad JSON, too-large bodies and unknown routes are the client's; only log what is ours.
-    if ((err as { statusCode?: number }).statusCode === undefined || (err as { statusCode: number }).statusCode >= 500) log.error({ err, url: req.url }, 'request failed');
+    if ((err as { statusCode?: number }).statusCode === undefined || (err as { statusCode: number }).statusCode >= 500) requestLog(req, log).error({ err, path: pathOf(req.url) }, 'request failed');
     return callback();
   });
 
@@ -108,10 +128,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     teams,
     slack,
     handoff,
+    analytics,
     directLineSecret,
     helpdeskApiToken,
     listen: async (port, host = '0.0.0.0') => {
-      // A store that cannot be opened (e.g. another process holds DATA_DIR) stops the start here.
+      // A store that cannot be opened (another process holds DATA_DIR, Redis unreachable) stops the start here.
       await durable?.open();
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -122,6 +143,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       for (const channel of channels) await channel.close?.();
       // Resolves once the requests in flight (each holding its turn) have been answered.
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await analytics.close();
       await durable?.close();
     },
   };

@@ -27,11 +27,25 @@ export const Config = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   /** Durable state (conversations, tickets, Direct Line conversations) lives in DATA_DIR/state; one process per directory. */
   DATA_DIR: z.string().min(1).default('./data'),
+  /** The state in Redis instead of DATA_DIR: every instance given the same Redis shares conversations and tickets. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, hostname: /./, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  /** Put before every Redis key, so that several bots (e.g. staging and production) can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().min(1).default('helpdesk:'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Extra days the helpdesk is closed: "12-29..01-03,2027-05-06". */
   HELPDESK_CLOSED_DATES: closures,
   /** Largest request body accepted, in bytes. */
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 2 ** 20).default(256 * 1024),
+  /** Requests per minute from one client address, on every route but /healthz and /metrics (429 beyond); 0: no limit. */
+  RATE_LIMIT_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  /** Activities per minute into one conversation (Direct Line, /api/messages) or from one Slack user; 0: no limit. */
+  RATE_LIMIT_PER_CONVERSATION_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  /** Reverse proxies in front of the server that append X-Forwarded-For (1 behind Azure App Service); 0 trusts none. */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Outgoing calls (Bot Framework connector, Slack Web API): time allowed for one attempt, in ms. */
+  OUTGOING_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Outgoing calls: attempts after the first on a timeout, a network error, 408, 429 or 5xx, with backoff. */
+  OUTGOING_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
 
   // Bot Framework (Teams). Without an app id the bot runs in anonymous mode: local use only.
   MicrosoftAppId: optionalText,
@@ -68,9 +82,9 @@ export type Config = z.infer<typeof Config>;
 
 /** Slack's settings when it is configured, else undefined (Slack off). */
 export function slackSettings(config: Config) {
-  const { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, SLACK_API_URL } = config;
+  const { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, SLACK_API_URL, OUTGOING_TIMEOUT_MS, OUTGOING_RETRIES } = config;
   if (!SLACK_BOT_TOKEN || (!SLACK_SIGNING_SECRET && !SLACK_APP_TOKEN)) return undefined;
-  return { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, SLACK_API_URL };
+  return { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, SLACK_API_URL, OUTGOING_TIMEOUT_MS, OUTGOING_RETRIES };
 }
 
 export class ConfigError extends Error {}

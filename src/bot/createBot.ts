@@ -1,5 +1,7 @@
 import { ConversationState, type Middleware, type Storage, type TurnContext } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
+import { ConversationAnalytics, type AnalyticsSession } from '../analytics/conversationAnalytics';
+import { AnalyticsRecorder } from '../analytics/recorder';
 import { MainDialog } from '../dialogs/mainDialog';
 import { emptyFacts, type TriageFacts } from '../dialogs/triageFacts';
 import { HandoffService } from '../handoff/handoffService';
@@ -9,9 +11,11 @@ import type { HoursPolicy } from '../helpdesk/businessHours';
 import type { KnowledgeBase } from '../knowledge/loader';
 import { Router } from '../knowledge/router';
 import { createLogger, type Logger } from '../logging';
+import { eTagCheckedState } from '../storage/eTagCheckedState';
 import { HandoffBridge } from './handoffBridge';
 import { HelpdeskBot } from './helpdeskBot';
 import { normalizeIncoming, renderReplies, secretGuard } from './middleware';
+import type { TurnQueue } from './turnQueue';
 
 export interface BotOptions {
   kb: KnowledgeBase;
@@ -20,6 +24,10 @@ export interface BotOptions {
   now?: () => Date;
   router?: Router;
   log?: Logger;
+  /** How turns of one conversation are kept apart; default: one at a time in this process (KeyedQueue). */
+  turns?: TurnQueue;
+  /** Where feedback analytics go; default: a recorder on `storage`. */
+  analytics?: AnalyticsRecorder;
 }
 
 export interface AssembledBot {
@@ -29,14 +37,18 @@ export interface AssembledBot {
   /** In the order every adapter must use them. */
   middleware: Middleware[];
   facts: (context: TurnContext) => Promise<TriageFacts>;
+  analytics: AnalyticsRecorder;
 }
 
 /** Wires state, dialogs, hand-off and middleware; channels only add an adapter. */
 export function createBot(options: BotOptions): AssembledBot {
   const now = options.now ?? (() => new Date());
-  const conversationState = new ConversationState(options.storage);
+  // Saves are eTag-checked: a save that lost to a concurrent one fails instead of overwriting it.
+  const conversationState = new ConversationState(eTagCheckedState(options.storage));
   const facts = conversationState.createProperty<TriageFacts>('triageFacts');
   const dialogState = conversationState.createProperty<DialogState>('dialogState');
+  const analytics = options.analytics ?? new AnalyticsRecorder(options.storage, { now, timeZone: options.kb.contact.hours.timeZone, log: options.log });
+  const tracker = new ConversationAnalytics(analytics, conversationState.createProperty<AnalyticsSession | undefined>('analytics'), now);
   const handoff = new HandoffService(new TicketStore(options.storage), options.kb.contact, options.hours, now, options.log ?? createLogger('silent'));
   const bridge = new HandoffBridge(
     handoff,
@@ -51,13 +63,18 @@ export function createBot(options: BotOptions): AssembledBot {
     hours: options.hours,
     now,
     facts,
-    openHandoff: (context, reason) => bridge.open(context, reason),
+    openHandoff: async (context, reason) => {
+      await bridge.open(context, reason);
+      await tracker.escalated(context, reason);
+    },
+    analytics: tracker,
   });
   return {
-    bot: new HelpdeskBot(conversationState, dialogState, mainDialog, bridge),
+    bot: new HelpdeskBot(conversationState, dialogState, mainDialog, bridge, options.turns, tracker),
     conversationState,
     handoff,
     middleware: [normalizeIncoming, renderReplies, secretGuard],
     facts: (context) => facts.get(context, emptyFacts()),
+    analytics,
   };
 }

@@ -4,9 +4,10 @@ import { MAIN_DIALOG, MainDialog } from '../dialogs/mainDialog';
 import { clickedPromptId } from '../dialogs/commands';
 import { PHRASES } from '../dialogs/phrases';
 import { RESTART_KEY, SECRET_DROPPED_KEY, type MainOptions } from '../dialogs/triageDialog';
+import type { ConversationAnalytics } from '../analytics/conversationAnalytics';
 import type { HandoffBridge } from './handoffBridge';
 import { replyActivity } from './replyActivity';
-import { KeyedQueue } from './turnQueue';
+import { KeyedQueue, type TurnQueue } from './turnQueue';
 
 /**
  * Runs the main dialog on every message (or passes it to the helpdesk agent while a hand-off is
@@ -14,18 +15,24 @@ import { KeyedQueue } from './turnQueue';
  */
 export class HelpdeskBot extends ActivityHandler {
   private readonly dialogs: DialogSet;
-  private readonly turns = new KeyedQueue();
 
   constructor(
     private readonly conversationState: ConversationState,
     dialogState: StatePropertyAccessor<DialogState>,
     mainDialog: MainDialog,
     private readonly handoff: HandoffBridge,
+    /** One turn per conversation: in this process (KeyedQueue), or across instances (SharedTurnQueue). */
+    private readonly turns: TurnQueue = new KeyedQueue(),
+    /** Feedback analytics; absent: nothing recorded. */
+    private readonly analytics?: ConversationAnalytics,
   ) {
     super();
     this.dialogs = new DialogSet(dialogState).add(mainDialog);
     this.onMessage(async (context, next) => {
-      if (!(await this.handoff.relayed(context))) await this.continueConversation(context);
+      if (!(await this.handoff.relayed(context))) {
+        await this.analytics?.userMessage(context);
+        await this.continueConversation(context);
+      }
       await next();
     });
     this.onMembersAdded(async (context, next) => {
@@ -35,10 +42,16 @@ export class HelpdeskBot extends ActivityHandler {
     });
   }
 
-  /** One turn per conversation at a time (on this instance), state saved at its end. */
+  /**
+   * One turn per conversation at a time (on this instance, or on all with a shared queue), state
+   * saved at its end. The save is eTag-checked (createBot): should it lose to another instance's
+   * save all the same, it throws, the turn fails (the adapter logs it and sends the error reply),
+   * and the other save stays; the next message continues from that.
+   */
   override async run(context: TurnContext): Promise<void> {
     await this.turns.run(`${context.activity.channelId}/${context.activity.conversation?.id}`, async () => {
       await this.handoff.recordTurn(context);
+      this.analytics?.turn(context);
       await super.run(context);
       await this.conversationState.saveChanges(context, false);
     });

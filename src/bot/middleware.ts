@@ -19,8 +19,10 @@ export const normalizeIncoming: Middleware = {
   async onTurn(context: TurnContext, next: () => Promise<void>) {
     const activity = context.activity;
     if (activity.type === ActivityTypes.Message) {
-      // In Teams channels and group chats the text starts with the bot's <at>mention</at>.
-      if (activity.entities?.length) TurnContext.removeRecipientMention(activity);
+      // In Teams channels and group chats the text starts with the bot's <at>mention</at>. Entities come
+      // from the client: malformed ones (not objects, mentions without who or what) are dropped first.
+      if (Array.isArray(activity.entities)) activity.entities = activity.entities.filter(isWellFormedEntity);
+      if (typeof activity.text === 'string' && activity.entities?.length) TurnContext.removeRecipientMention(activity);
       const submitted = (activity.value as Partial<ChoiceSubmitData> | undefined)?.choice;
       const text = typeof activity.text === 'string' && activity.text.trim() ? activity.text : typeof submitted === 'string' ? submitted : '';
       activity.text = text.slice(0, MAX_MESSAGE_CHARS).replace(UNPRINTABLE, '');
@@ -44,6 +46,13 @@ export const secretGuard: Middleware = {
     await next();
   },
 };
+
+function isWellFormedEntity(entity: unknown): boolean {
+  if (!entity || typeof entity !== 'object') return false;
+  const { type, text, mentioned } = entity as { type?: unknown; text?: unknown; mentioned?: { id?: unknown } };
+  if (typeof type !== 'string') return false;
+  return type !== 'mention' || (typeof text === 'string' && typeof mentioned?.id === 'string');
+}
 
 /** Channels that render our replies themselves, or only show text. */
 const PLAIN_TEXT_CHANNELS = new Set(['console', 'test']);

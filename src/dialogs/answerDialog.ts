@@ -31,6 +31,7 @@ export class AnswerDialog extends TriageDialog {
     const facts = await this.facts(step.context);
     facts.feedback.push({ entryId: items[0]!.id, solved });
     await this.services.facts.set(step.context, facts);
+    await this.services.analytics?.feedback(step.context, items[0]!.id, solved);
     if (!solved) {
       await step.context.sendActivity(replyActivity({ text: [PHRASES.escalationUnsolved] }));
       return step.replaceDialog(ESCALATION_DIALOG, { reason: 'unsolved' });

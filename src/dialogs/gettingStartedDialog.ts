@@ -41,6 +41,7 @@ export class GettingStartedDialog extends TriageDialog {
       const facts = await this.facts(step.context);
       facts.feedback.push({ entryId: 'onboarding-overview', solved: true });
       await this.services.facts.set(step.context, facts);
+      await this.services.analytics?.feedback(step.context, 'onboarding-overview', true);
       await step.context.sendActivity(replyActivity({ text: [PHRASES.solvedThanks] }));
       return step.endDialog({ solved: true });
     }

@@ -79,6 +79,7 @@ export class MainDialog extends TriageDialog {
   /** A menu label (or its number) opens that dialog, a greeting shows the menu; anything else is a question. */
   private async dispatchText(step: WaterfallStepContext, text: string) {
     if (!text || GREETING.test(text)) return step.replaceDialog('main-menu', { start: 'menu' } satisfies MainOptions);
+    await this.services.analytics?.asked(step.context);
     const [picked] = recognizeChoices(text, MENU_DIALOGS.map(([label]) => label));
     if (picked && picked.resolution.score >= 1) return step.replaceDialog(MENU_DIALOGS[picked.resolution.index]![1]);
     return step.replaceDialog(QUESTION, { text });
@@ -87,6 +88,7 @@ export class MainDialog extends TriageDialog {
   private async route(step: WaterfallStepContext) {
     const { text } = step.options as { text: string };
     const { decision, candidates } = this.services.router.route(text);
+    await this.services.analytics?.routed(step.context, decision, text);
     if (decision === 'answer') return this.open(step, candidates[0]!.entry);
     if (decision === 'unsure') {
       const labels = candidates.map((c) => c.entry.title);
@@ -102,6 +104,7 @@ export class MainDialog extends TriageDialog {
   private async chooseCandidate(step: WaterfallStepContext) {
     const entry = this.services.kb.entries.find((e) => e.title === step.result.value);
     if (entry) return this.open(step, entry);
+    await this.services.analytics?.unanswered(step.context, (step.options as { text: string }).text);
     await step.context.sendActivity(replyActivity({ text: [PHRASES.otherChosen] }));
     return step.replaceDialog('main-menu', { start: 'menu' } satisfies MainOptions);
   }

@@ -1,4 +1,5 @@
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import type { ConversationAnalytics } from '../analytics/conversationAnalytics';
 import type { HandoffReason } from '../handoff/ticket';
 import type { HoursPolicy } from '../helpdesk/businessHours';
 import type { KnowledgeBase } from '../knowledge/loader';
@@ -14,4 +15,6 @@ export interface TriageServices {
   facts: StatePropertyAccessor<TriageFacts>;
   /** Hands the conversation to the human helpdesk (a ticket with the facts and transcript). */
   openHandoff: (context: TurnContext, reason: HandoffReason) => Promise<void>;
+  /** Feedback analytics (router decisions, answers, 解決しましたか？, unanswered questions); absent: nothing recorded. */
+  analytics?: ConversationAnalytics;
 }

@@ -114,6 +114,7 @@ export abstract class TriageDialog extends ComponentDialog {
   protected async updateFacts(context: TurnContext, change: Partial<TriageFacts>): Promise<void> {
     const facts = await this.facts(context);
     await this.services.facts.set(context, { ...facts, ...change });
+    if (change.topic) await this.services.analytics?.topic(context, change.topic);
   }
 
   /** Sends guide entries as replies, each with optional lead paragraphs and extra notes, and records them as shown. */
@@ -123,6 +124,7 @@ export abstract class TriageDialog extends ComponentDialog {
       const reply = entryReply(entry, situation);
       await context.sendActivity(replyActivity({ ...reply, text: [...lead, ...(reply.text ?? [])], notes: [...(reply.notes ?? []), ...notes] }));
       facts.shownEntries.push(entry.id);
+      await this.services.analytics?.answered(context, entry);
     }
     await this.services.facts.set(context, facts);
   }

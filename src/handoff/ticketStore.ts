@@ -36,7 +36,12 @@ export class TicketStore {
    */
   private ensureIndex(): Promise<void> {
     this.indexReady ??= (async () => {
-      if (!(await this.readOne(INDEX_KEY))) await this.storage.write({ [INDEX_KEY]: { ids: [], eTag: '*' } });
+      if (await this.readOne(INDEX_KEY)) return;
+      // An eTag no item has: creates the index where none exists, and conflicts (harmlessly) where
+      // another instance sharing the storage has just created it, rather than emptying it.
+      await this.storage.write({ [INDEX_KEY]: { ids: [], eTag: '#none' } }).catch((err: unknown) => {
+        if (!isETagConflict(err)) throw err;
+      });
     })();
     return this.indexReady;
   }

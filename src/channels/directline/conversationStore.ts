@@ -1,5 +1,6 @@
 import type { Activity, Storage, StoreItem } from 'botbuilder';
 import { KeyedQueue } from '../../bot/turnQueue';
+import { isETagConflict } from '../../handoff/ticketStore';
 
 /** What the channel needs to know of a conversation: that it exists, and whether it has started. */
 export interface DirectLineConversationInfo {
@@ -95,6 +96,20 @@ const RING_KEY = 'directline/transcripts';
 const SLOT_KEY = (slot: number) => `directline/transcripts/${slot}`;
 /** Queue key of the ring: never a conversation id. */
 const RING = '#ring';
+/** An eTag no stored item has: writing with it creates a missing item and conflicts with an existing one. */
+const NO_ITEM = '#none';
+
+/** Runs a read-modify-write again (after a short, jittered pause) while another writer got in first. */
+async function retrying<T>(work: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isETagConflict(err) || attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
+}
 
 /**
  * Direct Line conversations in botbuilder Storage (the durable store under DATA_DIR), so that
@@ -102,8 +117,9 @@ const RING = '#ring';
  * so an append writes one activity and the conversation's head, whatever the conversation's length.
  * Bounds and numbering are those of MemoryDirectLineStore: at most `maxActivities` per conversation
  * (watermarks keep counting) and `maxConversations` conversations, the oldest dropped first (a ring
- * of slots). Changes to one conversation run one at a time in this process; the head is written
- * with its eTag, so another writer's change is refused rather than lost.
+ * of slots). Changes to one conversation run one at a time in this process; the head (and the ring)
+ * is written with its eTag, so another instance's change (a shared Redis) is refused rather than
+ * lost, and the change is made again on what that instance wrote.
  */
 export class StorageDirectLineStore implements DirectLineStore {
   private readonly queue = new KeyedQueue();
@@ -116,7 +132,7 @@ export class StorageDirectLineStore implements DirectLineStore {
 
   async create(id: string): Promise<DirectLineConversationInfo> {
     if (!CONVERSATION_ID.test(id)) throw new Error('a Direct Line conversation id is base64url');
-    return this.queue.run(RING, async () => {
+    return this.queue.run(RING, () => retrying(async () => {
       const ring = await this.readOne<{ count: number }>(RING_KEY);
       const count = ring?.count ?? 0;
       const slot = count % this.maxConversations;
@@ -125,11 +141,12 @@ export class StorageDirectLineStore implements DirectLineStore {
       return this.queue.run(id, async () => {
         await this.drop(id);
         const head: Head = { id, started: false, first: 0, next: 0, slot };
-        // Slot, count and head in one write (all or nothing on LevelStorage).
-        await this.storage.write({ [SLOT_KEY(slot)]: { id }, [RING_KEY]: { count: count + 1, eTag: ring?.eTag ?? '*' }, [HEAD_KEY(id)]: head });
+        // Slot, count and head in one write (all or nothing on LevelStorage and RedisStorage). An eTag
+        // that no item has creates the ring only where none exists yet.
+        await this.storage.write({ [SLOT_KEY(slot)]: { id }, [RING_KEY]: { count: count + 1, eTag: ring?.eTag ?? NO_ITEM }, [HEAD_KEY(id)]: head });
         return { id, started: false };
       });
-    });
+    }));
   }
 
   async get(id: string): Promise<DirectLineConversationInfo | undefined> {
@@ -138,14 +155,14 @@ export class StorageDirectLineStore implements DirectLineStore {
   }
 
   async markStarted(id: string): Promise<void> {
-    await this.queue.run(id, async () => {
+    await this.queue.run(id, () => retrying(async () => {
       const head = await this.head(id);
       if (head && !head.started) await this.storage.write({ [HEAD_KEY(id)]: { ...head, started: true } });
-    });
+    }));
   }
 
   async append(id: string, activity: Partial<Activity>): Promise<string> {
-    return this.queue.run(id, async () => {
+    return this.queue.run(id, () => retrying(async () => {
       const head = await this.head(id);
       if (!head) throw new Error(`unknown conversation ${id}`);
       const seq = head.next;
@@ -155,7 +172,7 @@ export class StorageDirectLineStore implements DirectLineStore {
       await this.storage.write({ [ACTIVITY_KEY(id, seq)]: { ...activity, id: assigned }, [HEAD_KEY(id)]: { ...head, first, next: seq + 1 } });
       if (first > head.first) await this.storage.delete([ACTIVITY_KEY(id, head.first)]);
       return assigned;
-    });
+    }));
   }
 
   async since(id: string, watermark: number) {

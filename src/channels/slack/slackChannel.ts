@@ -1,7 +1,8 @@
 import type { App, HTTPReceiver, Logger as SlackLogger, LogLevel } from '@slack/bolt';
 import type { ConversationReference, TurnContext } from 'botbuilder';
 import type { Request, Response, Server } from 'restify';
-import type { Logger } from '../../logging';
+import { omitSlackPayloads, type Logger } from '../../logging';
+import { outgoingPolicy, slackClientOptions } from '../../server/outgoing';
 import { SLACK_ACTION_PREFIX, type SlackButtonValue } from '../../replies/render/blockKit';
 import type { BotRuntime, Channel } from '../channel';
 import { TURN_ERROR_TEXT } from '../channel';
@@ -14,6 +15,9 @@ export interface SlackSettings {
   SLACK_APP_TOKEN?: string;
   /** Web API base URL, for tests and proxies. */
   SLACK_API_URL?: string;
+  /** Web API calls: per-attempt timeout and retries (see src/server/outgoing.ts). */
+  OUTGOING_TIMEOUT_MS?: number;
+  OUTGOING_RETRIES?: number;
 }
 
 const EVENTS_PATH = '/slack/events';
@@ -41,7 +45,7 @@ export class SlackChannel implements Channel {
     // Bolt is loaded only when Slack is configured: it adds a tenth of a second to every start.
     const bolt = require('@slack/bolt') as typeof import('@slack/bolt');
     const logger = slackLogger(runtime.log, bolt.LogLevel.INFO);
-    const clientOptions = settings.SLACK_API_URL ? { slackApiUrl: settings.SLACK_API_URL } : {};
+    const clientOptions = { ...(settings.SLACK_API_URL ? { slackApiUrl: settings.SLACK_API_URL } : {}), ...slackClientOptions(outgoingPolicy(settings)) };
     if (settings.SLACK_APP_TOKEN) {
       this.app = new bolt.App({ token: settings.SLACK_BOT_TOKEN, appToken: settings.SLACK_APP_TOKEN, socketMode: true, logger, clientOptions });
     } else {
@@ -152,7 +156,8 @@ function slackLogger(log: Logger, initialLevel: LogLevel): SlackLogger {
   const child = log.child({ component: 'slack' });
   let level = initialLevel;
   return {
-    debug: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
+    // Payloads (message text) are cut from the Web API and Socket Mode debug lines.
+    debug: (...msg: unknown[]) => child.debug(omitSlackPayloads(msg.map(String).join(' '))),
     info: (...msg: unknown[]) => child.info(msg.map(String).join(' ')),
     warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
     error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),

@@ -1,5 +1,6 @@
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type ConversationParameters, type ConversationReference, type TurnContext } from 'botbuilder';
+import { CloudAdapter, type Activity, type ConversationParameters, type ConversationReference, type TurnContext } from 'botbuilder';
 import { plugins, type Request, type Response, type Server } from 'restify';
+import { BoundedBotFrameworkAuthentication, outgoingPolicy } from '../../server/outgoing';
 import type { BotRuntime, Channel } from '../channel';
 import { TURN_ERROR_TEXT } from '../channel';
 
@@ -8,6 +9,9 @@ export interface BotFrameworkSettings {
   MicrosoftAppPassword?: string;
   MicrosoftAppType?: string;
   MicrosoftAppTenantId?: string;
+  /** Connector calls: per-attempt timeout and retries (see src/server/outgoing.ts). */
+  OUTGOING_TIMEOUT_MS?: number;
+  OUTGOING_RETRIES?: number;
 }
 
 /**
@@ -33,7 +37,8 @@ export class TeamsChannel implements Channel {
     private readonly settings: BotFrameworkSettings,
     private readonly maxBodyBytes: number,
   ) {
-    this.adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({ ...settings }));
+    const { OUTGOING_TIMEOUT_MS, OUTGOING_RETRIES, ...auth } = settings;
+    this.adapter = new CloudAdapter(new BoundedBotFrameworkAuthentication({ ...auth }, outgoingPolicy({ OUTGOING_TIMEOUT_MS, OUTGOING_RETRIES }), runtime.log));
     for (const m of runtime.middleware) this.adapter.use(m);
     this.adapter.onTurnError = async (context, error) => {
       runtime.log.error({ err: error, channel: context.activity.channelId, conversation: context.activity.conversation?.id }, 'turn failed');

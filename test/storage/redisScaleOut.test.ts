@@ -1,0 +1,203 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createClient } from '@redis/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TURN_ERROR_TEXT } from '../../src/channels/channel';
+import { CHOICES, MENU, PHRASES } from '../../src/dialogs/phrases';
+import { HANDOFF_PHRASES } from '../../src/handoff/handoffService';
+import type { HandoffTicket } from '../../src/handoff/ticket';
+import { DirectLineClient, type DirectLineActivity } from '../support/directLineClient';
+import { buttonData, buttons, http, visibleText } from '../support/server';
+
+// Two real servers (src/main.ts, as `npm start` runs it) in child processes, on different ports and
+// DATA_DIRs, with the same REDIS_URL, Direct Line secret and helpdesk API token: two instances
+// behind a load balancer. A Direct Line client moves between them within one conversation.
+
+const REDIS_TEST_URL = process.env.REDIS_TEST_URL;
+const SKIPPED = REDIS_TEST_URL ? '' : ' — skipped: REDIS_TEST_URL is not set (.ci/run starts a redis-server and sets it)';
+
+const ROOT = resolve(__dirname, '../..');
+const MAIN = join(ROOT, 'src/main.ts');
+const TSX = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href;
+const SECRET = 'scale-out-test-direct-line-secret-0123456789';
+const API_TOKEN = 'scale-out-test-helpdesk-token-0123';
+const BOT_ID = 'careplan-helpdesk-bot';
+const START_TIMEOUT_MS = 30_000;
+const OPENED = /担当者におつなぎします（受付番号 (HD-[0-9A-F]{8})）/;
+/** This file's keys in the shared Redis, removed at the end. */
+const PREFIX = `test:scaleout-${randomBytes(4).toString('hex')}:`;
+
+const fromBot = (a: DirectLineActivity) => a.from?.id === BOT_ID;
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+interface Running {
+  child: ChildProcess;
+  base: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output: () => string;
+}
+
+/** Starts src/main.ts and waits until /healthz answers. The cwd is a temp dir: no .env is read. */
+async function start(cwd: string, env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('exit', (code, signal) => done({ code, signal })));
+  const base = `http://127.0.0.1:${env.PORT}`;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}) while starting:\n${output}`);
+    const ok = await fetch(`${base}/healthz`).then(
+      (res) => res.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the server did not answer /healthz within ${START_TIMEOUT_MS} ms:\n${output}`);
+    }
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  return { child, base, exited, output: () => output };
+}
+
+/** The whole conversation (no watermark), as one server sees it. */
+async function everything(base: string, client: DirectLineClient): Promise<DirectLineActivity[]> {
+  const res = await http<{ activities: DirectLineActivity[] }>(`${base}/v3/directline/conversations/${client.session.conversationId}/activities`, { auth: client.session.token });
+  expect(res.status, res.text).toBe(200);
+  return res.json.activities;
+}
+
+describe.skipIf(!REDIS_TEST_URL)(`two server processes on one Redis${SKIPPED}`, () => {
+  const work = mkdtempSync(join(tmpdir(), 'scale-out-test-'));
+  let a: Running;
+  let b: Running;
+
+  const api = <T>(server: Running, method: 'GET' | 'POST', path: string, body?: unknown) => http<T>(`${server.base}/api/handoffs${path}`, { method, auth: API_TOKEN, body });
+
+  beforeAll(async () => {
+    const env = { REDIS_URL: REDIS_TEST_URL!, REDIS_KEY_PREFIX: PREFIX, DIRECT_LINE_SECRET: SECRET, HELPDESK_API_TOKEN: API_TOKEN };
+    const [portA, portB] = [await freePort(), await freePort()];
+    [a, b] = await Promise.all([
+      start(work, { ...env, PORT: String(portA), DATA_DIR: join(work, 'a') }),
+      start(work, { ...env, PORT: String(portB), DATA_DIR: join(work, 'b') }),
+    ]);
+  }, 2 * START_TIMEOUT_MS);
+
+  afterAll(async () => {
+    for (const server of [a, b]) {
+      if (!server || server.child.exitCode !== null || server.child.signalCode !== null) continue;
+      server.child.kill('SIGTERM');
+      const stopped = await Promise.race([server.exited, new Promise((done) => setTimeout(() => done('still running'), 10_000))]);
+      if (stopped === 'still running') server.child.kill('SIGKILL');
+      else expect(stopped, server.output()).toEqual({ code: 0, signal: null });
+    }
+    const admin = createClient({ url: REDIS_TEST_URL });
+    await admin.connect();
+    const keys: string[] = [];
+    for await (const batch of admin.scanIterator({ MATCH: `${PREFIX}*`, COUNT: 500 })) keys.push(...batch);
+    if (keys.length > 0) await admin.del(keys);
+    await admin.close();
+    rmSync(work, { recursive: true, force: true });
+  }, 30_000);
+
+  it('a conversation started on A continues on B at the same step; a ticket opened through A is seen and taken through B', async () => {
+    // On A: the certificate dialog up to the login question.
+    const onA = await DirectLineClient.start(a.base, SECRET);
+    const [welcome] = await onA.poll();
+    expect(buttons(welcome!)).toEqual(Object.values(MENU));
+    let turn = await onA.say(MENU.certificate);
+    expect(visibleText(turn[1]!)).toContain(PHRASES.certPassword);
+    turn = await onA.click(buttonData(turn[1]!, CHOICES.certPassword.have));
+    expect(visibleText(turn[1]!)).toContain(PHRASES.certLogin);
+
+    // On B, the same token and watermark: nothing new, the same conversation, and the next step.
+    const onB = new DirectLineClient(b.base, onA.session, onA.user);
+    onB.watermark = onA.watermark;
+    expect(await onB.poll()).toEqual([]);
+    expect(await everything(b.base, onA)).toEqual(await everything(a.base, onA));
+    turn = await onB.say(CHOICES.login.yes);
+    expect(turn[0]).toMatchObject({ text: CHOICES.login.yes, from: { id: onA.user.id } });
+    expect(visibleText(turn[1]!)).toContain(PHRASES.certHistory);
+    expect(buttons(turn[1]!)).toEqual(Object.values(CHOICES.history));
+
+    // Back on A: 担当者 opens a ticket, whose transcript holds the turn B served.
+    onA.watermark = onB.watermark;
+    turn = await onA.say('担当者');
+    const id = OPENED.exec(turn.filter(fromBot).map(visibleText).join('\n'))?.[1];
+    expect(id, turn.map(visibleText).join('\n')).toBeDefined();
+
+    const seen = await api<HandoffTicket>(b, 'GET', `/${id}`);
+    expect(seen.status, seen.text).toBe(200);
+    expect(seen.json).toMatchObject({ id, status: 'waiting', channel: 'directline', conversation: { conversation: { id: onA.session.conversationId } } });
+    expect(seen.json.transcript.filter((l) => l.from === 'user').map((l) => l.text)).toEqual([MENU.certificate, CHOICES.certPassword.have, CHOICES.login.yes, '担当者']);
+    expect((await api<{ tickets: HandoffTicket[] }>(b, 'GET', '?status=waiting')).json.tickets.map((t) => t.id)).toContain(id);
+
+    // An agent takes it through B: A's API agrees, and the user (polling A) is told by B's send.
+    const taken = await api<HandoffTicket>(b, 'POST', `/${id}/take`, { agent: '山田' });
+    expect(taken.status, taken.text).toBe(200);
+    expect(taken.json).toMatchObject({ id, status: 'in-progress', agent: '山田' });
+    expect((await api<HandoffTicket>(a, 'GET', `/${id}`)).json).toMatchObject({ status: 'in-progress', agent: '山田' });
+    expect((await onA.poll()).filter(fromBot).map(visibleText)).toEqual([HANDOFF_PHRASES.taken('山田')]);
+    // Taken twice (through A now) is refused: the take on B was stored.
+    expect((await api(a, 'POST', `/${id}/take`, { agent: '佐藤' })).status).toBe(409);
+
+    // The user writes on B: relayed to the agent, visible through A's API.
+    await onB.post({ type: 'message', text: '証明書の画面が出ません' });
+    expect((await api<HandoffTicket>(a, 'GET', `/${id}`)).json.transcript.at(-1)).toMatchObject({ from: 'user', text: '証明書の画面が出ません' });
+  }, 60_000);
+
+  it('messages posted to one conversation on A and B at the same time are all processed, none lost', async () => {
+    const onA = await DirectLineClient.start(a.base, SECRET);
+    await onA.poll();
+    const onB = new DirectLineClient(b.base, onA.session, onA.user);
+    // Menu choices: each starts its topic afresh, whatever the turn before it did, and is answered.
+    const topics = [MENU.certificate, MENU.id, MENU.error, MENU.gettingStarted, MENU.faq, MENU.certificate, MENU.id, MENU.error];
+    const posted: Array<{ id: string; text: string }> = [];
+    for (let i = 0; i < topics.length; i += 2) {
+      const [onAText, onBText] = [topics[i]!, topics[i + 1]!];
+      const [onAId, onBId] = await Promise.all([onA.post({ type: 'message', text: onAText }), onB.post({ type: 'message', text: onBText })]);
+      posted.push({ id: onAId, text: onAText }, { id: onBId, text: onBText });
+    }
+
+    const all = await everything(a.base, onA);
+    expect(await everything(b.base, onA)).toEqual(all);
+    // One numbering, no gaps, no duplicates: the welcome, then every message and every reply.
+    const seqs = all.map((activity) => Number(activity.id.split('|')[1]));
+    expect(seqs).toEqual(seqs.map((_, i) => i));
+    // Every message is there, with its text, and was answered (no error reply anywhere).
+    for (const { id, text } of posted) {
+      expect(all.find((activity) => activity.id === id)).toMatchObject({ type: 'message', text, from: { id: onA.user.id } });
+      expect(all.filter((activity) => fromBot(activity) && (activity as { replyToId?: string }).replyToId === id).length, `replies to ${text}`).toBeGreaterThan(0);
+    }
+    expect(all.filter(fromBot).map(visibleText).join('\n')).not.toContain(TURN_ERROR_TEXT);
+
+    // The conversation state kept every turn: the ticket's transcript (kept in that state) has them all.
+    const turn = await onA.say('担当者');
+    const id = OPENED.exec(turn.filter(fromBot).map(visibleText).join('\n'))?.[1];
+    expect(id).toBeDefined();
+    const ticket = (await api<HandoffTicket>(b, 'GET', `/${id}`)).json;
+    const userLines = ticket.transcript.filter((l) => l.from === 'user').map((l) => l.text);
+    expect([...userLines].sort()).toEqual([...topics, '担当者'].sort());
+    expect(userLines.at(-1)).toBe('担当者');
+    expect(`${a.output()}${b.output()}`).not.toMatch(/turn failed|eTag conflict/);
+  }, 60_000);
+});

@@ -115,7 +115,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   server.get('/healthz', async (_req, res) => {
     res.send(200, { status: 'ok', entries: kb.entries.length });
   });
-  server.on('restifyError', (req, res, err, callback) => {
+  server.on('restifyError', (req, _res, err, callback) => {
     // Bad JSON, too-large bodies and unknown routes are the client's; only log what is ours.
     if ((err as { statusCode?: number }).statusCode === undefined || (err as { statusCode: number }).statusCode >= 500) requestLog(req, log).error({ err, path: pathOf(req.url) }, 'request failed');
     return callback();

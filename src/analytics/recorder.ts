@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Storage, StoreItem } from 'botbuilder';
 import type { HandoffReason } from '../handoff/ticket';
-import { isETagConflict } from '../handoff/ticketStore';
+import { retryOnETagConflict } from '../storage/eTagRetry';
 import type { Topic } from '../knowledge/schema';
 import { createLogger, type Logger } from '../logging';
 import { HelpdeskMetrics } from './metrics';
@@ -31,7 +31,6 @@ export interface RecorderOptions {
   log?: Logger;
 }
 
-const MAX_ATTEMPTS = 20;
 
 /**
  * Records what happens in conversations (no message text except redacted unanswered/unsure
@@ -186,7 +185,7 @@ export class AnalyticsRecorder {
     for (const [day, data] of batch) {
       try {
         await this.register(day);
-        await this.retrying(async () => {
+        await retryOnETagConflict(async () => {
           const key = dayKey(day, this.writer);
           const stored = (await this.storage.read([key]))[key] as (DayData & StoreItem) | undefined;
           const merged = mergeDay({ counts: stored?.counts ?? {}, conversations: stored?.conversations ?? {} }, data, true);
@@ -215,7 +214,7 @@ export class AnalyticsRecorder {
    */
   private async register(day: string): Promise<void> {
     if (this.verified.has(day)) return;
-    await this.retrying(async () => {
+    await retryOnETagConflict(async () => {
       const key = indexKey(day);
       const index = (await this.storage.read([key]))[key] as ({ writers: string[] } & StoreItem) | undefined;
       if (index?.writers.includes(this.writer)) {
@@ -227,14 +226,4 @@ export class AnalyticsRecorder {
     });
   }
 
-  private async retrying(work: () => Promise<void>): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await work();
-      } catch (err) {
-        if (!isETagConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-      }
-    }
-  }
 }

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Storage, StoreItem } from 'botbuilder';
 import type { HandoffTicket, TicketStatus } from './ticket';
+import { isETagConflict, retryOnETagConflict } from '../storage/eTagRetry';
 
 const TICKET_KEY = (id: string) => `handoff/ticket/${id}`;
 const INDEX_KEY = 'handoff/index';
 const THREAD_KEY = (thread: string) => `handoff/thread/${thread}`;
-const MAX_ATTEMPTS = 20;
 
 type Stored<T> = T & StoreItem;
 
@@ -22,7 +22,7 @@ export class TicketStore {
     const created = { ...ticket, id: `HD-${randomBytes(4).toString('hex').toUpperCase()}` };
     await this.storage.write({ [TICKET_KEY(created.id)]: { ...created, eTag: '*' } });
     await this.ensureIndex();
-    await this.retrying(async () => {
+    await retryOnETagConflict(async () => {
       const index = await this.readOne<{ ids: string[] }>(INDEX_KEY);
       if (!index) throw new Error('the ticket index disappeared');
       await this.storage.write({ [INDEX_KEY]: { ids: [...index.ids, created.id], eTag: index.eTag } });
@@ -67,7 +67,7 @@ export class TicketStore {
    * again and retries. `change` may throw to refuse (e.g. a ticket already taken).
    */
   async update(id: string, change: (ticket: HandoffTicket) => HandoffTicket): Promise<HandoffTicket> {
-    return this.retrying(async () => {
+    return retryOnETagConflict(async () => {
       const current = await this.readOne<HandoffTicket>(TICKET_KEY(id));
       if (!current) throw new TicketNotFoundError(id);
       const next = change(withoutETag(current));
@@ -91,17 +91,6 @@ export class TicketStore {
     return items[key] as Stored<T> | undefined;
   }
 
-  private async retrying<T>(work: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await work();
-      } catch (err) {
-        if (!isETagConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
-        // Jittered, growing pauses: writers that collided do not collide again in lockstep.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-      }
-    }
-  }
 }
 
 export class TicketNotFoundError extends Error {
@@ -110,11 +99,6 @@ export class TicketNotFoundError extends Error {
   }
 }
 
-/** A write refused because someone else wrote first: botbuilder storages say "eTag" or answer 412. */
-export function isETagConflict(err: unknown): boolean {
-  const { message, statusCode } = (err ?? {}) as { message?: unknown; statusCode?: unknown };
-  return statusCode === 412 || (typeof message === 'string' && /etag/i.test(message));
-}
 
 function withoutETag<T extends StoreItem>(item: T): T {
   const { eTag: _ignored, ...rest } = item;

@@ -2,7 +2,8 @@ import { MemoryStorage, type Storage, type StoreItems } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
 import { emptyFacts } from '../../src/dialogs/triageFacts';
 import type { HandoffTicket, TicketStatus, TranscriptLine } from '../../src/handoff/ticket';
-import { isETagConflict, TicketNotFoundError, TicketStore } from '../../src/handoff/ticketStore';
+import { TicketNotFoundError, TicketStore } from '../../src/handoff/ticketStore';
+import { isETagConflict } from '../../src/storage/eTagRetry';
 
 /** A ticket as HandoffService.open would create it, without the id the store assigns. */
 function draft(overrides: Partial<Omit<HandoffTicket, 'id'>> = {}): Omit<HandoffTicket, 'id'> {

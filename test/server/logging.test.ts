@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { MemoryStorage } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/app';
+import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { MENU } from '../../src/dialogs/phrases';
 import { createLogger, scrubJsonExcerpts } from '../../src/logging';

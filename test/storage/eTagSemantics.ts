@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { Storage } from 'botbuilder';
-import { isETagConflict } from '../../src/handoff/ticketStore';
+import { isETagConflict } from '../../src/storage/eTagRetry';
 
 const conflict = /eTag conflict/;
 

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { createClient, type RedisClientType } from '@redis/client';
-import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, TurnContext, type Storage } from 'botbuilder';
+import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, TurnContext } from 'botbuilder';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SharedTurnQueue, TurnLockTimeoutError, type SharedLocks } from '../../src/bot/turnQueue';
 import { emptyFacts } from '../../src/dialogs/triageFacts';

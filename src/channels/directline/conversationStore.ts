@@ -1,6 +1,6 @@
 import type { Activity, Storage, StoreItem } from 'botbuilder';
 import { KeyedQueue } from '../../bot/turnQueue';
-import { isETagConflict } from '../../handoff/ticketStore';
+import { retryOnETagConflict } from '../../storage/eTagRetry';
 
 /** What the channel needs to know of a conversation: that it exists, and whether it has started. */
 export interface DirectLineConversationInfo {
@@ -99,17 +99,6 @@ const RING = '#ring';
 /** An eTag no stored item has: writing with it creates a missing item and conflicts with an existing one. */
 const NO_ITEM = '#none';
 
-/** Runs a read-modify-write again (after a short, jittered pause) while another writer got in first. */
-async function retrying<T>(work: () => Promise<T>, attempts = 20): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (err) {
-      if (!isETagConflict(err) || attempt >= attempts) throw err;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-    }
-  }
-}
 
 /**
  * Direct Line conversations in botbuilder Storage (the durable store under DATA_DIR), so that
@@ -132,7 +121,7 @@ export class StorageDirectLineStore implements DirectLineStore {
 
   async create(id: string): Promise<DirectLineConversationInfo> {
     if (!CONVERSATION_ID.test(id)) throw new Error('a Direct Line conversation id is base64url');
-    return this.queue.run(RING, () => retrying(async () => {
+    return this.queue.run(RING, () => retryOnETagConflict(async () => {
       const ring = await this.readOne<{ count: number }>(RING_KEY);
       const count = ring?.count ?? 0;
       const slot = count % this.maxConversations;
@@ -155,14 +144,14 @@ export class StorageDirectLineStore implements DirectLineStore {
   }
 
   async markStarted(id: string): Promise<void> {
-    await this.queue.run(id, () => retrying(async () => {
+    await this.queue.run(id, () => retryOnETagConflict(async () => {
       const head = await this.head(id);
       if (head && !head.started) await this.storage.write({ [HEAD_KEY(id)]: { ...head, started: true } });
     }));
   }
 
   async append(id: string, activity: Partial<Activity>): Promise<string> {
-    return this.queue.run(id, () => retrying(async () => {
+    return this.queue.run(id, () => retryOnETagConflict(async () => {
       const head = await this.head(id);
       if (!head) throw new Error(`unknown conversation ${id}`);
       const seq = head.next;

@@ -1,11 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TURN_ERROR_TEXT } from '../../src/channels/channel';
@@ -14,6 +10,7 @@ import { HANDOFF_PHRASES } from '../../src/handoff/handoffService';
 import type { HandoffTicket } from '../../src/handoff/ticket';
 import { DirectLineClient, type DirectLineActivity } from '../support/directLineClient';
 import { buttonData, buttons, http, visibleText } from '../support/server';
+import { freePort, startServerProcess, type ServerProcess } from '../support/serverProcess';
 
 // Two real servers (src/main.ts, as `npm start` runs it) in child processes, on different ports and
 // DATA_DIRs, with the same REDIS_URL, Direct Line secret and helpdesk API token: two instances
@@ -22,9 +19,6 @@ import { buttonData, buttons, http, visibleText } from '../support/server';
 const REDIS_TEST_URL = process.env.REDIS_TEST_URL;
 const SKIPPED = REDIS_TEST_URL ? '' : ' — skipped: REDIS_TEST_URL is not set (.ci/run starts a redis-server and sets it)';
 
-const ROOT = resolve(__dirname, '../..');
-const MAIN = join(ROOT, 'src/main.ts');
-const TSX = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href;
 const SECRET = 'scale-out-test-direct-line-secret-0123456789';
 const API_TOKEN = 'scale-out-test-helpdesk-token-0123';
 const BOT_ID = 'careplan-helpdesk-bot';
@@ -35,49 +29,9 @@ const PREFIX = `test:scaleout-${randomBytes(4).toString('hex')}:`;
 
 const fromBot = (a: DirectLineActivity) => a.from?.id === BOT_ID;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
-interface Running {
-  child: ChildProcess;
-  base: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output: () => string;
-}
 
-/** Starts src/main.ts and waits until /healthz answers. The cwd is a temp dir: no .env is read. */
-async function start(cwd: string, env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('exit', (code, signal) => done({ code, signal })));
-  const base = `http://127.0.0.1:${env.PORT}`;
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}) while starting:\n${output}`);
-    const ok = await fetch(`${base}/healthz`).then(
-      (res) => res.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the server did not answer /healthz within ${START_TIMEOUT_MS} ms:\n${output}`);
-    }
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  return { child, base, exited, output: () => output };
-}
+const start = (cwd: string, env: Record<string, string>) => startServerProcess(cwd, env, START_TIMEOUT_MS);
 
 /** The whole conversation (no watermark), as one server sees it. */
 async function everything(base: string, client: DirectLineClient): Promise<DirectLineActivity[]> {
@@ -88,10 +42,10 @@ async function everything(base: string, client: DirectLineClient): Promise<Direc
 
 describe.skipIf(!REDIS_TEST_URL)(`two server processes on one Redis${SKIPPED}`, () => {
   const work = mkdtempSync(join(tmpdir(), 'scale-out-test-'));
-  let a: Running;
-  let b: Running;
+  let a: ServerProcess;
+  let b: ServerProcess;
 
-  const api = <T>(server: Running, method: 'GET' | 'POST', path: string, body?: unknown) => http<T>(`${server.base}/api/handoffs${path}`, { method, auth: API_TOKEN, body });
+  const api = <T>(server: ServerProcess, method: 'GET' | 'POST', path: string, body?: unknown) => http<T>(`${server.base}/api/handoffs${path}`, { method, auth: API_TOKEN, body });
 
   beforeAll(async () => {
     const env = { REDIS_URL: REDIS_TEST_URL!, REDIS_KEY_PREFIX: PREFIX, DIRECT_LINE_SECRET: SECRET, HELPDESK_API_TOKEN: API_TOKEN };

@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { createClient, type RedisClientType } from '@redis/client';
 import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, TurnContext } from 'botbuilder';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { eTagCheckedState } from '../../src/storage/eTagCheckedState';
 import { StorageOpenError } from '../../src/storage/levelStorage';
 import { RedisStorage, type RedisStorageOptions } from '../../src/storage/redisStorage';
 import { eTagSemantics } from './eTagSemantics';
+import { freePort } from '../support/serverProcess';
 
 // REDIS_TEST_URL: a Redis these tests may write to (under their own key prefix). .ci/run starts a
 // throwaway redis-server and sets it; without it the Redis tests skip.
@@ -25,13 +25,6 @@ const RUN = `test:${randomBytes(4).toString('hex')}:`;
 let prefixes = 0;
 const freshPrefix = () => `${RUN}${++prefixes}:`;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 function turnContext(conversationId: string): TurnContext {
   return new TurnContext(new TestAdapter(), { type: ActivityTypes.Message, channelId: 'test', conversation: { id: conversationId } as never, from: { id: 'u' } as never, text: 'x' });

@@ -1,22 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createRequire } from 'node:module';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHOICES, MENU, PHRASES, YES } from '../../src/dialogs/phrases';
 import { DirectLineClient, type DirectLineActivity } from '../support/directLineClient';
 import { buttonData, buttons, cardSteps, cardTexts, visibleText } from '../support/server';
+import { freePort, startServerProcess, type ServerProcess } from '../support/serverProcess';
 
 // The real server (src/main.ts, as `npm start` runs it) in a child process, killed and started again
 // on the same DATA_DIR, DIRECT_LINE_SECRET and PORT.
 
-const ROOT = resolve(__dirname, '../..');
-const MAIN = join(ROOT, 'src/main.ts');
-const TSX = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href;
 const SECRET = 'restart-test-direct-line-secret-0123456789';
 const BOT_ID = 'careplan-helpdesk-bot';
 const START_TIMEOUT_MS = 20_000;
@@ -29,46 +24,13 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
-interface Running {
-  child: ChildProcess;
-  base: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output: () => string;
-}
 
-/** Starts src/main.ts and waits until /healthz answers. The cwd is a temp dir: no .env is read. */
-async function start(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
-    cwd: work,
-    env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('exit', (code, signal) => done({ code, signal })));
-  const base = `http://127.0.0.1:${env.PORT}`;
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}) while starting:\n${output}`);
-    const ok = await fetch(`${base}/healthz`).then(
-      (res) => res.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`the server did not answer /healthz within ${START_TIMEOUT_MS} ms:\n${output}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  return { child, base, exited, output: () => output };
+/** The server on this file's temp dir; killed at the end whatever happens. */
+async function start(env: Record<string, string>): Promise<ServerProcess> {
+  const server = await startServerProcess(work, env, START_TIMEOUT_MS);
+  children.push(server.child);
+  return server;
 }
 
 /** A POST whose body is sent in two parts, `between` running after the first: a request in flight. */

@@ -6,7 +6,7 @@
 // BENCH_MAX_TURNS (200000), BENCH_CPU_PROF=<dir> (profile the bot's load run and print where time goes).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -425,7 +425,11 @@ function newestProfile(dir: string, since: number): string | undefined {
 async function main(): Promise<number> {
   if (!existsSync(BOT_ENTRY)) throw new Error(`${BOT_ENTRY} is missing: run \`npm run build\` first (\`npm run bench\` does)`);
   const secret = randomBytes(24).toString('base64url');
-  const botEnv = { LOG_LEVEL: 'warn', DIRECT_LINE_SECRET: secret };
+  // The bench is one client on one address driving many conversations: rate limits off, and state in
+  // a fresh directory of its own (removed at exit) so runs neither share nor lock ./data.
+  const dataDir = mkdtempSync(join(os.tmpdir(), 'bench-data-'));
+  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  const botEnv = { LOG_LEVEL: 'warn', DIRECT_LINE_SECRET: secret, DATA_DIR: dataDir, RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_CONVERSATION_PER_MINUTE: '0' };
   const cpus = os.cpus();
   console.log(`server bench: node dist/main.js vs bare restify echo (bench/echoServer.cjs), ${CONVERSATIONS} concurrent conversations, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s per server (max ${MAX_TURNS} turns)`);
   console.log(`machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'}, Node ${process.version}, load average ${loadAverage()}; client and servers share these CPUs; one keep-alive http.Agent client, 127.0.0.1 only`);

@@ -40,9 +40,9 @@ import {
   type SlackResponse,
 } from '../support/slackSigning';
 import { kb } from '../support/testBot';
+import { until } from '../support/until';
 
 const BOT_TOKEN = 'xoxb-1111111111-2222222222-testtesttesttesttesttest';
-const WAIT_MS = 5_000;
 
 let fake: FakeSlackApi;
 let running: RunningApp;
@@ -63,16 +63,6 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Waiting and driving
 
-/** Polls until `get` returns something truthy; fails after WAIT_MS saying `what` (computed at the timeout). */
-async function until<T>(what: string | (() => string), get: () => T | undefined | null | false, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = get();
-    if (value) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const describePosts = (posts: PostedMessage[]) => posts.map((p, i) => `#${i + 1} thread_ts=${p.thread_ts ?? '-'}\n${p.text}`).join('\n-----\n');
 

@@ -14,11 +14,11 @@ import { renderTicket, slackToPlainText } from '../../src/channels/slack/slackHe
 import { buttonsOf, FAKE_BOT_ID, FAKE_BOT_USER_ID, FAKE_TEAM_ID, FakeSlackApi, mrkdwn, sectionTexts, visibleText, type PostedMessage, type SlackApiCall } from '../support/fakeSlackApi';
 import { http, startApp, type RunningApp } from '../support/server';
 import { appMention, blockActions, eventCallback, imMessage, newTs, sendEvent, sendInteraction, TEST_SIGNING_SECRET, unique } from '../support/slackSigning';
+import { until } from '../support/until';
 
 const BOT_TOKEN = 'xoxb-1111111111-2222222222-testtesttesttesttesttest';
 const HELPDESK = 'C0HELPDESK';
 const API_TOKEN = 'helpdesk-api-token-0123456789abcdef';
-const WAIT_MS = 5_000;
 
 let fake: FakeSlackApi;
 let running: RunningApp;
@@ -45,16 +45,6 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Waiting and driving
 
-/** Polls until `get` returns something truthy; fails after WAIT_MS saying `what` (computed at the timeout). */
-async function until<T>(what: string | (() => string), get: () => T | undefined | null | false, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = get();
-    if (value) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const describePosts = (posts: PostedMessage[]) => posts.map((p, i) => `#${i + 1} ${p.channel} thread_ts=${p.thread_ts ?? '-'}\n${p.text}`).join('\n-----\n');
 

@@ -1,28 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHOICES, MENU, PHRASES } from '../../src/dialogs/phrases';
-import { FakeConnector, type ConnectorCall } from '../support/fakeConnector';
+import { FakeConnector, TEAMS_BOT, TEAMS_USER, teamsActivity, type ConnectorCall } from '../support/fakeConnector';
 import { buttonData, buttons, cardOf, http, startApp, visibleText, type CardActivity, type RunningApp } from '../support/server';
 
-const BOT = { id: '28:bot-app-id', name: 'ヘルプデスクbot' };
-const USER = { id: '29:user-aad-id', name: '介護 太郎' };
+const BOT = TEAMS_BOT;
+const USER = TEAMS_USER;
 const MENU_LABELS = Object.values(MENU);
 
-/** A Bot Framework activity as the Teams channel posts it to /api/messages. */
-function teamsActivity(connector: FakeConnector, conversationId: string, fields: Record<string, unknown>) {
-  return {
-    channelId: 'msteams',
-    serviceUrl: connector.url,
-    conversation: { id: conversationId, conversationType: 'personal', tenantId: 'tenant-1' },
-    from: USER,
-    recipient: BOT,
-    id: `act-${randomUUID()}`,
-    timestamp: new Date().toISOString(),
-    locale: 'ja-JP',
-    channelData: { tenant: { id: 'tenant-1' } },
-    ...fields,
-  };
-}
 
 describe('Teams / Bot Framework /api/messages, anonymous mode (no MicrosoftAppId)', () => {
   let server: RunningApp;

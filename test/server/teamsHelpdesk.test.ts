@@ -4,11 +4,11 @@ import { TEAMS_HELPDESK_PHRASES } from '../../src/channels/teams/teamsHelpdesk';
 import { CHOICES, MENU, PHRASES } from '../../src/dialogs/phrases';
 import { HANDOFF_PHRASES } from '../../src/handoff/handoffService';
 import type { HandoffTicket } from '../../src/handoff/ticket';
-import { FakeConnector, type ConnectorCall } from '../support/fakeConnector';
+import { FakeConnector, TEAMS_BOT, TEAMS_USER, teamsActivity, type ConnectorCall } from '../support/fakeConnector';
 import { buttons, cardOf, cardTexts, http, startApp, visibleText, type CardActivity, type RunningApp } from '../support/server';
 
-const BOT = { id: '28:bot-app-id', name: 'ヘルプデスクbot' };
-const USER = { id: '29:user-aad-id', name: '介護 太郎' };
+const BOT = TEAMS_BOT;
+const USER = TEAMS_USER;
 const SATO = { id: '29:agent-sato', name: '佐藤' };
 const SUZUKI = { id: '29:agent-suzuki', name: '鈴木' };
 const HELPDESK_CHANNEL = '19:helpdesk0123456789abcdef@thread.tacv2';
@@ -49,18 +49,7 @@ describe('Teams helpdesk channel: tickets as threads with 対応する / 完了,
 
   /** The user, in a personal chat with the bot. */
   function fromUser(conversationId: string, fields: Record<string, unknown>) {
-    return post({
-      channelId: 'msteams',
-      serviceUrl: connector.url,
-      conversation: { id: conversationId, conversationType: 'personal', tenantId: 'tenant-1' },
-      from: USER,
-      recipient: BOT,
-      id: `act-${randomUUID()}`,
-      timestamp: new Date().toISOString(),
-      locale: 'ja-JP',
-      channelData: { tenant: { id: 'tenant-1' } },
-      ...fields,
-    });
+    return post(teamsActivity(connector, conversationId, fields));
   }
 
   /** An agent in the helpdesk channel (a thread's conversation id is "<channel>;messageid=<root>"). */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 
 /** One request the bot made to the connector. */
@@ -121,4 +122,23 @@ export class FakeConnector {
     if (update) return [200, { id: match![2] }];
     return [200, { id: `reply-${this.nextId++}` }];
   }
+}
+
+export const TEAMS_BOT = { id: '28:bot-app-id', name: 'ヘルプデスクbot' };
+export const TEAMS_USER = { id: '29:user-aad-id', name: '介護 太郎' };
+
+/** A Bot Framework activity as the Teams channel posts it to /api/messages, replies going to `connector`. */
+export function teamsActivity(connector: { url: string }, conversationId: string, fields: Record<string, unknown>) {
+  return {
+    channelId: 'msteams',
+    serviceUrl: connector.url,
+    conversation: { id: conversationId, conversationType: 'personal', tenantId: 'tenant-1' },
+    from: TEAMS_USER,
+    recipient: TEAMS_BOT,
+    id: `act-${randomUUID()}`,
+    timestamp: new Date().toISOString(),
+    locale: 'ja-JP',
+    channelData: { tenant: { id: 'tenant-1' } },
+    ...fields,
+  };
 }

@@ -19,7 +19,7 @@ type Block = Record<string, unknown>;
  */
 export function renderBlockKit(reply: Reply): { text: string; blocks: Block[] } {
   const blocks: Block[] = [];
-  const section = (text: string) => blocks.push({ type: 'section', text: { type: 'mrkdwn', text: escape(text).slice(0, MAX_SECTION) } });
+  const section = (text: string) => blocks.push({ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text).slice(0, MAX_SECTION) } });
   if (reply.title) section(`*${reply.title}*`);
   for (const paragraph of reply.text ?? []) section(paragraph);
   reply.steps?.forEach((step, i) => {
@@ -31,16 +31,16 @@ export function renderBlockKit(reply: Reply): { text: string; blocks: Block[] } 
     const c = reply.contact;
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: `*${escape(c.name)}*\n${escape(c.status)}` },
+      text: { type: 'mrkdwn', text: `*${escapeMrkdwn(c.name)}*\n${escapeMrkdwn(c.status)}` },
       fields: [
-        { type: 'mrkdwn', text: `*電話*\n${escape(c.phone)}` },
-        { type: 'mrkdwn', text: `*受付時間*\n${escape(c.hoursText)}` },
+        { type: 'mrkdwn', text: `*電話*\n${escapeMrkdwn(c.phone)}` },
+        { type: 'mrkdwn', text: `*受付時間*\n${escapeMrkdwn(c.hoursText)}` },
         { type: 'mrkdwn', text: `*サポートサイト*\n<${c.supportSiteUrl}>` },
-        { type: 'mrkdwn', text: escape(c.inquiryForm) },
+        { type: 'mrkdwn', text: escapeMrkdwn(c.inquiryForm) },
       ],
     });
   }
-  if (reply.source) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escape(`出典: ${reply.source}`) }] });
+  if (reply.source) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(`出典: ${reply.source}`) }] });
   const choices = (reply.choices ?? []).slice(0, MAX_BUTTONS);
   if (choices.length) {
     blocks.push({
@@ -60,11 +60,11 @@ export function renderBlockKit(reply: Reply): { text: string; blocks: Block[] } 
   return { text: replyToPlainText(reply, { withChoices: false }).slice(0, MAX_SECTION), blocks };
 }
 
-/** Slack mrkdwn treats &, < and > as control characters. */
-function escape(text: string): string {
+/** Slack mrkdwn treats &, < and > as control characters (and "<!channel>" would ping everyone). */
+export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function truncate(text: string, max: number): string {
+export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

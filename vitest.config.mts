@@ -6,5 +6,6 @@ export default defineConfig({
     testTimeout: 20_000,
     // botbuilder keeps sockets and timers that are slow to close; forks isolate them per file.
     pool: 'forks',
+    reporters: ['default', './test/support/summaryLine.ts'],
   },
 });

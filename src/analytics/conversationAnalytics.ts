@@ -4,6 +4,7 @@ import type { HandoffReason } from '../handoff/ticket';
 import type { Entry, Topic } from '../knowledge/schema';
 import { ABANDON_AFTER_MINUTES, channelLabel, type ConversationSummary, type RouterDecision } from './model';
 import type { AnalyticsRecorder } from './recorder';
+import { afterStateSaved } from '../bot/turnAttempt';
 
 /** Kept in conversation state: the conversation (in the analytics sense) under way, with its random id. */
 export interface AnalyticsSession extends ConversationSummary {
@@ -30,8 +31,8 @@ export class ConversationAnalytics {
   ) {}
 
   /** Every activity the bot runs. */
-  turn(context: TurnContext): void {
-    this.recorder.turn(context.activity.channelId);
+  turn(context: TurnContext): Promise<void> {
+    return this.record(context, (r) => r.turn(context.activity.channelId));
   }
 
   /** A user's message that the bot (not an agent) handles. */
@@ -54,32 +55,34 @@ export class ConversationAnalytics {
 
   /** The router's decision on a free-text question; unsure and off-topic questions are recorded, redacted. */
   async routed(context: TurnContext, decision: RouterDecision, question: string): Promise<void> {
-    this.recorder.routed(decision);
-    if (decision === 'unsure') this.recorder.question('unsure', question);
-    if (decision === 'off-topic') this.recorder.question('unanswered', question);
+    await this.record(context, (r) => {
+      r.routed(decision);
+      if (decision === 'unsure') r.question('unsure', question);
+      if (decision === 'off-topic') r.question('unanswered', question);
+    });
     await this.update(context, (s) => ({ ...s, questions: s.questions + 1 }));
   }
 
   /** A question left without an answer after all (その他 among the router's candidates). */
   async unanswered(context: TurnContext, question: string): Promise<void> {
-    this.recorder.question('unanswered', question);
+    await this.record(context, (r) => r.question('unanswered', question));
     await this.update(context, (s) => s);
   }
 
   async answered(context: TurnContext, entry: Entry): Promise<void> {
-    this.recorder.answered(entry.id, entry.topic);
+    await this.record(context, (r) => r.answered(entry.id, entry.topic));
     await this.update(context, (s) => ({ ...s, answers: s.answers + 1, topic: s.topic ?? entry.topic }));
   }
 
   /** 解決しましたか？: はい ends the conversation as resolved by the bot. */
   async feedback(context: TurnContext, entryId: string, solved: boolean): Promise<void> {
-    this.recorder.feedback(entryId, solved);
+    await this.record(context, (r) => r.feedback(entryId, solved));
     await this.update(context, (s) => (solved ? { ...s, outcome: s.outcome ?? 'resolved' } : { ...s, unsolved: s.unsolved + 1 }));
   }
 
   /** A hand-off ticket was opened: the conversation ends as escalated. */
   async escalated(context: TurnContext, reason: HandoffReason): Promise<void> {
-    this.recorder.escalated(reason);
+    await this.record(context, (r) => r.escalated(reason));
     await this.update(context, (s) => (s.outcome ? s : { ...s, outcome: 'escalated', reason }));
   }
 
@@ -103,7 +106,7 @@ export class ConversationAnalytics {
       answers: 0,
       unsolved: 0,
     };
-    this.recorder.conversationStarted();
+    await this.record(context, (r) => r.conversationStarted());
     await this.save(context, session);
     return session;
   }
@@ -117,6 +120,11 @@ export class ConversationAnalytics {
   private async save(context: TurnContext, session: AnalyticsSession): Promise<void> {
     await this.session.set(context, session);
     const { id, ...summary } = session;
-    this.recorder.conversation(id, summary);
+    await this.record(context, (r) => r.conversation(id, summary));
+  }
+
+  /** Recorded once the turn's state is saved: a turn run again after a conflict is not counted twice. */
+  private record(context: TurnContext, event: (recorder: AnalyticsRecorder) => void): Promise<void> {
+    return afterStateSaved(context, () => event(this.recorder));
   }
 }

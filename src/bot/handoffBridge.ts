@@ -4,7 +4,10 @@ import { SECRET_DROPPED_KEY } from '../dialogs/triageDialog';
 import { emptyFacts, type TriageFacts } from '../dialogs/triageFacts';
 import type { HandoffService } from '../handoff/handoffService';
 import type { HandoffReason, TranscriptLine } from '../handoff/ticket';
+import { replySummary } from '../replies/model';
 import { redactSecrets } from '../safety/secrets';
+import { replyOf } from './replyActivity';
+import { afterStateSaved } from './turnAttempt';
 
 /** Enough context for the agent without keeping whole conversations in state. */
 const KEPT_LINES = 60;
@@ -33,7 +36,10 @@ export class HandoffBridge {
     };
     if (context.activity.type === ActivityTypes.Message && !context.turnState.get(SECRET_DROPPED_KEY)) add('user', context.activity.text);
     context.onSendActivities(async (_ctx, activities, next) => {
-      for (const a of activities) if (a.type === ActivityTypes.Message) add('bot', a.text ?? a.summary);
+      for (const a of activities) {
+        const reply = replyOf(a);
+        if (a.type === ActivityTypes.Message) add('bot', reply ? replySummary(reply) : a.text);
+      }
       return next();
     });
   }
@@ -50,10 +56,10 @@ export class HandoffBridge {
     // キャンセル takes the user back to the bot (the agent is told); anything else goes to the agent.
     if (commandOf(context.activity.text ?? '') === 'cancel') {
       await this.activeTicket.delete(context);
-      await this.service.resolve(ticketId, undefined, true);
+      await afterStateSaved(context, () => this.service.resolve(ticketId, undefined, true));
       return true;
     }
-    if (!context.turnState.get(SECRET_DROPPED_KEY)) await this.service.fromUser(ticketId, context.activity.text ?? '', context);
+    if (!context.turnState.get(SECRET_DROPPED_KEY)) await this.service.fromUser(ticket, context.activity.text ?? '', context);
     return true;
   }
 

@@ -7,7 +7,12 @@ import { RESTART_KEY, SECRET_DROPPED_KEY, type MainOptions } from '../dialogs/tr
 import type { ConversationAnalytics } from '../analytics/conversationAnalytics';
 import type { HandoffBridge } from './handoffBridge';
 import { replyActivity } from './replyActivity';
+import { retryOnETagConflict } from '../storage/eTagRetry';
+import { TurnAttempt } from './turnAttempt';
 import { KeyedQueue, type TurnQueue } from './turnQueue';
+
+/** A turn that keeps losing its save to concurrent turns fails after this many runs. */
+const TURN_ATTEMPTS = 5;
 
 /**
  * Runs the main dialog on every message (or passes it to the helpdesk agent while a hand-off is
@@ -44,16 +49,21 @@ export class HelpdeskBot extends ActivityHandler {
 
   /**
    * One turn per conversation at a time (on this instance, or on all with a shared queue), state
-   * saved at its end. The save is eTag-checked (createBot): should it lose to another instance's
-   * save all the same, it throws, the turn fails (the adapter logs it and sends the error reply),
-   * and the other save stays; the next message continues from that.
+   * saved at its end. Should the save lose all the same to another instance's save of the same
+   * conversation (eTag conflict, see createBot), the turn runs again on the state that won; its
+   * replies and other effects wait for the save (TurnAttempt), so they happen once.
    */
   override async run(context: TurnContext): Promise<void> {
     await this.turns.run(`${context.activity.channelId}/${context.activity.conversation?.id}`, async () => {
-      await this.handoff.recordTurn(context);
-      this.analytics?.turn(context);
-      await super.run(context);
-      await this.conversationState.saveChanges(context, false);
+      const saved = await retryOnETagConflict(async () => {
+        const attempt = new TurnAttempt(context);
+        await this.handoff.recordTurn(attempt.context);
+        await this.analytics?.turn(attempt.context);
+        await super.run(attempt.context);
+        await this.conversationState.saveChanges(attempt.context, false);
+        return attempt;
+      }, TURN_ATTEMPTS);
+      await saved.commit();
     });
   }
 

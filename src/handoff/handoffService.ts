@@ -1,5 +1,6 @@
 import { ActivityTypes, EventFactory, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
 import { replyActivity } from '../bot/replyActivity';
+import { afterStateSaved } from '../bot/turnAttempt';
 import type { TriageFacts } from '../dialogs/triageFacts';
 import type { HoursPolicy } from '../helpdesk/businessHours';
 import type { Logger } from '../logging';
@@ -8,7 +9,7 @@ import type { Reply } from '../replies/model';
 import type { Contact } from '../knowledge/schema';
 import { redactSecrets } from '../safety/secrets';
 import { summarize, type HandoffReason, type HandoffTicket, type TranscriptLine } from './ticket';
-import { TicketStore } from './ticketStore';
+import { newTicketId, TicketStore } from './ticketStore';
 
 /** Sends to a user outside their own turn, through the adapter of their channel. */
 export type ProactiveSender = (reference: Partial<ConversationReference>, reply: Reply) => Promise<void>;
@@ -74,9 +75,13 @@ export class HandoffService {
     this.senders.set(channelId, sender);
   }
 
-  /** Opens a ticket for the user of this turn and tells them what happens next. */
+  /**
+   * Opens a ticket for the user of this turn and tells them what happens next. The ticket is stored
+   * and the helpdesk told once the turn's state (which names the ticket) is saved.
+   */
   async open(context: TurnContext, reason: HandoffReason, facts: TriageFacts, transcript: TranscriptLine[]): Promise<HandoffTicket> {
-    const ticket = await this.tickets.create({
+    const ticket: HandoffTicket = {
+      id: newTicketId(),
       status: 'waiting',
       reason,
       channel: context.activity.channelId,
@@ -87,7 +92,8 @@ export class HandoffService {
       transcript: transcript.slice(-MAX_TRANSCRIPT),
       createdAt: this.now().toISOString(),
       helpdesk: {},
-    });
+    };
+    await afterStateSaved(context, () => this.tickets.create(ticket, ticket.id));
     const contact = contactBlock(this.contact, this.hours, this.now());
     await context.sendActivity(
       replyActivity({
@@ -96,24 +102,29 @@ export class HandoffService {
         source: sourceLabel(this.contact.source),
       }),
     );
-    await this.notify((n) => n.ticketOpened(ticket));
+    await afterStateSaved(context, () => this.notify((n) => n.ticketOpened(ticket)));
     // Contact-centre platforms connected through Direct Line take over on this standard event. Teams
-    // refuses event activities (400) and Slack has none; a refusal must not undo the hand-off.
+    // refuses event activities (400) and Slack has none; a refusal must not undo the hand-off, so
+    // it is sent (and its failure caught) after the state is saved, not held with the replies.
     if (!NO_EVENT_CHANNELS.has(context.activity.channelId)) {
       const transcriptActivities = ticket.transcript.map((line) => ({ type: ActivityTypes.Message, text: line.text, timestamp: new Date(line.at), from: { id: line.from, name: line.from } }) as Activity);
-      await context
-        .sendActivity(EventFactory.createHandoffInitiation(context, { ticketId: ticket.id, summary: ticket.summary, facts }, { activities: transcriptActivities }))
-        .catch((err: unknown) => this.log.warn({ err, ticket: ticket.id }, 'handoff: handoff.initiate was refused'));
+      const initiation = EventFactory.createHandoffInitiation(context, { ticketId: ticket.id, summary: ticket.summary, facts: ticket.facts }, { activities: transcriptActivities });
+      await afterStateSaved(context, () => context.sendActivity(initiation).catch((err: unknown) => this.log.warn({ err, ticket: ticket.id }, 'handoff: handoff.initiate was refused')));
     }
     return ticket;
   }
 
-  /** A message from the user while their ticket is open: recorded and passed to the agent; the bot stays quiet. */
-  async fromUser(ticketId: string, text: string, context: TurnContext): Promise<void> {
-    const line = this.line('user', text);
-    const ticket = await this.tickets.update(ticketId, (t) => ({ ...t, transcript: [...t.transcript, line].slice(-MAX_TRANSCRIPT) }));
+  /**
+   * A message from the user while their ticket is open: recorded and passed to the agent once the
+   * turn's state is saved; the bot stays quiet, but for a word that the agent is yet to come.
+   */
+  async fromUser(ticket: HandoffTicket, text: string, context: TurnContext): Promise<void> {
     if (ticket.status === 'waiting') await context.sendActivity(replyActivity({ text: [HANDOFF_PHRASES.waiting] }));
-    await this.notify((n) => n.ticketChanged(ticket, { kind: 'user-message', text: line.text }));
+    const line = this.line('user', text);
+    await afterStateSaved(context, async () => {
+      const updated = await this.tickets.update(ticket.id, (t) => ({ ...t, transcript: [...t.transcript, line].slice(-MAX_TRANSCRIPT) }));
+      await this.notify((n) => n.ticketChanged(updated, { kind: 'user-message', text: line.text }));
+    });
   }
 
   async take(ticketId: string, agent: string): Promise<HandoffTicket> {

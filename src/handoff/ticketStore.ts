@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Storage, StoreItem } from 'botbuilder';
 import type { HandoffTicket, TicketStatus } from './ticket';
-import { isETagConflict, retryOnETagConflict } from '../storage/eTagRetry';
+import { CREATE_ONLY_ETAG, isETagConflict, retryOnETagConflict } from '../storage/eTagRetry';
 
 const TICKET_KEY = (id: string) => `handoff/ticket/${id}`;
 const INDEX_KEY = 'handoff/index';
 const THREAD_KEY = (thread: string) => `handoff/thread/${thread}`;
 
 type Stored<T> = T & StoreItem;
+
+/** Random, so numbers can be handed out before the ticket is stored, on any instance. */
+export function newTicketId(): string {
+  return `HD-${randomBytes(4).toString('hex').toUpperCase()}`;
+}
 
 /**
  * Tickets in botbuilder Storage (memory, disk or Redis), written with eTags: concurrent changes to
@@ -18,8 +23,9 @@ export class TicketStore {
 
   constructor(private readonly storage: Storage) {}
 
-  async create(ticket: Omit<HandoffTicket, 'id'>): Promise<HandoffTicket> {
-    const created = { ...ticket, id: `HD-${randomBytes(4).toString('hex').toUpperCase()}` };
+  /** Stores a new ticket, under `id` when the caller already told the user its number. */
+  async create(ticket: Omit<HandoffTicket, 'id'>, id = newTicketId()): Promise<HandoffTicket> {
+    const created = { ...ticket, id };
     await this.storage.write({ [TICKET_KEY(created.id)]: { ...created, eTag: '*' } });
     await this.ensureIndex();
     await retryOnETagConflict(async () => {
@@ -37,9 +43,8 @@ export class TicketStore {
   private ensureIndex(): Promise<void> {
     this.indexReady ??= (async () => {
       if (await this.readOne(INDEX_KEY)) return;
-      // An eTag no item has: creates the index where none exists, and conflicts (harmlessly) where
-      // another instance sharing the storage has just created it, rather than emptying it.
-      await this.storage.write({ [INDEX_KEY]: { ids: [], eTag: '#none' } }).catch((err: unknown) => {
+      // Conflicts (harmlessly) where another instance sharing the storage has just created it, rather than emptying it.
+      await this.storage.write({ [INDEX_KEY]: { ids: [], eTag: CREATE_ONLY_ETAG } }).catch((err: unknown) => {
         if (!isETagConflict(err)) throw err;
       });
     })();

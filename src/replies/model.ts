@@ -58,6 +58,12 @@ export function replyToPlainText(reply: Reply, { withChoices = true } = {}): str
   return lines.join('\n');
 }
 
+/** The notification preview of a reply, and the line a hand-off transcript keeps of it: title and lead text. */
+export function replySummary(reply: Reply): string {
+  const lead = [reply.title && `【${reply.title}】`, ...(reply.text ?? [])].filter(Boolean).join(' ');
+  return (lead || replyToPlainText(reply, { withChoices: false })).slice(0, 300);
+}
+
 export function contactLines(contact: ContactBlock): string[] {
   return [contact.name, `電話 ${contact.phone}　${contact.hoursText}`, contact.status, `${contact.inquiryForm}（${contact.supportSiteUrl}）`];
 }

@@ -1,21 +1,26 @@
 import type { Storage, StoreItem, StoreItems } from 'botbuilder';
+import { CREATE_ONLY_ETAG } from './eTagRetry';
 
 /**
  * The Storage to give botbuilder's BotState (ConversationState) so that its saves are eTag-checked.
  *
  * BotState.saveChanges writes with eTag '*': the last writer wins, and a turn that overlapped with
  * another (two instances, a lost turn lock) would silently overwrite the other's state. Through this
- * wrapper, an item read here is written back with the eTag it was read with instead, so the storage
- * refuses the later of two overlapping saves ("eTag conflict") and keeps the earlier one. BotState
- * hands the very object it read to write(), which is how the read is recognised. Items that did not
- * exist when read, and writes after the first of an item, keep BotState's behaviour.
+ * wrapper, an item read here is written back with the eTag it was read with instead, and an item
+ * that was missing when read is written only if it is still missing, so the storage refuses the
+ * later of two overlapping saves ("eTag conflict") and keeps the earlier one. BotState hands the
+ * very object it read to write(), which is how a read item is recognised.
  */
 export function eTagCheckedState(storage: Storage): Storage {
   const readWith = new WeakMap<object, string>();
+  const readMissing = new Set<string>();
   return {
     read: async (keys) => {
       const items = await storage.read(keys);
-      for (const item of Object.values(items) as StoreItem[]) {
+      for (const key of keys) {
+        const item = items[key] as StoreItem | undefined;
+        if (item === undefined) readMissing.add(key);
+        else readMissing.delete(key);
         if (item && typeof item === 'object' && typeof item.eTag === 'string' && item.eTag !== '*') readWith.set(item, item.eTag);
       }
       return items;
@@ -23,7 +28,8 @@ export function eTagCheckedState(storage: Storage): Storage {
     write: (changes) => {
       const checked: StoreItems = {};
       for (const [key, item] of Object.entries(changes ?? {}) as Array<[string, StoreItem]>) {
-        const eTag = item && typeof item === 'object' ? readWith.get(item) : undefined;
+        const eTag = item && typeof item === 'object' ? (readWith.get(item) ?? (readMissing.has(key) ? CREATE_ONLY_ETAG : undefined)) : undefined;
+        readMissing.delete(key);
         if (eTag !== undefined && item.eTag === '*') {
           readWith.delete(item);
           checked[key] = { ...item, eTag };

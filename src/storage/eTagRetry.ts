@@ -1,3 +1,10 @@
+/**
+ * An eTag no item ever has. As botbuilder's MemoryStorage does, our stores write to a missing item
+ * whatever its eTag, so writing with this one creates an item where none exists and conflicts
+ * where one was written meanwhile: "create only if absent".
+ */
+export const CREATE_ONLY_ETAG = '#absent';
+
 /** A write refused because someone else wrote first: botbuilder storages say "eTag" or answer 412. */
 export function isETagConflict(err: unknown): boolean {
   const { message, statusCode } = (err ?? {}) as { message?: unknown; statusCode?: unknown };

@@ -1,6 +1,6 @@
 import type { Activity, Storage, StoreItem } from 'botbuilder';
 import { KeyedQueue } from '../../bot/turnQueue';
-import { retryOnETagConflict } from '../../storage/eTagRetry';
+import { CREATE_ONLY_ETAG, retryOnETagConflict } from '../../storage/eTagRetry';
 
 /** What the channel needs to know of a conversation: that it exists, and whether it has started. */
 export interface DirectLineConversationInfo {
@@ -96,8 +96,6 @@ const RING_KEY = 'directline/transcripts';
 const SLOT_KEY = (slot: number) => `directline/transcripts/${slot}`;
 /** Queue key of the ring: never a conversation id. */
 const RING = '#ring';
-/** An eTag no stored item has: writing with it creates a missing item and conflicts with an existing one. */
-const NO_ITEM = '#none';
 
 
 /**
@@ -132,7 +130,7 @@ export class StorageDirectLineStore implements DirectLineStore {
         const head: Head = { id, started: false, first: 0, next: 0, slot };
         // Slot, count and head in one write (all or nothing on LevelStorage and RedisStorage). An eTag
         // that no item has creates the ring only where none exists yet.
-        await this.storage.write({ [SLOT_KEY(slot)]: { id }, [RING_KEY]: { count: count + 1, eTag: ring?.eTag ?? NO_ITEM }, [HEAD_KEY(id)]: head });
+        await this.storage.write({ [SLOT_KEY(slot)]: { id }, [RING_KEY]: { count: count + 1, eTag: ring?.eTag ?? CREATE_ONLY_ETAG }, [HEAD_KEY(id)]: head });
         return { id, started: false };
       });
     }));

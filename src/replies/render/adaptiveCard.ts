@@ -1,4 +1,4 @@
-import { choiceValue, replyToPlainText, type Reply } from '../model';
+import { choiceValue, replySummary, type Reply } from '../model';
 
 /** What a card button sends back in `activity.value`; the bot turns it into the user's text. */
 export interface ChoiceSubmitData {
@@ -62,9 +62,7 @@ export function renderAdaptiveCard(reply: Reply): { summary: string; attachments
     return { type: 'Action.Submit', title: choice.label, data };
   });
   const content = { type: 'AdaptiveCard', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', version: '1.5', body, actions };
-  // The summary is the notification preview and the line a hand-off transcript keeps: title and lead text.
-  const summary = [reply.title && `【${reply.title}】`, ...(reply.text ?? [])].filter(Boolean).join(' ') || replyToPlainText(reply, { withChoices: false });
-  return { summary: summary.slice(0, 300), attachments: [{ contentType: ADAPTIVE_CARD, content }] };
+  return { summary: replySummary(reply), attachments: [{ contentType: ADAPTIVE_CARD, content }] };
 }
 
 /** Guide text contains "*" and "_" (e.g. file names); Adaptive Cards would read them as markdown. */

@@ -1,11 +1,13 @@
-import { normalizeText, stemLatin } from './normalize';
+import { MAX_QUERY_CHARS, normalizeText, stemLatin } from './normalize';
 import type { SynonymFile } from './schema';
 
 export type TermVector = Map<string, number>;
 
 const KJ_ID = /kj[0-9a-z]{12}/g;
 const LATIN_WORD = /^[a-z0-9]+$/;
-const SCRIPT_RUN = /[\p{Script=Han}々]+|[\p{Script=Katakana}]+/gu;
+const KANJI_RUN = /[\p{Script=Han}々]+/gu;
+const KATAKANA_RUN = /\p{Script=Katakana}+/gu;
+const HIRAGANA = /\p{Script=Hiragana}+/gu;
 const ASCII_ONLY = /^[\x20-\x7e]+$/;
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -48,6 +50,9 @@ export class Analyzer {
   features(text: string): TermVector {
     const vector: TermVector = new Map();
     const add = (term: string) => vector.set(term, (vector.get(term) ?? 0) + 1);
+    // Whole katakana words (ダウンロド) too, but read with hiragana left out: normalisation makes hiragana
+    // katakana, and a run such as パスワドヲ or シタアプリ glues a word to its particles.
+    for (const run of this.canonicalize(text.slice(0, MAX_QUERY_CHARS * 2).replace(HIRAGANA, ' ')).match(KATAKANA_RUN) ?? []) if (run.length >= 2) add(`t:${run}`);
     for (const word of this.canonicalize(text).split(' ')) {
       if (!word) continue;
       if (LATIN_WORD.test(word)) {
@@ -62,8 +67,8 @@ export class Analyzer {
         if (i + 2 < chars.length) add(chars[i]! + chars[i + 1]! + chars[i + 2]!);
       }
       if (chars.length === 1) add(chars[0]!);
-      // Whole kanji and katakana runs (発行履歴, ダウンロド) carry more meaning than their n-grams alone.
-      for (const run of word.match(SCRIPT_RUN) ?? []) if (run.length >= 2) add(`t:${run}`);
+      // Whole kanji runs (発行履歴) carry more meaning than their n-grams alone; katakana words are taken above.
+      for (const run of word.match(KANJI_RUN) ?? []) if (run.length >= 2) add(`t:${run}`);
     }
     return vector;
   }

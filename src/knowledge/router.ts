@@ -35,6 +35,8 @@ export interface RouterTuning {
   fragmentBonus: number;
   /** Share of an entry's score that comes from its single closest example rather than the classifier. */
   nearestWeight: number;
+  /** Share that comes from matching the entry's own guide text, which names screens and labels no example mentions. */
+  contentWeight: number;
   epochs: number;
   learningRate: number;
   l2: number;
@@ -49,6 +51,7 @@ export const DEFAULT_TUNING: RouterTuning = {
   sameQuestionSimilarity: 0.8,
   fragmentBonus: 0.5,
   nearestWeight: 0.2,
+  contentWeight: 0.15, // more, and the long guide texts, which share most of their words, outvote the examples
   epochs: 12,
   learningRate: 5,
   l2: 1e-6,
@@ -59,8 +62,9 @@ const CONTENDERS = 8;
 
 /**
  * Routes a question to knowledge entries. A softmax classifier over TF-IDF weighted character
- * n-grams (one class per entry plus an off-topic class) decides which entry; the similarity to the
- * nearest known question says whether anything in the guides is close at all.
+ * n-grams (one class per entry plus an off-topic class) decides which entry, helped by the closest
+ * known question and by BM25 against each entry's own guide text (for words no example uses); the
+ * similarity to the nearest known question says whether anything in the guides is close at all.
  */
 export class Router {
   readonly analyzer: Analyzer;
@@ -73,12 +77,14 @@ export class Router {
   /** Dense copy of the query being routed, indexed by term; zeroed again after each use. */
   private readonly queryScratch: Float32Array;
   private readonly fragments: Array<{ entry: number; text: string }>;
+  private readonly content: ContentIndex;
 
   constructor(kb: KnowledgeBase, readonly tuning: RouterTuning = DEFAULT_TUNING) {
     this.analyzer = new Analyzer(kb.synonyms);
     this.entries = kb.entries;
     this.offTopicClass = kb.entries.length;
     this.fragments = distinctiveFragments(kb.entries, this.analyzer);
+    this.content = new ContentIndex(kb.entries.map((entry) => this.analyzer.features(guideText(entry))));
 
     const documents: Array<{ cls: number; terms: TermVector }> = [];
     kb.entries.forEach((entry, cls) => {
@@ -105,15 +111,23 @@ export class Router {
   }
 
   route(text: string): RouteResult {
-    const x = this.vectorize(this.analyzer.features(text));
+    const features = this.analyzer.features(text);
+    const x = this.vectorize(features);
     if (x.terms.length === 0) return { decision: 'off-topic', candidates: [] };
 
     const probabilities = this.model.probabilities(x, new Float64Array(this.entries.length + 1));
     // Only the classifier's likeliest classes can win, so only their examples are compared.
     const contenders = Array.from(probabilities.keys()).sort((a, b) => probabilities[b]! - probabilities[a]!).slice(0, CONTENDERS);
     const nearest = this.nearestByClass(x, contenders);
-    const { nearestWeight } = this.tuning;
-    for (let cls = 0; cls < probabilities.length; cls++) probabilities[cls] = (1 - nearestWeight) * probabilities[cls]! + nearestWeight * (nearest.get(cls) ?? 0);
+    const content = this.content.scores(features);
+    const { nearestWeight, contentWeight } = this.tuning;
+    // The guide text says which entry, not whether the question is about the guides at all: that
+    // stays with the classifier, so the off-topic class keeps its probability's share of the weight.
+    const offTopicProbability = probabilities[this.offTopicClass]!;
+    for (let cls = 0; cls < probabilities.length; cls++) {
+      const fromContent = cls === this.offTopicClass ? offTopicProbability : (1 - offTopicProbability) * content[cls]!;
+      probabilities[cls] = (1 - nearestWeight - contentWeight) * probabilities[cls]! + nearestWeight * (nearest.get(cls) ?? 0) + contentWeight * fromContent;
+    }
     const compact = this.analyzer.canonicalize(text).replace(/ /g, '');
     for (const { entry, text: fragment } of this.fragments) {
       if (compact.includes(fragment)) probabilities[entry]! += this.tuning.fragmentBonus;
@@ -187,6 +201,62 @@ function learnableTexts(entry: Entry): string[] {
   if (entry.kind === 'faq') texts.push(entry.question);
   if (entry.kind === 'error') texts.push(entry.message);
   return texts;
+}
+
+/** What the entry itself says, as the guide prints it: the text a step's screen labels are found in. */
+function guideText(entry: Entry): string {
+  const texts = [entry.title, entry.summary ?? '', ...entry.steps.flatMap((step) => [step.text, ...step.notes]), ...entry.notes, ...Object.values(entry.cases)];
+  if (entry.kind === 'faq') texts.push(entry.question, entry.answer);
+  if (entry.kind === 'error') texts.push(entry.message, entry.answer);
+  return texts.join('\n');
+}
+
+/** BM25's usual constants: term frequency saturates quickly, long documents are damped but not flattened. */
+const BM25_K1 = 1.2;
+const BM25_B = 0.75;
+
+/**
+ * Okapi BM25 of a query against each entry's own text, with IDF counted across entries. Scores
+ * are relative (the best entry gets 1): the guide text is long and shares most words with its
+ * neighbours, so only which entry matches best is worth much, not by how much.
+ */
+class ContentIndex {
+  private readonly postings = new Map<string, { entries: Int32Array; weights: Float32Array }>();
+  /** One score per entry plus the off-topic class (always 0); reused by every query. */
+  private readonly scratch: Float64Array;
+
+  constructor(documents: TermVector[]) {
+    const lengths = documents.map((terms) => [...terms.values()].reduce((sum, tf) => sum + tf, 0));
+    const averageLength = lengths.reduce((sum, length) => sum + length, 0) / documents.length;
+    const lists = new Map<string, Array<[entry: number, tf: number]>>();
+    documents.forEach((terms, entry) => {
+      for (const [term, tf] of terms) {
+        let list = lists.get(term);
+        if (!list) lists.set(term, (list = []));
+        list.push([entry, tf]);
+      }
+    });
+    for (const [term, list] of lists) {
+      const idf = Math.log(1 + (documents.length - list.length + 0.5) / (list.length + 0.5));
+      const weight = ([entry, tf]: [number, number]) => (idf * tf * (BM25_K1 + 1)) / (tf + BM25_K1 * (1 - BM25_B + (BM25_B * lengths[entry]!) / averageLength));
+      this.postings.set(term, { entries: Int32Array.from(list, ([entry]) => entry), weights: Float32Array.from(list, weight) });
+    }
+    this.scratch = new Float64Array(documents.length + 1);
+  }
+
+  /** Relative BM25 score of each entry (0–1), valid until the next call. */
+  scores(query: TermVector): Float64Array {
+    const scores = this.scratch.fill(0);
+    for (const term of query.keys()) {
+      const posting = this.postings.get(term);
+      if (!posting) continue;
+      for (let n = 0; n < posting.entries.length; n++) scores[posting.entries[n]!]! += posting.weights[n]!;
+    }
+    let best = 0;
+    for (const score of scores) best = Math.max(best, score);
+    if (best > 0) for (let i = 0; i < scores.length; i++) scores[i]! /= best;
+    return scores;
+  }
 }
 
 /**

@@ -1,9 +1,8 @@
 // `npm run bench:retrieval`: routing quality and speed, printed as figures (targets in the README).
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadKnowledge, type KnowledgeBase } from '../src/knowledge/loader';
 import { Router } from '../src/knowledge/router';
-import { loadQuestionSet, percent, scoreRouting, type QuestionSet } from '../test/support/routingEvaluation';
+import { HOLDOUT_PATH, loadDevSet, loadQuestionSet, percent, scoreRouting, type QuestionSet } from '../test/support/routingEvaluation';
 
 const ms = (ns: bigint) => Number(ns) / 1e6;
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
@@ -59,10 +58,9 @@ console.log(`knowledge: ${kb.entries.length} entries, ${kb.entries.reduce((n, e)
 console.log(`load+validate ${ms(t1 - t0).toFixed(1)} ms, index build ${ms(t2 - t1).toFixed(1)} ms`);
 console.log(`after load: heap ${mb(memory.heapUsed)}, RSS ${mb(memory.rss)}${global.gc ? '' : ' (run with --expose-gc for a settled heap)'}`);
 
-const dev = loadQuestionSet(join(__dirname, '../test/data/dev-set.yaml'));
-report('dev set', router, dev, process.argv.includes('--misses'));
-const holdoutPath = join(__dirname, 'data/holdout.yaml');
-if (existsSync(holdoutPath)) report('held-out set (never tuned on)', router, loadQuestionSet(holdoutPath));
+const dev = loadDevSet();
+report('dev sets', router, dev, process.argv.includes('--misses'));
+if (existsSync(HOLDOUT_PATH)) report('held-out set (never tuned on)', router, loadQuestionSet(HOLDOUT_PATH));
 
 const queries = [...dev.questions.map((q) => q.q), ...dev.offTopic];
 console.log(`latency, real KB: ${latency(router, queries, 20)}`);

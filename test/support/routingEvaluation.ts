@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import type { Router } from '../../src/knowledge/router';
@@ -11,6 +12,16 @@ export type QuestionSet = z.infer<typeof QuestionSet>;
 
 export function loadQuestionSet(path: string): QuestionSet {
   return QuestionSet.parse(parse(readFileSync(path, 'utf8')));
+}
+
+/** The development sets, each by an author who never saw the examples (nor the other set): tuned on, never trained on. */
+export const DEV_SET_PATHS = ['dev-set.yaml', 'dev-set-b.yaml'].map((name) => join(__dirname, '../data', name));
+/** Written by a third author; the bench prints it, nothing is tuned on it. */
+export const HOLDOUT_PATH = join(__dirname, '../../bench/data/holdout.yaml');
+
+export function loadDevSet(): QuestionSet {
+  const sets = DEV_SET_PATHS.map(loadQuestionSet);
+  return { questions: sets.flatMap((s) => s.questions), offTopic: sets.flatMap((s) => s.offTopic) };
 }
 
 export interface Miss {

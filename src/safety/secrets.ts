@@ -4,8 +4,8 @@
  */
 
 const KEYWORD = String.raw`(?:仮\s*)?(?:パスワード|パスワ-ド|パスワド|ぱすわーど|暗証番号|秘密キー|秘密鍵|(?<![a-z])(?:passwords?|passwd|pass|pwd|pw|p/w|secret|token|pin)(?![a-z]))`;
-// "パスワードは abc123", "PW: abc123", "pass=abc123", "パスワード「abc123」", "my password is abc": an explicit
-// separator makes any value a secret; a bare space needs a password-looking value (PASSWORD_LIKE).
+// "パスワードは abc123", "PW: abc123", "pass=abc123", "パスワード「abcdef」", "my password is Tr0ub4dor": after
+// an explicit separator, a value (looksLikeValue) or anything quoted; after a bare space, PASSWORD_LIKE.
 const KEYWORD_THEN_VALUE = new RegExp(
   String.raw`(${KEYWORD})(\s*(?:は|が|:|=|→|->|を|も|\sis\s|\swas\s)\s*[「『"'(]?\s*|\s*[「『"'(]\s*)([\x21-\x7e]{4,})`,
   'giu',
@@ -15,6 +15,16 @@ const KEYWORD_THEN_DIGITS = new RegExp(String.raw`(${KEYWORD})(\s+)(\d{4,})(?![\
 // A password-looking token (letters and digits, or symbols) anywhere near such a word.
 const PASSWORD_LIKE = /(?<![\x21-\x7e])(?=[\x21-\x7e]*[a-z])(?=[\x21-\x7e]*[0-9!#$%&*+?@^~])[\x21-\x7e]{6,64}(?![\x21-\x7e])/giu;
 const NEAR = 20;
+/** Sentence punctuation after a word ("again?", "gone,") is not part of it. */
+const TRAILING_PUNCTUATION = /[.,!?;:)\]}"'」』。、]+$/u;
+const HAS_DIGIT_OR_SYMBOL = /[0-9!#$%&*+?@^~]/;
+/**
+ * After "PWが", "password is", "password:" an unquoted word of letters only ("expired", "gone",
+ * "which", "reissue") is prose; a value has digits or symbols, or mixes case (password rules ask for
+ * that). Quoted, anything is a value.
+ */
+const looksLikeValue = (value: string): boolean => HAS_DIGIT_OR_SYMBOL.test(value) || (/[a-z]/.test(value) && /[A-Z]/.test(value.slice(1)));
+const OPENING_QUOTE = /[「『"'(]/;
 /** IDs are not secrets: KJ + 12 alphanumerics, the c… personal ID, phone numbers, versions. */
 const NOT_SECRET = /^(?:kj[0-9a-z]{12}|c[0-9a-z]{4,14}|0\d{1,4}-\d{1,4}-\d{3,4}|windows\d+|v?\d+(?:\.\d+)+|https?:\/\/\S+)$/i;
 const KEYWORD_ANYWHERE = new RegExp(KEYWORD, 'iu');
@@ -30,8 +40,9 @@ function secretSpans(input: string): { text: string; spans: Span[] } {
   const text = input.normalize('NFKC');
   const spans: Span[] = [];
   for (const m of text.matchAll(KEYWORD_THEN_VALUE)) {
-    const value = m[3]!.replace(/[」』"')。、]+$/u, '');
+    const value = m[3]!.replace(TRAILING_PUNCTUATION, '');
     if (NOT_SECRET.test(value) || !/[a-z0-9]/i.test(value)) continue;
+    if (!OPENING_QUOTE.test(m[2]!) && !looksLikeValue(value)) continue;
     const start = m.index + m[1]!.length + m[2]!.length;
     spans.push({ start, end: start + value.length });
   }
@@ -40,7 +51,8 @@ function secretSpans(input: string): { text: string; spans: Span[] } {
     spans.push({ start, end: start + m[3]!.length });
   }
   for (const m of text.matchAll(PASSWORD_LIKE)) {
-    if (NOT_SECRET.test(m[0])) continue;
+    const token = m[0].replace(TRAILING_PUNCTUATION, '');
+    if (NOT_SECRET.test(token) || token.length < 6 || !HAS_DIGIT_OR_SYMBOL.test(token)) continue;
     const around = text.slice(Math.max(0, m.index - NEAR), m.index + m[0].length + NEAR);
     if (KEYWORD_ANYWHERE.test(around.replace(m[0], ' '))) spans.push({ start: m.index, end: m.index + m[0].length });
   }

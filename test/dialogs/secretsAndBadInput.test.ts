@@ -1,7 +1,10 @@
 import type { Activity } from 'botbuilder';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { click, kb, router, say, sayActivities, storageText, storedState, testBot } from '../support/testBot';
 import { PHRASES } from '../../src/dialogs/phrases';
+import { containsSecret as isSecret } from '../../src/safety/secrets';
+import { DEV_SET_PATHS, HOLDOUT_PATH, loadQuestionSet } from '../support/routingEvaluation';
 import {
   asks,
   asksLast,
@@ -46,6 +49,8 @@ const secrets: Array<[message: string, secret: string]> = [
   ['パスワード：Ａｂｃ９８７６５', 'Abc98765'],
   ['ID:KJ0123456789AB PW:Zx9!kq2w', 'Zx9!kq2w'],
   ['my password is Tr0ub4dor', 'Tr0ub4dor'],
+  ['パスワード「sunshine」で入れません', 'sunshine'],
+  ['PW: SunShine', 'SunShine'],
 ];
 
 /** The secret in any spelling: as typed, full width folded, any case. */
@@ -101,6 +106,19 @@ describe('a password in other shapes', () => {
     const bot = await play([['電子証明書のインストール']]);
     for (const [message] of secrets.slice(0, 4)) expect((await say(bot.adapter, message)).join('\n')).toContain(SECRET_WARNING);
     await play([['手元にある', asks(LOGIN_Q, LOGIN_CHOICES), { not: kb.contact.phone }]], bot);
+  });
+
+  it('questions about passwords, in English or mixed in, are answered, not taken for secrets', () =>
+    play([
+      ['KJのpasswordがexpiredになってる', { not: SECRET_WARNING }, shows('faq-q2')],
+      ['the certificate password is gone, how do I reissue it?', { not: SECRET_WARNING }, shows('cert-password-reissue')],
+      ['The import wizard asks for the private key password. What do I enter?', { not: SECRET_WARNING }],
+    ]));
+
+  it('no question of the development and held-out sets, nor any example question, is taken for a secret', () => {
+    const sets = [...DEV_SET_PATHS, ...(existsSync(HOLDOUT_PATH) ? [HOLDOUT_PATH] : [])].map(loadQuestionSet);
+    const questions = [...sets.flatMap((set) => set.questions.map((q) => q.q)), ...kb.entries.flatMap((e) => e.examples)];
+    expect(questions.filter((q) => isSecret(q))).toEqual([]);
   });
 
   it('a KJ ID or an error message about passwords is not taken for a secret', () =>

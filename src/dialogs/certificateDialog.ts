@@ -8,6 +8,11 @@ import type { TriageServices } from './services';
 import { TriageDialog } from './triageDialog';
 
 export const CERTIFICATE_DIALOG = 'certificate';
+
+export interface CertificateOptions {
+  /** Asked about the whole procedure: its steps come first, then the questions that find the user's place in it. */
+  showOverview?: boolean;
+}
 const HISTORY_LOOP = 'certificate-history';
 
 /**
@@ -30,6 +35,7 @@ export class CertificateDialog extends TriageDialog {
 
   private async askPassword(step: WaterfallStepContext) {
     await this.updateFacts(step.context, { topic: 'certificate' });
+    if ((step.options as CertificateOptions | undefined)?.showOverview) await this.showEntries(step.context, [{ entry: this.entry('cert-overview') }]);
     const { have, missing } = CHOICES.certPassword;
     return this.ask(step, { text: [PHRASES.certPassword] }, [have, missing]);
   }

@@ -8,12 +8,15 @@ import { ESCALATION_DIALOG, TriageDialog } from './triageDialog';
 
 export interface EscalationOptions {
   reason?: HandoffReason;
+  /** Asked for the helpdesk's contact: show it and offer the hand-off rather than opening a ticket unasked. */
+  offer?: boolean;
 }
 
 /**
  * When the bot cannot solve it: a person asked for, an unknown error message, answers that fit no
  * button, or a second いいえ to 解決しましたか？ hand the chat to the helpdesk straight away. After a
- * first いいえ the contact (phone open now or when next, in Asia/Tokyo) is shown and a hand-off offered.
+ * first いいえ, or when asked for the contact, the contact (phone open now or when next, in
+ * Asia/Tokyo) is shown and a hand-off offered.
  */
 export class EscalationDialog extends TriageDialog {
   constructor(services: TriageServices) {
@@ -33,14 +36,15 @@ export class EscalationDialog extends TriageDialog {
 
   private async escalate(step: WaterfallStepContext) {
     const reason = this.reason(step);
+    const offer = (step.options as EscalationOptions | undefined)?.offer === true;
     const unsolved = (await this.facts(step.context)).feedback.filter((f) => !f.solved).length;
-    if (reason !== 'unsolved' || unsolved >= 2) {
+    if (!offer && (reason !== 'unsolved' || unsolved >= 2)) {
       await this.services.openHandoff(step.context, reason);
       return step.endDialog({ handedOff: true });
     }
     const { kb, hours, now } = this.services;
     const contact = contactBlock(kb.contact, hours, now());
-    await step.context.sendActivity(replyActivity({ text: [PHRASES.escalation], contact, source: sourceLabel(kb.contact.source) }));
+    await step.context.sendActivity(replyActivity({ title: this.entry('contact').title, text: [PHRASES.escalation], contact, source: sourceLabel(kb.contact.source) }));
     return this.ask(step, { text: [PHRASES.handoffOffer] }, [CHOICES.handoff.yes, CHOICES.handoff.no]);
   }
 

@@ -3,9 +3,9 @@ import { replyActivity } from '../bot/replyActivity';
 import type { Entry } from '../knowledge/schema';
 import { redactSecrets } from '../safety/secrets';
 import { ANSWER_DIALOG, AnswerDialog, type AnswerOptions } from './answerDialog';
-import { CERTIFICATE_DIALOG, CertificateDialog } from './certificateDialog';
+import { CERTIFICATE_DIALOG, CertificateDialog, type CertificateOptions } from './certificateDialog';
 import { ERROR_DIALOG, ErrorMessageDialog } from './errorMessageDialog';
-import { EscalationDialog } from './escalationDialog';
+import { EscalationDialog, type EscalationOptions } from './escalationDialog';
 import { FAQ_DIALOG, FaqDialog } from './faqDialog';
 import { GETTING_STARTED_DIALOG, GettingStartedDialog } from './gettingStartedDialog';
 import { ID_DIALOG, IdDialog } from './idDialog';
@@ -33,11 +33,11 @@ const MENU_DIALOGS: Array<[label: string, dialogId: string]> = [
   [MENU.faq, FAQ_DIALOG],
   [MENU.human, ESCALATION_DIALOG],
 ];
-/** Entries that open a guided dialog instead of being answered in one message. */
-const ENTRY_DIALOGS: Record<string, string> = {
-  'cert-overview': CERTIFICATE_DIALOG,
-  'onboarding-overview': GETTING_STARTED_DIALOG,
-  contact: ESCALATION_DIALOG,
+/** Entries that open a guided dialog (with these options) instead of being answered in one message. */
+const ENTRY_DIALOGS: Record<string, [dialogId: string, options?: CertificateOptions | EscalationOptions]> = {
+  'cert-overview': [CERTIFICATE_DIALOG, { showOverview: true }],
+  'onboarding-overview': [GETTING_STARTED_DIALOG],
+  contact: [ESCALATION_DIALOG, { reason: 'requested', offer: true }],
 };
 const GREETING = /^(こんにちは|こんばんは|おはよう(ございます)?|はじめまして|お疲れ様です|おつかれさまです|よろしくお願いします|hello|hi|hey|すみません)[!！。.、\s]*$/i;
 
@@ -80,8 +80,9 @@ export class MainDialog extends TriageDialog {
   private async dispatchText(step: WaterfallStepContext, text: string) {
     if (!text || GREETING.test(text)) return step.replaceDialog('main-menu', { start: 'menu' } satisfies MainOptions);
     await this.services.analytics?.asked(step.context);
+    // Only the whole text picks: "2" or a label, not the 3 of "3事業所あるけど…".
     const [picked] = recognizeChoices(text, MENU_DIALOGS.map(([label]) => label));
-    if (picked && picked.resolution.score >= 1) return step.replaceDialog(MENU_DIALOGS[picked.resolution.index]![1]);
+    if (picked && picked.resolution.score >= 1 && picked.start === 0 && picked.end === text.length - 1) return step.replaceDialog(MENU_DIALOGS[picked.resolution.index]![1]);
     return step.replaceDialog(QUESTION, { text });
   }
 
@@ -112,7 +113,7 @@ export class MainDialog extends TriageDialog {
   private async open(step: WaterfallStepContext, entry: Entry) {
     await this.updateFacts(step.context, { topic: entry.topic });
     const dialog = ENTRY_DIALOGS[entry.id];
-    if (dialog) return step.replaceDialog(dialog);
+    if (dialog) return step.replaceDialog(...dialog);
     return step.replaceDialog(ANSWER_DIALOG, { items: [{ id: entry.id }] } satisfies AnswerOptions);
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { kb, storedState, testBot } from '../support/testBot';
 import {
   asks,
+  asksLast,
   asksSolved,
   choiceLine,
   contact,
@@ -15,14 +16,16 @@ import {
   STEP_CHOICES,
   STEP_Q,
   THANKS,
+  offersHandoff,
+  title,
 } from './conversation';
 import type { ErrorEntry } from '../../src/knowledge/schema';
 
-/** Entries that open a guided dialog instead of being answered in one message. */
-const OPENS_DIALOG: Record<string, Expectation> = {
-  'cert-overview': asks(PASSWORD_Q, PASSWORD_CHOICES),
-  'onboarding-overview': asks(STEP_Q, STEP_CHOICES),
-  contact,
+/** Entries that open a dialog: the whole procedures show their steps, then ask; the contact offers a hand-off. */
+const OPENS_DIALOG: Record<string, Expectation[]> = {
+  'cert-overview': [shows('cert-overview'), asksLast(PASSWORD_Q, PASSWORD_CHOICES)],
+  'onboarding-overview': [shows('onboarding-overview'), asks(STEP_Q, STEP_CHOICES)],
+  contact: [title('contact'), contact, offersHandoff],
 };
 const answered = kb.entries.filter((e) => !(e.id in OPENS_DIALOG));
 
@@ -42,7 +45,7 @@ describe('every answer: numbered steps and 出典, then 解決しましたか？
   }));
   const dialogs: Scenario[] = Object.entries(OPENS_DIALOG).map(([id, expected]) => ({
     name: `${id}: asked by its title, opens its dialog`,
-    says: [[kb.byId.get(id)!.title, expected]],
+    says: [[kb.byId.get(id)!.title, ...expected]],
   }));
   for (const s of [...solved, ...unsolved, ...dialogs]) it(s.name, () => play(s.says));
 

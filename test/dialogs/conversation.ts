@@ -6,6 +6,7 @@
 import type { Activity } from 'botbuilder';
 import { expect } from 'vitest';
 import type { Entry } from '../../src/knowledge/schema';
+import { CHOICES, PHRASES } from '../../src/dialogs/phrases';
 import { kb, say, testBot, type TestBotOptions } from '../support/testBot';
 
 /** A check on one turn's replies: text or pattern that must appear, { not } that must not, or a function. */
@@ -130,6 +131,13 @@ export const SOLVED = '解決しましたか？';
 /** 解決しましたか？ with はい / いいえ, asked last. */
 export const asksSolved: Expectation = asksLast(SOLVED, YES_NO);
 export const THANKS = 'お役に立ててよかった';
+/** The hand-off offered as the last question, with no ticket opened yet. */
+export const offersHandoff: Expectation = (replies) => {
+  const last = replies.at(-1) ?? '';
+  expect(last).toContain(PHRASES.handoffOffer);
+  expect(last.split('\n').at(-1)).toBe(choiceLine([CHOICES.handoff.yes, CHOICES.handoff.no]));
+  expect(replies.join('\n')).not.toContain('担当者におつなぎします');
+};
 
 /** The helpdesk contact: phone from kb.contact, the printed hours, and whether the line is open now. */
 export const contact: Expectation = (replies) => {

@@ -24,6 +24,7 @@ import {
   STEP_CHOICES,
   STEP_Q,
   THANKS,
+  offersHandoff,
   title,
 } from './conversation';
 
@@ -62,16 +63,24 @@ describe('free text at any time', () => {
       says: [['こんにちは', menu], ['介護DX証明書のインストール方法を教えてください', shows('cert-install-dx'), asksSolved]],
     },
     {
-      name: 'a question about the whole certificate procedure starts the certificate dialog',
-      says: [['電子証明書インストールの全体の流れを教えてください', asks(PASSWORD_Q, PASSWORD_CHOICES), { not: title('cert-overview') }]],
+      name: 'a question about the whole certificate procedure shows its steps, then starts the certificate dialog',
+      says: [['電子証明書インストールの全体の流れを教えてください', shows('cert-overview'), asksLast(PASSWORD_Q, PASSWORD_CHOICES)]],
     },
     {
       name: 'a question about the whole onboarding flow starts the getting-started dialog',
       says: [['利用開始までの全体の流れを教えて', shows('onboarding-overview'), asks(STEP_Q, STEP_CHOICES)]],
     },
     {
-      name: 'asking for the helpdesk phone number shows the contact',
-      says: [['ヘルプデスクの電話番号を教えて', contact]],
+      name: 'asking for the helpdesk phone number shows the contact and offers a hand-off, without opening a ticket unasked',
+      says: [['ヘルプデスクの電話番号を教えて', title('contact'), contact, offersHandoff]],
+    },
+    {
+      name: 'a number inside a question is part of the question, not a menu pick (3 would be エラーメッセージ)',
+      says: [['事業所が3つあります。証明書は事業所ごとに必要ですか', shows('faq-q4'), { not: ERROR_Q }, asksSolved]],
+    },
+    {
+      name: 'a number alone still picks from the menu',
+      says: [['こんにちは', menu], ['3', ERROR_Q]],
     },
     {
       name: 'a forgotten KJ password is answered from FAQ Q1',

@@ -88,9 +88,9 @@ export class MainDialog extends TriageDialog {
 
   private async route(step: WaterfallStepContext) {
     const { text } = step.options as { text: string };
-    const { decision, candidates } = this.services.router.route(text);
+    const { decision, candidates, answers } = this.services.router.route(text);
     await this.services.analytics?.routed(step.context, decision, text);
-    if (decision === 'answer') return this.open(step, candidates[0]!.entry);
+    if (decision === 'answer') return this.open(step, answers[0]!.entry, ...answers.slice(1).map((a) => a.entry));
     if (decision === 'unsure') {
       const labels = candidates.map((c) => c.entry.title);
       return this.ask(step, { text: [PHRASES.unsure] }, [...labels, OTHER]);
@@ -110,10 +110,12 @@ export class MainDialog extends TriageDialog {
     return step.replaceDialog('main-menu', { start: 'menu' } satisfies MainOptions);
   }
 
-  private async open(step: WaterfallStepContext, entry: Entry) {
+  /** Answers with the entry, and the companions the router found (unless the entry opens a dialog, or they would). */
+  private async open(step: WaterfallStepContext, entry: Entry, ...companions: Entry[]) {
     await this.updateFacts(step.context, { topic: entry.topic });
     const dialog = ENTRY_DIALOGS[entry.id];
     if (dialog) return step.replaceDialog(...dialog);
-    return step.replaceDialog(ANSWER_DIALOG, { items: [{ id: entry.id }] } satisfies AnswerOptions);
+    const shown = [entry, ...companions.filter((c) => !ENTRY_DIALOGS[c.id])];
+    return step.replaceDialog(ANSWER_DIALOG, { items: shown.map((e) => ({ id: e.id })) } satisfies AnswerOptions);
   }
 }

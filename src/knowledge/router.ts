@@ -15,6 +15,12 @@ export interface RouteResult {
   decision: Decision;
   /** Best entries first; at most three; empty when off-topic. */
   candidates: Candidate[];
+  /**
+   * When answering: the entries to show, the best first, then a related entry that fits almost
+   * as well (the message entry and the FAQ that answers it, two install procedures): showing both
+   * beats a coin toss between them. Empty unless the decision is 'answer'.
+   */
+  answers: Candidate[];
 }
 
 /** Tuned on the development set (see `npm run bench:retrieval`). */
@@ -37,6 +43,8 @@ export interface RouterTuning {
   nearestWeight: number;
   /** Share that comes from matching the entry's own guide text, which names screens and labels no example mentions. */
   contentWeight: number;
+  /** A related runner-up at this share of the best score or more is shown with it. */
+  companionRatio: number;
   epochs: number;
   learningRate: number;
   l2: number;
@@ -52,6 +60,7 @@ export const DEFAULT_TUNING: RouterTuning = {
   fragmentBonus: 0.5,
   nearestWeight: 0.2,
   contentWeight: 0.15, // more, and the long guide texts, which share most of their words, outvote the examples
+  companionRatio: 0.5, // lower, and one answer in ten comes with a second entry; the gain flattens out
   epochs: 12,
   learningRate: 5,
   l2: 1e-6,
@@ -113,7 +122,7 @@ export class Router {
   route(text: string): RouteResult {
     const features = this.analyzer.features(text);
     const x = this.vectorize(features);
-    if (x.terms.length === 0) return { decision: 'off-topic', candidates: [] };
+    if (x.terms.length === 0) return { decision: 'off-topic', candidates: [], answers: [] };
 
     const probabilities = this.model.probabilities(x, new Float64Array(this.entries.length + 1));
     // Only the classifier's likeliest classes can win, so only their examples are compared.
@@ -139,11 +148,15 @@ export class Router {
       .map(({ cls, score }) => ({ entry: this.entries[cls]!, score: Math.min(1, score) }));
     const closestQuestion = Math.max(0, ...[...nearest].filter(([cls]) => cls !== this.offTopicClass).map(([, sim]) => sim));
     const offTopic = ranked[0]!.cls === this.offTopicClass || closestQuestion < this.tuning.minSimilarity;
-    if (offTopic) return { decision: 'off-topic', candidates: [] };
-    const decision = this.decide(candidates);
+    if (offTopic) return { decision: 'off-topic', candidates: [], answers: [] };
+    let decision = this.decide(candidates);
     // A word or two ("証明書", "わからない") is a topic, not a question: offer choices instead of guessing.
     const vague = this.evidence(x) < this.tuning.minEvidence && closestQuestion < this.tuning.sameQuestionSimilarity;
-    return { decision: decision === 'answer' && vague ? 'unsure' : decision, candidates };
+    if (decision === 'answer' && vague) decision = 'unsure';
+    if (decision !== 'answer') return { decision, candidates, answers: [] };
+    const [best, runnerUp] = candidates as [Candidate, ...Candidate[]];
+    const companion = runnerUp && areRelated(best.entry, runnerUp.entry) && runnerUp.score >= this.tuning.companionRatio * best.score;
+    return { decision, candidates, answers: companion ? [best, runnerUp] : [best] };
   }
 
   private decide(candidates: Candidate[]): Decision {

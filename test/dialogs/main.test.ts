@@ -23,6 +23,7 @@ import {
   shows,
   STEP_CHOICES,
   STEP_Q,
+  SOLVED,
   THANKS,
   offersHandoff,
   title,
@@ -73,6 +74,10 @@ describe('free text at any time', () => {
     {
       name: 'asking for the helpdesk phone number shows the contact and offers a hand-off, without opening a ticket unasked',
       says: [['ヘルプデスクの電話番号を教えて', title('contact'), contact, offersHandoff]],
+    },
+    {
+      name: 'a question that fits two related procedures equally shows both, then asks 解決しましたか？ once',
+      says: [['インポートウィザードで証明書ストアはどれを選ぶ？', shows('cert-install-hoken'), shows('cert-install-dx'), asksSolved, (replies) => expect(replies.filter((r) => r.includes(SOLVED))).toHaveLength(1)]],
     },
     {
       name: 'a number inside a question is part of the question, not a menu pick (3 would be エラーメッセージ)',

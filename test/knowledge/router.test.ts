@@ -53,6 +53,20 @@ describe('decisions a user notices', () => {
     expect(result.decision).toBe('answer');
   });
 
+  it('shows a related entry that fits almost as well with the best one, and an unrelated or distant one never', () => {
+    // 3-1 and 3-2 share the import wizard; a wizard question that names neither certificate fits both.
+    const both = router.route('インポートウィザードで証明書ストアはどれを選ぶ？');
+    expect(both.decision).toBe('answer');
+    expect(both.answers.map((a) => a.entry.id).sort()).toEqual(['cert-install-dx', 'cert-install-hoken']);
+    const one = router.route('介護DX証明書のインストール方法を教えてください');
+    expect(one.answers.map((a) => a.entry.id)).toEqual(['cert-install-dx']);
+    for (const text of ['証明書', 'インポートウィザードで証明書ストアはどれを選ぶ？', '今日のお昼ご飯は何がいいですか']) {
+      const { decision, candidates, answers } = router.route(text);
+      if (decision !== 'answer') expect(answers).toEqual([]);
+      for (const [i, a] of answers.entries()) expect(a).toBe(candidates[i]);
+    }
+  });
+
   it('offers at most three candidates when unsure', () => {
     const result = router.route('証明書');
     expect(result.decision).not.toBe('off-topic');

@@ -35,7 +35,7 @@ export interface RoutingScore {
   questions: number;
   top1: number;
   top3: number;
-  /** Answered directly with a right entry: what a user sees as "the bot knew". */
+  /** Answered directly with a right entry among those shown: what a user sees as "the bot knew". */
   answeredRight: number;
   /** Unsure, with a right entry among the offered buttons. */
   offeredRight: number;
@@ -53,16 +53,17 @@ export function scoreRouting(router: Router, set: QuestionSet): RoutingScore {
     offTopicQuestions: set.offTopic.length, offTopicRejected: 0, misses: [], offTopicLeaks: [],
   };
   for (const { q, expect } of set.questions) {
-    const { decision, candidates } = router.route(q);
+    const { decision, candidates, answers } = router.route(q);
     const ids = candidates.map((c) => c.entry.id);
     const top1 = ids[0] !== undefined && expect.includes(ids[0]);
     const top3 = ids.slice(0, 3).some((id) => expect.includes(id));
+    const answeredRight = answers.some((a) => expect.includes(a.entry.id));
     if (top1) score.top1++;
     if (top3) score.top3++;
-    if (decision === 'answer' && top1) score.answeredRight++;
+    if (answeredRight) score.answeredRight++;
     if (decision === 'unsure' && top3) score.offeredRight++;
     if (decision === 'off-topic') score.rejected++;
-    if (!top1 || decision !== 'answer') score.misses.push({ q, expect, got: ids, decision });
+    if (!answeredRight) score.misses.push({ q, expect, got: ids, decision });
   }
   for (const q of set.offTopic) {
     const { decision, candidates } = router.route(q);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { load } from 'js-yaml';
 import { z } from 'zod';
 import { Contact, Entry, KnowledgeFile, SynonymFile } from './schema';
 
@@ -31,7 +31,7 @@ export function loadKnowledge(dir = KNOWLEDGE_DIR): KnowledgeBase {
   const read = <T>(file: string, schema: z.ZodType<T>): T | undefined => {
     let raw: unknown;
     try {
-      raw = parse(readFileSync(join(dir, file), 'utf8'));
+      raw = load(readFileSync(join(dir, file), 'utf8'), { filename: file });
     } catch (err) {
       problems.push(`${file}: ${(err as Error).message.split('\n')[0]}`);
       return undefined;

@@ -27,6 +27,8 @@ export class SoftmaxModel {
     const order = samples.map((_, i) => i);
     const random = mulberry32(options.seed);
     const probs = new Float64Array(this.classCount);
+    const gradients = new Float64Array(this.classCount);
+    const active = new Int32Array(this.classCount);
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       for (let i = order.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
@@ -36,14 +38,22 @@ export class SoftmaxModel {
       for (const index of order) {
         const { x, y } = samples[index]!;
         this.probabilities(x, probs);
+        // Most classes are already near 0 for a sample; skipping them keeps training linear in practice.
+        let activeCount = 0;
         for (let k = 0; k < this.classCount; k++) {
           const gradient = probs[k]! - (k === y ? 1 : 0);
-          // Most classes are already near 0 for a sample; skipping them keeps training linear in practice.
-          if (Math.abs(gradient) < 1e-4) continue;
+          if (Math.abs(gradient) < 1e-3) continue;
+          gradients[k] = gradient;
+          active[activeCount++] = k;
           this.bias[k]! -= rate * gradient;
-          for (let n = 0; n < x.terms.length; n++) {
-            const w = x.terms[n]! * this.classCount + k;
-            this.weights[w]! -= rate * (gradient * x.values[n]! + options.l2 * this.weights[w]!);
+        }
+        // Term by term, so each update walks one contiguous row of weights.
+        for (let n = 0; n < x.terms.length; n++) {
+          const row = x.terms[n]! * this.classCount;
+          const value = x.values[n]!;
+          for (let a = 0; a < activeCount; a++) {
+            const k = active[a]!;
+            this.weights[row + k]! -= rate * (gradients[k]! * value + options.l2 * this.weights[row + k]!);
           }
         }
       }

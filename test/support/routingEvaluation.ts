@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { load } from 'js-yaml';
 import { z } from 'zod';
 import type { Router } from '../../src/knowledge/router';
 
@@ -11,7 +11,7 @@ export const QuestionSet = z.strictObject({
 export type QuestionSet = z.infer<typeof QuestionSet>;
 
 export function loadQuestionSet(path: string): QuestionSet {
-  return QuestionSet.parse(parse(readFileSync(path, 'utf8')));
+  return QuestionSet.parse(load(readFileSync(path, 'utf8')));
 }
 
 /** The development sets, each by an author who never saw the examples (nor the other set): tuned on, never trained on. */

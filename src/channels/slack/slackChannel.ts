@@ -99,15 +99,14 @@ export class SlackChannel implements Channel {
     this.app.message(async ({ message, event, context }) => {
       if (message.subtype !== undefined || event.channel_type !== 'im' || !('user' in message) || !message.user) return;
       if (this.seen(`${message.channel}:${message.ts}`)) return;
-      await this.turn({ team: context.teamId ?? '', channel: message.channel }, message.ts, message.user, message.text ?? '');
+      await this.turn({ team: context.teamId ?? '', channel: message.channel }, message.ts, message.user, withoutMentions(message.text));
     });
 
     this.app.event('app_mention', async ({ event, context }) => {
       if (!event.user) return;
       for (const skip of this.mentionFilters) if (await skip(event.channel, event.thread_ts)) return;
       if (this.seen(`${event.channel}:${event.ts}`)) return;
-      const text = (event.text ?? '').replace(/<@[A-Z0-9]+>/g, '').trim();
-      await this.turn({ team: context.teamId ?? '', channel: event.channel, threadTs: event.thread_ts ?? event.ts }, event.ts, event.user, text);
+      await this.turn({ team: context.teamId ?? '', channel: event.channel, threadTs: event.thread_ts ?? event.ts }, event.ts, event.user, withoutMentions(event.text));
     });
 
     this.app.action(new RegExp(`^${SLACK_ACTION_PREFIX}\\d+$`), async ({ ack, body, action }) => {
@@ -140,6 +139,11 @@ export class SlackChannel implements Channel {
     if (this.handledEvents.size > REMEMBERED_EVENTS) this.handledEvents.delete(this.handledEvents.values().next().value!);
     return false;
   }
+}
+
+/** "<@U123> 電子証明書のインストール" is "電子証明書のインストール": the bot's mention (in a DM too) is not part of the question. */
+function withoutMentions(text: string | undefined): string {
+  return (text ?? '').replace(/<@[A-Z0-9]+>/g, '').trim();
 }
 
 function parseButtonValue(raw: string | undefined): SlackButtonValue | undefined {

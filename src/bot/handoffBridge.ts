@@ -36,9 +36,9 @@ export class HandoffBridge {
     };
     if (context.activity.type === ActivityTypes.Message && !context.turnState.get(SECRET_DROPPED_KEY)) add('user', context.activity.text);
     context.onSendActivities(async (_ctx, activities, next) => {
-      for (const a of activities) {
+      for (const a of activities.filter((a) => a.type === ActivityTypes.Message)) {
         const reply = replyOf(a);
-        if (a.type === ActivityTypes.Message) add('bot', reply ? replySummary(reply) : a.text);
+        add('bot', reply ? replySummary(reply) : a.text);
       }
       return next();
     });

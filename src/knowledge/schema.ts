@@ -42,7 +42,7 @@ const entryBase = {
   cases: z.record(z.string().regex(/^[a-z-]+$/), z.string().min(1)).default({}),
   /** Other entries worth offering next (ids). */
   related: z.array(EntryId).default([]),
-  /** How staff actually ask for this entry; the router learns only from these and the title. */
+  /** How staff actually ask for this entry; the router's classifier learns from these and the title (and matches the guide text itself apart). */
   examples: z.array(z.string().min(1)).min(8),
 };
 

@@ -116,6 +116,7 @@ export class MainDialog extends TriageDialog {
     const dialog = ENTRY_DIALOGS[entry.id];
     if (dialog) return step.replaceDialog(...dialog);
     const shown = [entry, ...companions.filter((c) => !ENTRY_DIALOGS[c.id])];
-    return step.replaceDialog(ANSWER_DIALOG, { items: shown.map((e) => ({ id: e.id })) } satisfies AnswerOptions);
+    const items = shown.map((e, i) => ({ id: e.id, ...(i === 0 && shown.length > 1 ? { lead: [PHRASES.twoAnswers] } : {}) }));
+    return step.replaceDialog(ANSWER_DIALOG, { items } satisfies AnswerOptions);
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { router, storedState } from '../support/testBot';
+import { PHRASES } from '../../src/dialogs/phrases';
 import {
   asks,
   asksLast,
@@ -77,7 +78,7 @@ describe('free text at any time', () => {
     },
     {
       name: 'a question that fits two related procedures equally shows both, then asks 解決しましたか？ once',
-      says: [['インポートウィザードで証明書ストアはどれを選ぶ？', shows('cert-install-hoken'), shows('cert-install-dx'), asksSolved, (replies) => expect(replies.filter((r) => r.includes(SOLVED))).toHaveLength(1)]],
+      says: [['インポートウィザードで証明書ストアはどれを選ぶ？', PHRASES.twoAnswers, shows('cert-install-hoken'), shows('cert-install-dx'), asksSolved, (replies) => expect(replies.filter((r) => r.includes(SOLVED))).toHaveLength(1)]],
     },
     {
       name: 'a number inside a question is part of the question, not a menu pick (3 would be エラーメッセージ)',

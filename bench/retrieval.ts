@@ -1,8 +1,8 @@
 // `npm run bench:retrieval`: routing quality and speed, printed as figures (targets in the README).
-import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { loadKnowledge, type KnowledgeBase } from '../src/knowledge/loader';
 import { Router } from '../src/knowledge/router';
-import { HOLDOUT_PATH, loadDevSet, loadQuestionSet, percent, scoreRouting, type QuestionSet } from '../test/support/routingEvaluation';
+import { HOLDOUT_PATHS, loadDevSet, loadQuestionSet, percent, scoreRouting, type QuestionSet } from '../test/support/routingEvaluation';
 
 const ms = (ns: bigint) => Number(ns) / 1e6;
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
@@ -60,7 +60,7 @@ console.log(`after load: heap ${mb(memory.heapUsed)}, RSS ${mb(memory.rss)}${glo
 
 const dev = loadDevSet();
 report('dev sets', router, dev, process.argv.includes('--misses'));
-if (existsSync(HOLDOUT_PATH)) report('held-out set (never tuned on)', router, loadQuestionSet(HOLDOUT_PATH));
+for (const path of HOLDOUT_PATHS) report(`held-out ${basename(path)} (never tuned on)`, router, loadQuestionSet(path));
 
 const queries = [...dev.questions.map((q) => q.q), ...dev.offTopic];
 console.log(`latency, real KB: ${latency(router, queries, 20)}`);

@@ -1,10 +1,9 @@
 import type { Activity } from 'botbuilder';
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { click, kb, router, say, sayActivities, storageText, storedState, testBot } from '../support/testBot';
 import { PHRASES } from '../../src/dialogs/phrases';
 import { containsSecret as isSecret } from '../../src/safety/secrets';
-import { DEV_SET_PATHS, HOLDOUT_PATH, loadQuestionSet } from '../support/routingEvaluation';
+import { allQuestionSets } from '../support/routingEvaluation';
 import {
   asks,
   asksLast,
@@ -116,8 +115,7 @@ describe('a password in other shapes', () => {
     ]));
 
   it('no question of the development and held-out sets, nor any example question, is taken for a secret', () => {
-    const sets = [...DEV_SET_PATHS, ...(existsSync(HOLDOUT_PATH) ? [HOLDOUT_PATH] : [])].map(loadQuestionSet);
-    const questions = [...sets.flatMap((set) => set.questions.map((q) => q.q)), ...kb.entries.flatMap((e) => e.examples)];
+    const questions = [...allQuestionSets().flatMap((set) => set.questions.map((q) => q.q)), ...kb.entries.flatMap((e) => e.examples)];
     expect(questions.filter((q) => isSecret(q))).toEqual([]);
   });
 

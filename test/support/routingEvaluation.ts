@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { z } from 'zod';
@@ -16,8 +16,13 @@ export function loadQuestionSet(path: string): QuestionSet {
 
 /** The development sets, each by an author who never saw the examples (nor the other set): tuned on, never trained on. */
 export const DEV_SET_PATHS = ['dev-set.yaml', 'dev-set-b.yaml'].map((name) => join(__dirname, '../data', name));
-/** Written by a third author; the bench prints it, nothing is tuned on it. */
-export const HOLDOUT_PATH = join(__dirname, '../../bench/data/holdout.yaml');
+/** Each by yet another author; the bench prints them, nothing is tuned on them. */
+export const HOLDOUT_PATHS = ['holdout.yaml', 'holdout-c.yaml'].map((name) => join(__dirname, '../../bench/data', name)).filter((path) => existsSync(path));
+
+/** Every question set, development and held-out: none of their questions may be trained on. */
+export function allQuestionSets(): QuestionSet[] {
+  return [...DEV_SET_PATHS, ...HOLDOUT_PATHS].map(loadQuestionSet);
+}
 
 export function loadDevSet(): QuestionSet {
   const sets = DEV_SET_PATHS.map(loadQuestionSet);

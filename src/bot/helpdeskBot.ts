@@ -1,4 +1,4 @@
-import { ActivityHandler, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { ActivityHandler, ActivityTypes, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
 import { MAIN_DIALOG, MainDialog } from '../dialogs/mainDialog';
 import { clickedPromptId } from '../dialogs/commands';
@@ -13,6 +13,8 @@ import { KeyedQueue, type TurnQueue } from './turnQueue';
 
 /** A turn that keeps losing its save to concurrent turns fails after this many runs. */
 const TURN_ATTEMPTS = 5;
+/** How many of a conversation's latest message ids are kept to recognise a redelivery. */
+const REMEMBERED_IDS = 20;
 
 /**
  * Runs the main dialog on every message (or passes it to the helpdesk agent while a hand-off is
@@ -20,6 +22,7 @@ const TURN_ATTEMPTS = 5;
  */
 export class HelpdeskBot extends ActivityHandler {
   private readonly dialogs: DialogSet;
+  private readonly recentMessageIds: StatePropertyAccessor<string[]>;
 
   constructor(
     private readonly conversationState: ConversationState,
@@ -33,6 +36,7 @@ export class HelpdeskBot extends ActivityHandler {
   ) {
     super();
     this.dialogs = new DialogSet(dialogState).add(mainDialog);
+    this.recentMessageIds = conversationState.createProperty<string[]>('recentMessageIds');
     this.onMessage(async (context, next) => {
       if (!(await this.handoff.relayed(context))) {
         await this.analytics?.userMessage(context);
@@ -57,6 +61,7 @@ export class HelpdeskBot extends ActivityHandler {
     await this.turns.run(`${context.activity.channelId}/${context.activity.conversation?.id}`, async () => {
       const saved = await retryOnETagConflict(async () => {
         const attempt = new TurnAttempt(context);
+        if (await this.isRedelivery(attempt.context)) return attempt;
         await this.handoff.recordTurn(attempt.context);
         await this.analytics?.turn(attempt.context);
         await super.run(attempt.context);
@@ -65,6 +70,20 @@ export class HelpdeskBot extends ActivityHandler {
       }, TURN_ATTEMPTS);
       await saved.commit();
     });
+  }
+
+  /**
+   * A message delivered again (Teams when our answer was slow, Slack's retries, after a restart or on
+   * another instance too) has the id of one already answered: it is answered once. The ids are kept
+   * in the conversation state, so the check is as safe as the turn's own save.
+   */
+  private async isRedelivery(context: TurnContext): Promise<boolean> {
+    const id = context.activity.id;
+    if (!id || context.activity.type !== ActivityTypes.Message) return false;
+    const recent = await this.recentMessageIds.get(context, []);
+    if (recent.includes(id)) return true;
+    await this.recentMessageIds.set(context, [...recent, id].slice(-REMEMBERED_IDS));
+    return false;
   }
 
   private async continueConversation(context: TurnContext): Promise<void> {

@@ -89,6 +89,19 @@ describe('Teams / Bot Framework /api/messages, anonymous mode (no MicrosoftAppId
     expect(buttonData(replies[0]!, CHOICES.certPassword.missing).promptId).toBe(data.promptId);
   });
 
+  it('the same message delivered again (same activity id) is answered once; the dialog does not move on twice', async () => {
+    const conversationId = `a:${randomUUID()}`;
+    await greeted(conversationId);
+    const first = await send(conversationId, { type: 'message', text: MENU.certificate });
+    expect(visibleText(first.replies[0]!)).toContain(PHRASES.certPassword);
+    const again = await send(conversationId, { type: 'message', text: MENU.certificate, id: first.activity.id });
+    expect(again.status).toBe(200);
+    expect(again.replies).toEqual([]);
+    // The question is still the one waiting: its answer moves the dialog on.
+    const next = await send(conversationId, { type: 'message', text: CHOICES.certPassword.have });
+    expect(visibleText(next.replies[0]!)).toContain(PHRASES.certLogin);
+  });
+
   it('a menu button click (Action.Submit, empty text, value from the card) starts that dialog', async () => {
     const conversationId = `a:${randomUUID()}`;
     const welcome = await greeted(conversationId);

@@ -96,6 +96,7 @@ function instance(storage: Storage) {
   return { ...assembled, adapter, opened };
 }
 
+const message = (id: string, text: string) => ({ type: 'message', id, text });
 const OPENED = /担当者におつなぎします（受付番号 (HD-[0-9A-F]{8})）/g;
 const WAREKI = '和暦になってて使えない';
 
@@ -107,9 +108,10 @@ describe.each(stores)('%s: two instances whose turns of one conversation overlap
     const b = instance(shared);
 
     // A's turn reads the (empty) state and holds its save; meanwhile B's whole turn runs and saves.
-    const repliesOfA = say(a.adapter, '担当者');
+    // Real channels give each message its own id; two TestAdapters would both start at "0".
+    const repliesOfA = say(a.adapter, message('a-1', '担当者'));
     await viewOfA.held;
-    const repliesOfB = await say(b.adapter, WAREKI);
+    const repliesOfB = await say(b.adapter, message('b-1', WAREKI));
     viewOfA.release();
     const shownToA = (await repliesOfA).join('\n');
 
@@ -126,7 +128,7 @@ describe.each(stores)('%s: two instances whose turns of one conversation overlap
     expect(userLines(tickets[0]!.transcript)).toEqual([WAREKI, '担当者']);
 
     // The saved state holds both turns, and the next message on either instance goes to the agent.
-    const next = await say(b.adapter, 'まだですか');
+    const next = await say(b.adapter, message('b-2', 'まだですか'));
     expect(next.join('\n')).toContain('担当者に伝えました');
     expect(userLines((await a.handoff.tickets.get(announced[0]!))!.transcript)).toEqual([WAREKI, '担当者', 'まだですか']);
 

@@ -17,7 +17,7 @@ export function loadQuestionSet(path: string): QuestionSet {
 /** The development sets, each by an author who never saw the examples (nor the other set): tuned on, never trained on. */
 export const DEV_SET_PATHS = ['dev-set.yaml', 'dev-set-b.yaml'].map((name) => join(__dirname, '../data', name));
 /** Each by yet another author; the bench prints them, nothing is tuned on them. */
-export const HOLDOUT_PATHS = ['holdout.yaml', 'holdout-c.yaml'].map((name) => join(__dirname, '../../bench/data', name)).filter((path) => existsSync(path));
+export const HOLDOUT_PATHS = ['holdout.yaml', 'holdout-c.yaml', 'holdout-d.yaml'].map((name) => join(__dirname, '../../bench/data', name)).filter((path) => existsSync(path));
 
 /** Every question set, development and held-out: none of their questions may be trained on. */
 export function allQuestionSets(): QuestionSet[] {

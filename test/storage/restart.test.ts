@@ -6,8 +6,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHOICES, MENU, PHRASES, YES } from '../../src/dialogs/phrases';
 import { DirectLineClient, type DirectLineActivity } from '../support/directLineClient';
-import { buttonData, buttons, cardSteps, cardTexts, visibleText } from '../support/server';
+import { FakeConnector, teamsActivity } from '../support/fakeConnector';
+import { buttonsOf, FakeSlackApi, FAKE_TEAM_ID, visibleText as slackText } from '../support/fakeSlackApi';
+import { buttonData, buttons, cardSteps, cardTexts, http as request, visibleText, type CardActivity } from '../support/server';
 import { freePort, startServerProcess, type ServerProcess } from '../support/serverProcess';
+import { eventCallback, imMessage, newTs, sendEvent, TEST_SIGNING_SECRET } from '../support/slackSigning';
+import { until } from '../support/until';
 
 // The real server (src/main.ts, as `npm start` runs it) in a child process, killed and started again
 // on the same DATA_DIR, DIRECT_LINE_SECRET and PORT.
@@ -144,5 +148,70 @@ describe('restart safety (real processes on one DATA_DIR)', () => {
     expect(after.map((a) => a.text)).toEqual([YES, PHRASES.solvedThanks]);
     server.child.kill('SIGTERM');
     expect(await server.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
+
+  it('Teams and Slack: after kill -9 the next message continues at the same step, and a message delivered again after the restart is not answered twice', async () => {
+    const connector = await new FakeConnector().start();
+    const slackApi = new FakeSlackApi();
+    await slackApi.start();
+    try {
+      const env = {
+        PORT: String(await freePort()),
+        DATA_DIR: join(work, 'data-teams-slack'),
+        SLACK_BOT_TOKEN: 'xoxb-1111111111-2222222222-restartrestartrestart',
+        SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        SLACK_API_URL: slackApi.url,
+      };
+      let server = await start(env);
+
+      // Teams: a message answered by one reply to the connector, read from there.
+      const teamsConversation = 'a:restart-teams-conversation';
+      const teams = async (fields: Record<string, unknown>) => {
+        const before = connector.calls.length;
+        const activity = teamsActivity(connector, teamsConversation, { type: 'message', ...fields });
+        const res = await request(`${server.base}/api/messages`, { body: activity });
+        expect(res.status).toBe(200);
+        return { activity, replies: connector.since(before).map((c) => c.body as CardActivity) };
+      };
+      // Slack: a DM; the replies arrive at the fake Web API after the ack.
+      const dmChannel = 'D0RESTART';
+      const slack = async (text: string, ts = newTs(), headers: Record<string, string> = {}) => {
+        const before = slackApi.posts().length;
+        const res = await sendEvent(`${server.base}/slack/events`, eventCallback(imMessage({ user: 'U0RESTART', channel: dmChannel, text, ts }), { teamId: FAKE_TEAM_ID }), { headers });
+        expect(res.status).toBe(200);
+        return { ts, before };
+      };
+      const slackRepliesSince = (before: number) => until('the bot to answer in Slack', () => (slackApi.posts().length > before ? slackApi.posts().slice(before) : undefined), 10_000);
+
+      const certificate = await teams({ text: MENU.certificate });
+      expect(visibleText(certificate.replies[0]!)).toContain(PHRASES.certPassword);
+      const slackCertificate = await slack(MENU.certificate);
+      const [slackQuestion] = await slackRepliesSince(slackCertificate.before);
+      expect(slackText(slackQuestion!)).toContain(PHRASES.certPassword);
+
+      server.child.kill('SIGKILL');
+      await server.exited;
+      server = await start(env);
+
+      // The same messages again, as Teams and Slack (x-slack-retry-num) redeliver one they think was
+      // missed: nothing is answered, and the question is still the one waiting.
+      expect((await teams({ text: MENU.certificate, id: certificate.activity.id })).replies).toEqual([]);
+      await slack(MENU.certificate, slackCertificate.ts, { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
+
+      const teamsNext = await teams({ text: CHOICES.certPassword.have });
+      expect(visibleText(teamsNext.replies[0]!)).toContain(PHRASES.certLogin);
+      const slackNext = await slack(CHOICES.certPassword.have);
+      const [slackLogin] = await slackRepliesSince(slackNext.before);
+      expect(slackText(slackLogin!)).toContain(PHRASES.certLogin);
+      expect(buttonsOf(slackLogin!).map((b) => b.label)).toEqual(Object.values(CHOICES.login));
+      // Only the answers to the new messages: the retried one got none.
+      expect(slackApi.posts().slice(slackCertificate.before + 1).map((p) => p.ts)).toEqual([slackLogin!.ts]);
+
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await connector.stop();
+      await slackApi.close();
+    }
   }, 60_000);
 });

@@ -1,8 +1,8 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
 /**
- * Ends the run with one plain line, `vitest: N passed, N failed, N skipped`, after vitest's own
- * coloured summary: the form CI reads to know how many tests ran.
+ * Ends the run with one plain, uncoloured line, `N passed, N failed, N skipped`, after vitest's own
+ * summary: the form CI reads to know how many tests ran, so it must be the last line printed.
  */
 export default class SummaryLine implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
@@ -16,6 +16,6 @@ export default class SummaryLine implements Reporter {
       // A file that failed to load has no tests to count, yet the run failed.
       if (module.state() === 'failed' && [...module.children.allTests()].length === 0) counts.failed++;
     }
-    process.stdout.write(`\nvitest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+    process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
   }
 }

@@ -50,6 +50,7 @@ const secrets: Array<[message: string, secret: string]> = [
   ['my password is Tr0ub4dor', 'Tr0ub4dor'],
   ['パスワード「sunshine」で入れません', 'sunshine'],
   ['PW: SunShine', 'SunShine'],
+  ['パスワードは kj12ab34', 'kj12ab34'],
 ];
 
 /** The secret in any spelling: as typed, full width folded, any case. */
@@ -113,6 +114,9 @@ describe('a password in other shapes', () => {
       ['the certificate password is gone, how do I reissue it?', { not: SECRET_WARNING }, shows('cert-password-reissue')],
       ['The import wizard asks for the private key password. What do I enter?', { not: SECRET_WARNING }],
     ]));
+
+  it('part of a KJ ID next to the word パスワード is an ID, not a secret', () =>
+    play([['ID KJ4409… のパスワードの有効期限が切れています', { not: SECRET_WARNING }, shows('error-password-expired')]]));
 
   it('no question of the development and held-out sets, nor any example question, is taken for a secret', () => {
     const questions = [...allQuestionSets().flatMap((set) => set.questions.map((q) => q.q)), ...kb.entries.flatMap((e) => e.examples)];

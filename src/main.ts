@@ -8,9 +8,14 @@ async function main(): Promise<void> {
   const app = createApp(config);
   const port = await app.listen(config.PORT, config.HOST);
   app.log.info({ port }, `listening: web chat on http://localhost:${port}/`);
-  // Printed once so a local trial can use them; set them to keep the same values across restarts.
-  if (!config.DIRECT_LINE_SECRET) process.stdout.write(`DIRECT_LINE_SECRET was not set; generated for this run: ${app.directLineSecret}\n`);
-  if (!config.HELPDESK_API_TOKEN) process.stdout.write(`HELPDESK_API_TOKEN was not set; generated for this run: ${app.helpdeskApiToken}\n`);
+  // Generated secrets are shown to a person at a terminal, for a local trial; stdout that is not a
+  // terminal ends up in collected logs, which never hold a secret.
+  const generated = { DIRECT_LINE_SECRET: config.DIRECT_LINE_SECRET ? undefined : app.directLineSecret, HELPDESK_API_TOKEN: config.HELPDESK_API_TOKEN ? undefined : app.helpdeskApiToken };
+  for (const [name, value] of Object.entries(generated)) {
+    if (value === undefined) continue;
+    if (process.stdout.isTTY) process.stdout.write(`${name} was not set; generated for this run: ${value}\n`);
+    else app.log.warn(`${name} was not set; a random one is used for this run (set it to use it from outside and to keep it across restarts)`);
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
+import { freePort, startServerProcess } from '../support/serverProcess';
 
 const ROOT = join(__dirname, '..', '..');
 const load = (env: Record<string, string>) => loadConfig(env, '/nonexistent');
@@ -92,5 +95,25 @@ describe('npm start (src/main.ts) with a bad configuration', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
     expect(stdout).not.toContain('listening');
     expect(stdout).not.toContain('DIRECT_LINE_SECRET was not set');
+  });
+});
+
+describe('npm start (src/main.ts) with no secrets set, its output collected (not a terminal)', () => {
+  it('generates the Direct Line secret and the helpdesk API token, names them in a warning, and writes neither value', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'generated-secrets-'));
+    const server = await startServerProcess(work, { PORT: String(await freePort()), DATA_DIR: join(work, 'data'), LOG_LEVEL: 'info' });
+    try {
+      // The generated secret is in use: the page's token endpoint signs with it.
+      const token = await fetch(`${server.base}/api/webchat/token`, { method: 'POST', headers: { origin: server.base } });
+      expect(token.status).toBe(200);
+      const output = server.output();
+      expect(output).toContain('DIRECT_LINE_SECRET was not set; a random one is used');
+      expect(output).toContain('HELPDESK_API_TOKEN was not set; a random one is used');
+      expect(output).not.toContain('generated for this run');
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

@@ -1,9 +1,9 @@
-import { ConversationState, type Middleware, type Storage, type TurnContext } from 'botbuilder';
+import { ConversationState, UserState, type Middleware, type StatePropertyAccessor, type Storage, type TurnContext } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { ConversationAnalytics, type AnalyticsSession } from '../analytics/conversationAnalytics';
 import { AnalyticsRecorder } from '../analytics/recorder';
 import { MainDialog } from '../dialogs/mainDialog';
-import { emptyFacts, type TriageFacts } from '../dialogs/triageFacts';
+import { emptyFacts, type LastAnswer, type TriageFacts } from '../dialogs/triageFacts';
 import { HandoffService } from '../handoff/handoffService';
 import type { TranscriptLine } from '../handoff/ticket';
 import { TicketStore } from '../handoff/ticketStore';
@@ -45,6 +45,7 @@ export function createBot(options: BotOptions): AssembledBot {
   const now = options.now ?? (() => new Date());
   // Saves are eTag-checked: a save that lost to a concurrent one fails instead of overwriting it.
   const conversationState = new ConversationState(eTagCheckedState(options.storage));
+  const userState = new UserState(eTagCheckedState(options.storage));
   const facts = conversationState.createProperty<TriageFacts>('triageFacts');
   const dialogState = conversationState.createProperty<DialogState>('dialogState');
   const analytics = options.analytics ?? new AnalyticsRecorder(options.storage, { now, timeZone: options.kb.contact.hours.timeZone, log: options.log });
@@ -63,6 +64,7 @@ export function createBot(options: BotOptions): AssembledBot {
     hours: options.hours,
     now,
     facts,
+    lastAnswer: ofKnownUsers(userState.createProperty<LastAnswer | undefined>('lastAnswer')),
     openHandoff: async (context, reason) => {
       await bridge.open(context, reason);
       await tracker.escalated(context, reason);
@@ -70,11 +72,24 @@ export function createBot(options: BotOptions): AssembledBot {
     analytics: tracker,
   });
   return {
-    bot: new HelpdeskBot(conversationState, dialogState, mainDialog, bridge, options.turns, tracker),
+    bot: new HelpdeskBot(conversationState, userState, dialogState, mainDialog, bridge, options.turns, tracker),
     conversationState,
     handoff,
     middleware: [normalizeIncoming, renderReplies, secretGuard],
     facts: (context) => facts.get(context, emptyFacts()),
     analytics,
+  };
+}
+
+/**
+ * User state is keyed by the sender's id; an activity without one (Bot Framework allows that) has no
+ * user to remember, so it reads nothing and keeps nothing.
+ */
+function ofKnownUsers<T>(property: StatePropertyAccessor<T>): StatePropertyAccessor<T> {
+  const known = (context: TurnContext) => Boolean(context.activity.from?.id);
+  return {
+    get: (context: TurnContext, defaultValue?: T) => (known(context) ? property.get(context, defaultValue as T) : Promise.resolve(defaultValue as T)),
+    set: (context: TurnContext, value: T) => (known(context) ? property.set(context, value) : Promise.resolve()),
+    delete: (context: TurnContext) => (known(context) ? property.delete(context) : Promise.resolve()),
   };
 }

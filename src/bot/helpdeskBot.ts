@@ -1,4 +1,4 @@
-import { ActivityHandler, ActivityTypes, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { ActivityHandler, ActivityTypes, type ConversationState, type StatePropertyAccessor, type TurnContext, type UserState } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
 import { MAIN_DIALOG, MainDialog } from '../dialogs/mainDialog';
 import { clickedPromptId } from '../dialogs/commands';
@@ -26,6 +26,7 @@ export class HelpdeskBot extends ActivityHandler {
 
   constructor(
     private readonly conversationState: ConversationState,
+    private readonly userState: UserState,
     dialogState: StatePropertyAccessor<DialogState>,
     mainDialog: MainDialog,
     private readonly handoff: HandoffBridge,
@@ -65,6 +66,9 @@ export class HelpdeskBot extends ActivityHandler {
         await this.handoff.recordTurn(attempt.context);
         await this.analytics?.turn(attempt.context);
         await super.run(attempt.context);
+        // User state first: should its save lose to another conversation of the same user, the turn
+        // runs again before anything of this conversation was saved.
+        await this.userState.saveChanges(attempt.context, false);
         await this.conversationState.saveChanges(attempt.context, false);
         return attempt;
       }, TURN_ATTEMPTS);

@@ -22,6 +22,7 @@ export class AnswerDialog extends TriageDialog {
   private async show(step: WaterfallStepContext) {
     const { items } = step.options as AnswerOptions;
     await this.showEntries(step.context, items.map((item) => ({ ...item, entry: this.entry(item.id) })));
+    await this.services.lastAnswer?.set(step.context, { entryId: items[0]!.id, at: this.services.now().toISOString() });
     return this.ask(step, { text: [PHRASES.solvedQuestion] }, [YES, NO]);
   }
 

@@ -1,3 +1,4 @@
+import type { TurnContext } from 'botbuilder';
 import { recognizeChoices, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { replyActivity } from '../bot/replyActivity';
 import type { Entry } from '../knowledge/schema';
@@ -39,6 +40,8 @@ const ENTRY_DIALOGS: Record<string, [dialogId: string, options?: CertificateOpti
   'onboarding-overview': [GETTING_STARTED_DIALOG],
   contact: [ESCALATION_DIALOG, { reason: 'requested', offer: true }],
 };
+/** A returning user is offered their last answer for this long. */
+const LAST_ANSWER_OFFERED_MS = 30 * 24 * 60 * 60 * 1000;
 const GREETING = /^(こんにちは|こんばんは|おはよう(ございます)?|はじめまして|お疲れ様です|おつかれさまです|よろしくお願いします|hello|hi|hey|すみません)[!！。.、\s]*$/i;
 
 /**
@@ -67,9 +70,26 @@ export class MainDialog extends TriageDialog {
     }
     if (command === 'human') return step.replaceDialog(ESCALATION_DIALOG, { reason: 'requested' });
     if (utterance && !command && !GREETING.test(utterance)) return this.dispatchText(step, utterance);
-    const text = command === 'help' ? [...PHRASES.help, PHRASES.menu] : options.start === 'menu' || command ? [PHRASES.menu] : [PHRASES.welcome, PHRASES.menu];
-    const choices = MENU_DIALOGS.map(([label]) => ({ label }));
+    const welcome = !command && options.start !== 'menu';
+    const last = welcome ? await this.lastAnswer(step.context) : undefined;
+    const text = command === 'help' ? [...PHRASES.help, PHRASES.menu] : welcome ? [PHRASES.welcome, ...(last ? [last.line] : []), PHRASES.menu] : [PHRASES.menu];
+    const choices = [...MENU_DIALOGS.map(([label]) => label), ...(last ? [last.entry.title] : [])].map((label) => ({ label }));
     return step.prompt(TEXT_PROMPT, { prompt: replyActivity({ text, choices, promptId: newPromptId() }) });
+  }
+
+  /**
+   * The user's last answer (user state), when recent and given in another conversation (this one's
+   * history shows it already): a line saying so, and its entry for a button.
+   */
+  private async lastAnswer(context: TurnContext): Promise<{ entry: Entry; line: string } | undefined> {
+    const last = await this.services.lastAnswer?.get(context);
+    const entry = last && this.services.kb.byId.get(last.entryId);
+    const at = new Date(last?.at ?? NaN);
+    const age = this.services.now().getTime() - at.getTime();
+    if (!entry || !(age >= 0 && age <= LAST_ANSWER_OFFERED_MS)) return undefined;
+    if ((await this.facts(context)).shownEntries.includes(entry.id)) return undefined;
+    const date = new Intl.DateTimeFormat('ja-JP', { timeZone: this.services.kb.contact.hours.timeZone, month: 'long', day: 'numeric' }).format(at);
+    return { entry, line: PHRASES.lastAnswer(date, entry.title) };
   }
 
   private async dispatch(step: WaterfallStepContext) {
@@ -83,6 +103,9 @@ export class MainDialog extends TriageDialog {
     // Only the whole text picks: "2" or a label, not the 3 of "3事業所あるけど…".
     const [picked] = recognizeChoices(text, MENU_DIALOGS.map(([label]) => label));
     if (picked && picked.resolution.score >= 1 && picked.start === 0 && picked.end === text.length - 1) return step.replaceDialog(MENU_DIALOGS[picked.resolution.index]![1]);
+    // An entry's title (the button of a returning user's last answer) opens that entry.
+    const titled = this.services.kb.entries.find((e) => e.title === text);
+    if (titled) return this.open(step, titled);
     return step.replaceDialog(QUESTION, { text });
   }
 

@@ -4,7 +4,7 @@ import type { HandoffReason } from '../handoff/ticket';
 import type { HoursPolicy } from '../helpdesk/businessHours';
 import type { KnowledgeBase } from '../knowledge/loader';
 import type { Router } from '../knowledge/router';
-import type { TriageFacts } from './triageFacts';
+import type { LastAnswer, TriageFacts } from './triageFacts';
 
 /** What every dialog needs, passed in once so tests can set the clock and the closures. */
 export interface TriageServices {
@@ -13,6 +13,8 @@ export interface TriageServices {
   hours: HoursPolicy;
   now: () => Date;
   facts: StatePropertyAccessor<TriageFacts>;
+  /** In user state: the last answer this user was given, offered again when they come back; absent: not kept. */
+  lastAnswer?: StatePropertyAccessor<LastAnswer | undefined>;
   /** Hands the conversation to the human helpdesk (a ticket with the facts and transcript). */
   openHandoff: (context: TurnContext, reason: HandoffReason) => Promise<void>;
   /** Feedback analytics (router decisions, answers, 解決しましたか？, unanswered questions); absent: nothing recorded. */

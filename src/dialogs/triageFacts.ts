@@ -25,4 +25,14 @@ export interface TriageFacts {
   unanswered: string[];
 }
 
+/**
+ * Kept per user (user state), not per conversation: the last guide entry answered, so that a user who
+ * comes back (a new chat, or the menu again) can open it with one click. An entry id and a time only.
+ */
+export interface LastAnswer {
+  entryId: string;
+  /** ISO time it was shown. */
+  at: string;
+}
+
 export const emptyFacts = (): TriageFacts => ({ shownEntries: [], feedback: [], unanswered: [] });

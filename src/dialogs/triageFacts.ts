@@ -27,7 +27,7 @@ export interface TriageFacts {
 
 /**
  * Kept per user (user state), not per conversation: the last guide entry answered, so that a user who
- * comes back (a new chat, or the menu again) can open it with one click. An entry id and a time only.
+ * comes back in another chat can open it with one click. An entry id and a time only.
  */
 export interface LastAnswer {
   entryId: string;

@@ -140,9 +140,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       });
     },
     close: async () => {
-      for (const channel of channels) await channel.close?.();
       // Resolves once the requests in flight (each holding its turn) have been answered.
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Then the turns that outlive their request (Slack's run after the ack) end, before the store closes.
+      for (const channel of channels) await channel.close?.();
       await analytics.close();
       await durable?.close();
     },

@@ -207,6 +207,26 @@ describe('restart safety (real processes on one DATA_DIR)', () => {
       // Only the answers to the new messages: the retried one got none.
       expect(slackApi.posts().slice(slackCertificate.before + 1).map((p) => p.ts)).toEqual([slackLogin!.ts]);
 
+      // SIGTERM while a Slack turn runs (after its ack, its reply slow to post): the turn ends, its
+      // reply is posted and its state saved, then the process exits 0.
+      slackApi.postMessageDelayMs = 1500;
+      const inFlight = await slack(CHOICES.login.yes);
+      await until('the reply to be on its way', () => slackApi.callsOf('chat.postMessage').length > inFlight.before);
+      server.child.kill('SIGTERM');
+      expect(await server.exited, server.output()).toEqual({ code: 0, signal: null });
+      expect(server.output()).not.toMatch(/"level":50/);
+      // The reply's post was answered: the process waited for it.
+      expect(slackApi.callsOf('chat.postMessage').every((call) => call.respondedAt !== undefined)).toBe(true);
+      const [slackHistory] = slackApi.posts().slice(inFlight.before);
+      expect(slackText(slackHistory!)).toContain(PHRASES.certHistory);
+      slackApi.postMessageDelayMs = 0;
+
+      server = await start(env);
+      const afterStop = await slack(CHOICES.history.no);
+      const [install] = await slackRepliesSince(afterStop.before);
+      expect(slackText(install!)).toContain('介護DX証明書のインストール');
+      expect(slackText(install!)).not.toContain(PHRASES.backToQuestion);
+
       server.child.kill('SIGTERM');
       expect(await server.exited).toEqual({ code: 0, signal: null });
     } finally {

@@ -15,7 +15,7 @@ export interface SlackApiCall {
   /** The body exactly as sent, for "never sent anywhere" checks. */
   rawBody: string;
   authorization?: string;
-  /** performance.now() when the request arrived, and when the fake answered it. */
+  /** performance.now() when the request arrived, and when the fake's answer had been sent (not set when the caller hung up first). */
   receivedAt: number;
   respondedAt?: number;
   /** The ts the fake gave a posted message. */
@@ -58,8 +58,9 @@ export class FakeSlackApi {
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
       void this.handle(req).then(
-        async ({ status, body, delayMs }) => {
+        async ({ status, body, delayMs, call }) => {
           if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+          res.once('finish', () => (call.respondedAt = performance.now()));
           res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
           res.end(JSON.stringify(body));
         },
@@ -96,7 +97,7 @@ export class FakeSlackApi {
     this.calls.length = 0;
   }
 
-  private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown; delayMs?: number }> {
+  private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown; delayMs?: number; call: SlackApiCall }> {
     const rawBody = await readBody(req);
     const method = decodeURIComponent((req.url ?? '').split('?')[0]!.replace(/^.*\/api\//, ''));
     const call: SlackApiCall = {
@@ -107,11 +108,7 @@ export class FakeSlackApi {
       receivedAt: performance.now(),
     };
     this.calls.push(call);
-    const answered = (body: unknown, delayMs = 0) => {
-      // Stamped when the answer is actually sent.
-      setTimeout(() => (call.respondedAt = performance.now()), delayMs);
-      return { status: 200, body, delayMs };
-    };
+    const answered = (body: unknown, delayMs = 0) => ({ status: 200, body, delayMs, call });
     switch (method) {
       case 'auth.test':
         return answered({

@@ -35,6 +35,8 @@ export class SlackChannel implements Channel {
   readonly adapter: SlackAdapter;
   private readonly receiver?: HTTPReceiver;
   private readonly handledEvents = new Set<string>();
+  /** Events being handled: over HTTP their turns run after the ack, outside any request. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   /** Mentions these say no to are not the bot's (e.g. in a helpdesk ticket thread, where agents talk to the user). */
   private readonly mentionFilters: Array<(channel: string, threadTs: string | undefined) => Promise<boolean>> = [];
 
@@ -91,11 +93,23 @@ export class SlackChannel implements Channel {
     });
   }
 
+  /** Stops Socket Mode, then waits for the events being handled (their turns included). */
   async close(): Promise<void> {
     if (this.settings.SLACK_APP_TOKEN) await this.app.stop();
+    await Promise.allSettled([...this.inFlight]);
   }
 
   private listen(): void {
+    this.app.use(async ({ next }) => {
+      const handled = next();
+      this.inFlight.add(handled);
+      try {
+        await handled;
+      } finally {
+        this.inFlight.delete(handled);
+      }
+    });
+
     this.app.message(async ({ message, event, context }) => {
       if (message.subtype !== undefined || event.channel_type !== 'im' || !('user' in message) || !message.user) return;
       if (this.seen(`${message.channel}:${message.ts}`)) return;

@@ -25,6 +25,7 @@ import { createLogger, type Logger } from './logging';
 import { hoursPolicy } from './replies/knowledgeReplies';
 import type { Reply } from './replies/model';
 import { installLimits, pathOf, requestContext, requestLog } from './server';
+import { KeptSecrets } from './storage/keptSecrets';
 import { LevelStorage } from './storage/levelStorage';
 import { RedisStorage } from './storage/redisStorage';
 
@@ -55,6 +56,8 @@ export interface App {
   directLineSecret: string;
   /** The helpdesk API token in use (generated when not configured). */
   helpdeskApiToken: string;
+  /** Where generated secrets are kept across restarts (state on disk); absent: they last one run. */
+  keptSecretsPath?: string;
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -70,6 +73,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const durable = options.storage ? undefined : (redis ?? new LevelStorage(join(config.DATA_DIR, 'state')));
   const storage: Storage = options.storage ?? durable!;
   const turns = redis ? new SharedTurnQueue(redis) : undefined;
+  // Secrets not configured: kept beside the state on disk, so tokens outlive a restart; generated per
+  // run otherwise (several instances must be given the same ones anyway).
+  const kept = durable && !redis ? new KeptSecrets(join(config.DATA_DIR, 'generated-secrets.json')) : undefined;
+  const secret = (name: 'DIRECT_LINE_SECRET' | 'HELPDESK_API_TOKEN') => config[name] ?? kept?.get(name) ?? generateSecret();
   // Feedback analytics in the same store (batched, one record per process and day); /metrics and /api/analytics below.
   const analytics = new AnalyticsRecorder(storage, { now: options.now, timeZone: kb.contact.hours.timeZone, log });
   const assembled = createBot({ kb, storage, hours: hoursPolicy(kb.contact, config.HELPDESK_CLOSED_DATES), now: options.now, log, turns, analytics });
@@ -80,7 +87,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   server.pre(requestContext(log));
   server.use(restify.plugins.queryParser({ mapParams: false }));
 
-  const directLineSecret = config.DIRECT_LINE_SECRET ?? generateSecret();
+  const directLineSecret = secret('DIRECT_LINE_SECRET');
   const teams = new TeamsChannel(runtime, config, config.MAX_BODY_BYTES);
   const directLine = new DirectLineChannel(runtime, durable ? new StorageDirectLineStore(durable) : new MemoryDirectLineStore(), new TokenSigner(directLineSecret), config.MAX_BODY_BYTES, `http://localhost:${config.PORT}`);
   const slackConfig = slackSettings(config);
@@ -108,7 +115,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   if (config.HELPDESK_TEAMS_CHANNEL_ID && config.HELPDESK_TEAMS_SERVICE_URL) {
     handoff.addNotifier(new TeamsHelpdesk(teams, { channelId: config.HELPDESK_TEAMS_CHANNEL_ID, serviceUrl: config.HELPDESK_TEAMS_SERVICE_URL, tenantId: config.MicrosoftAppTenantId }, handoff));
   }
-  const helpdeskApiToken = config.HELPDESK_API_TOKEN ?? generateSecret();
+  const helpdeskApiToken = secret('HELPDESK_API_TOKEN');
   mountHelpdeskApi(server, handoff, helpdeskApiToken, config.MAX_BODY_BYTES, log);
   mountAnalytics(server, analytics, helpdeskApiToken, log);
 
@@ -131,6 +138,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     analytics,
     directLineSecret,
     helpdeskApiToken,
+    ...(kept ? { keptSecretsPath: kept.path } : {}),
     listen: async (port, host = '0.0.0.0') => {
       // A store that cannot be opened (another process holds DATA_DIR, Redis unreachable) stops the start here.
       await durable?.open();

@@ -11,10 +11,11 @@ async function main(): Promise<void> {
   // Generated secrets are shown to a person at a terminal, for a local trial; stdout that is not a
   // terminal ends up in collected logs, which never hold a secret.
   const generated = { DIRECT_LINE_SECRET: config.DIRECT_LINE_SECRET ? undefined : app.directLineSecret, HELPDESK_API_TOKEN: config.HELPDESK_API_TOKEN ? undefined : app.helpdeskApiToken };
+  const where = app.keptSecretsPath ? `kept in ${app.keptSecretsPath}` : 'for this run only';
   for (const [name, value] of Object.entries(generated)) {
     if (value === undefined) continue;
-    if (process.stdout.isTTY) process.stdout.write(`${name} was not set; generated for this run: ${value}\n`);
-    else app.log.warn(`${name} was not set; a random one is used for this run (set it to use it from outside and to keep it across restarts)`);
+    if (process.stdout.isTTY) process.stdout.write(`${name} was not set; generated (${where}): ${value}\n`);
+    else app.log.warn(`${name} was not set; a generated one is used (${where}; set it to use it from outside)`);
   }
   let stopping = false;
   const stop = (signal: string) => {

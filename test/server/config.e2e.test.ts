@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -99,17 +99,23 @@ describe('npm start (src/main.ts) with a bad configuration', () => {
 });
 
 describe('npm start (src/main.ts) with no secrets set, its output collected (not a terminal)', () => {
-  it('generates the Direct Line secret and the helpdesk API token, names them in a warning, and writes neither value', async () => {
+  it('generates the Direct Line secret and the helpdesk API token, keeps them owner-only under DATA_DIR, names them in a warning, and writes neither value', async () => {
     const work = mkdtempSync(join(tmpdir(), 'generated-secrets-'));
     const server = await startServerProcess(work, { PORT: String(await freePort()), DATA_DIR: join(work, 'data'), LOG_LEVEL: 'info' });
     try {
       // The generated secret is in use: the page's token endpoint signs with it.
       const token = await fetch(`${server.base}/api/webchat/token`, { method: 'POST', headers: { origin: server.base } });
       expect(token.status).toBe(200);
+      const keptPath = join(work, 'data', 'generated-secrets.json');
+      const kept = JSON.parse(readFileSync(keptPath, 'utf8')) as Record<string, string>;
+      expect(statSync(keptPath).mode & 0o777).toBe(0o600);
       const output = server.output();
-      expect(output).toContain('DIRECT_LINE_SECRET was not set; a random one is used');
-      expect(output).toContain('HELPDESK_API_TOKEN was not set; a random one is used');
-      expect(output).not.toContain('generated for this run');
+      expect(output).toContain(`DIRECT_LINE_SECRET was not set; a generated one is used (kept in ${keptPath}`);
+      expect(output).toContain(`HELPDESK_API_TOKEN was not set; a generated one is used (kept in ${keptPath}`);
+      for (const name of ['DIRECT_LINE_SECRET', 'HELPDESK_API_TOKEN']) {
+        expect(kept[name]).toMatch(/^.{16,}$/);
+        expect(output).not.toContain(kept[name]);
+      }
     } finally {
       server.child.kill('SIGTERM');
       await server.exited;

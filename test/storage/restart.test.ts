@@ -183,6 +183,11 @@ describe('restart safety (real processes on one DATA_DIR)', () => {
       };
       const slackRepliesSince = (before: number) => until('the bot to answer in Slack', () => (slackApi.posts().length > before ? slackApi.posts().slice(before) : undefined), 10_000);
 
+      // The web chat page's token, signed with the generated Direct Line secret (none is configured).
+      const page = (await (await fetch(`${server.base}/api/webchat/token`, { method: 'POST', headers: { origin: server.base } })).json()) as { token: string; conversationId: string };
+      const pageActivities = () => fetch(`${server.base}/v3/directline/conversations/${page.conversationId}/activities`, { headers: { authorization: `Bearer ${page.token}` } });
+      expect((await pageActivities()).status).toBe(200);
+
       const certificate = await teams({ text: MENU.certificate });
       expect(visibleText(certificate.replies[0]!)).toContain(PHRASES.certPassword);
       const slackCertificate = await slack(MENU.certificate);
@@ -192,6 +197,8 @@ describe('restart safety (real processes on one DATA_DIR)', () => {
       server.child.kill('SIGKILL');
       await server.exited;
       server = await start(env);
+      // The generated secret was kept under DATA_DIR: the page's token still reads its conversation.
+      expect((await pageActivities()).status).toBe(200);
 
       // The same messages again, as Teams and Slack (x-slack-retry-num) redeliver one they think was
       // missed: nothing is answered, and the question is still the one waiting.

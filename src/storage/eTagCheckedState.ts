@@ -12,24 +12,26 @@ import { CREATE_ONLY_ETAG } from './eTagRetry';
  * very object it read to write(), which is how a read item is recognised.
  */
 export function eTagCheckedState(storage: Storage): Storage {
+  // The eTag each read item was read with, or CREATE_ONLY_ETAG for the empty item handed out for a
+  // missing key. Keyed by the item itself, so nothing is kept once BotState lets go of it.
   const readWith = new WeakMap<object, string>();
-  const readMissing = new Set<string>();
   return {
     read: async (keys) => {
       const items = await storage.read(keys);
       for (const key of keys) {
         const item = items[key] as StoreItem | undefined;
-        if (item === undefined) readMissing.add(key);
-        else readMissing.delete(key);
-        if (item && typeof item === 'object' && typeof item.eTag === 'string' && item.eTag !== '*') readWith.set(item, item.eTag);
+        if (item === undefined) {
+          const empty: StoreItem = {};
+          readWith.set(empty, CREATE_ONLY_ETAG);
+          items[key] = empty;
+        } else if (item && typeof item === 'object' && typeof item.eTag === 'string' && item.eTag !== '*') readWith.set(item, item.eTag);
       }
       return items;
     },
     write: (changes) => {
       const checked: StoreItems = {};
       for (const [key, item] of Object.entries(changes ?? {}) as Array<[string, StoreItem]>) {
-        const eTag = item && typeof item === 'object' ? (readWith.get(item) ?? (readMissing.has(key) ? CREATE_ONLY_ETAG : undefined)) : undefined;
-        readMissing.delete(key);
+        const eTag = item && typeof item === 'object' ? readWith.get(item) : undefined;
         if (eTag !== undefined && item.eTag === '*') {
           readWith.delete(item);
           checked[key] = { ...item, eTag };

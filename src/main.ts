@@ -1,6 +1,7 @@
 // `npm start`: the bot server (Teams /api/messages, Direct Line, the local web chat page).
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
+import { KnowledgeError } from './knowledge/loader';
 import { StorageOpenError } from './storage/levelStorage';
 
 async function main(): Promise<void> {
@@ -40,6 +41,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof ConfigError || err instanceof StorageOpenError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`${err instanceof ConfigError || err instanceof KnowledgeError || err instanceof StorageOpenError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -42,19 +42,25 @@ export function loadKnowledge(dir = KNOWLEDGE_DIR): KnowledgeBase {
     return undefined;
   };
 
-  const entries = ENTRY_FILES.flatMap((file) => read(file, KnowledgeFile)?.entries ?? []);
+  const fileOf = new Map<Entry, string>();
+  const entries = ENTRY_FILES.flatMap((file) => {
+    const fileEntries = read(file, KnowledgeFile)?.entries ?? [];
+    for (const entry of fileEntries) fileOf.set(entry, file);
+    return fileEntries;
+  });
   const contact = read('contact.yaml', Contact);
   const synonyms = read('synonyms.yaml', SynonymFile)?.synonyms;
   const offTopic = read('offtopic.yaml', OffTopicFile)?.examples;
 
   const byId = new Map<string, Entry>();
   for (const entry of entries) {
-    if (byId.has(entry.id)) problems.push(`entry "${entry.id}": id is used twice`);
+    const first = byId.get(entry.id);
+    if (first) problems.push(`${fileOf.get(entry)}: entry "${entry.id}", field id: already used in ${fileOf.get(first)}`);
     byId.set(entry.id, entry);
   }
   for (const entry of entries) {
     for (const id of entry.related) {
-      if (!byId.has(id)) problems.push(`entry "${entry.id}": field related: unknown entry "${id}"`);
+      if (!byId.has(id)) problems.push(`${fileOf.get(entry)}: entry "${entry.id}", field related: unknown entry "${id}"`);
     }
   }
   if (problems.length > 0 || !contact || !synonyms || !offTopic) throw new KnowledgeError(problems);

@@ -47,7 +47,24 @@ describe('loading the knowledge base', () => {
 
   it('reports a link to an entry that does not exist', () => {
     const dir = brokenCopy('onboarding.yaml', (t) => t.replace(/related: \[/, 'related: [no-such-entry, '));
-    expect(problemsOf(dir)).toMatch(/field related: unknown entry "no-such-entry"/);
+    expect(problemsOf(dir)).toMatch(/onboarding\.yaml: entry "onboarding-overview", field related: unknown entry "no-such-entry"/);
+  });
+
+  it('reports an id used twice, naming both files', () => {
+    const dir = brokenCopy('faq.yaml', (t) => t.replace(/- id: faq-q1$/m, '- id: cert-overview'));
+    expect(problemsOf(dir)).toMatch(/faq\.yaml: entry "cert-overview", field id: already used in certificate\.yaml/);
+  });
+
+  it('npm run kb:check -- <folder> checks a draft copy: exit 1, naming the file, the entry and the field', () => {
+    const dir = brokenCopy('certificate.yaml', (t) => t.replace(/^(\s+kind: )procedure$/m, '$1recipe'));
+    let failure: { status: number; stderr: string } | undefined;
+    try {
+      execFileSync(process.execPath, ['--import', 'tsx', 'src/knowledge/check.ts', dir], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (err) {
+      failure = err as { status: number; stderr: string };
+    }
+    expect(failure?.status).toBe(1);
+    expect(failure?.stderr).toMatch(/certificate\.yaml: entry "cert-overview" \(entries\[0\]\), field kind/);
   });
 
   it('npm run kb:check succeeds on the shipped data without starting the bot', () => {

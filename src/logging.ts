@@ -1,6 +1,13 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
+
+/**
+ * The request being handled, across every await on its behalf (its turn too, also after Slack's
+ * ack): any logger, the root one included, stamps its lines with the request's id.
+ */
+export const requestScope = new AsyncLocalStorage<{ reqId: string }>();
 
 /** Field names whose values are never logged, wherever they appear (top level and two levels down). */
 const SECRET_FIELDS = [
@@ -49,6 +56,11 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   const options: LoggerOptions = {
     level,
     base: { service: 'careplan-helpdesk-bot' },
+    // The request's own child logger carries reqId already.
+    mixin: (_merge, _level, logger) => {
+      const scope = requestScope.getStore();
+      return scope && logger.bindings().reqId === undefined ? { reqId: scope.reqId } : {};
+    },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
       err: (err: Error) => {

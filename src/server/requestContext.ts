@@ -1,7 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Next, Request, RequestHandler, Response } from 'restify';
-import type { Logger } from '../logging';
+import { requestScope, type Logger } from '../logging';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 /** A client's x-request-id is kept when it looks like an id: no spaces, quotes or controls, at most 128 characters. */
@@ -98,6 +99,11 @@ export function requestContext(log: Logger): RequestHandler {
     };
     res.once('finish', () => done(true));
     res.once('close', () => done(false));
-    return next();
+    return requestScope.run({ reqId: id }, () => {
+      // The body arrives in events of the socket, outside this scope; bound, the handlers that wait
+      // for it (body parsers, Bolt's receiver) and all they start stay in the request's scope.
+      req.emit = AsyncLocalStorage.bind(req.emit.bind(req));
+      return next();
+    });
   };
 }

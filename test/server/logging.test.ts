@@ -147,6 +147,25 @@ describe('logs at info (the default)', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(s.entries().filter((e) => e.reqId === 'bad-json-1').map((e) => [e.msg, e.status])).toEqual([['request', 400]]);
   });
+
+  it('a turn that fails is logged at error with the id of the request that carried it', async () => {
+    // The Teams connector refuses the reply (a bot removed from the team): the turn fails.
+    s.connector.respond = () => [403, { error: { code: 'BotNotInConversationRoster', message: 'removed' } }];
+    try {
+      const res = await http(`${s.base}/api/messages`, {
+        headers: { 'x-request-id': 'turn-fails-1' },
+        body: { type: 'message', text: 'こんにちは', channelId: 'msteams', serviceUrl: s.connector.url, conversation: { id: 'a:log-fail' }, from: { id: '29:u' }, recipient: { id: '28:b' }, id: 'z' },
+      });
+      expect(res.status).toBeLessThan(500);
+    } finally {
+      s.connector.respond = undefined;
+    }
+    const failed = s.entries().filter((e) => e.msg === 'turn failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.map((e) => e.reqId)).toEqual(failed.map(() => 'turn-fails-1'));
+    // Once, not twice: the request's own lines carry it as a binding, the rest through the scope.
+    expect(s.lines.filter((l) => l.includes('turn-fails-1')).every((l) => l.split('"reqId"').length === 2)).toBe(true);
+  });
 });
 
 describe('logs at trace (everything any part logs, Bolt and restify included)', () => {
@@ -158,6 +177,12 @@ describe('logs at trace (everything any part logs, Bolt and restify included)', 
       // The Slack Web API client's request bodies (the bot's messages, ticket transcripts) are cut.
       const bodies = s.entries().filter((e) => typeof e.msg === 'string' && e.msg.startsWith('http request body:'));
       expect(bodies.length).toBeGreaterThan(0);
+      // The first is auth.test at start-up, outside any request; the replies' calls are made by the turn
+      // after Slack's ack, and still name the request.
+      const [startUp, ...replies] = bodies;
+      expect(startUp!.reqId).toBeUndefined();
+      expect(replies.length).toBeGreaterThan(0);
+      expect(replies.map((e) => typeof e.reqId)).toEqual(replies.map(() => 'string'));
       for (const e of bodies) expect(e.msg).toMatch(/^http request body: \(payload omitted, \d+ chars\)$/);
       expect(s.lines.filter((l) => l.includes(PASSWORD))).toEqual([]);
       expect(s.lines.filter((l) => l.includes(MESSAGE)).map((l) => l.slice(0, 300))).toEqual([]);

@@ -429,7 +429,7 @@ async function main(): Promise<number> {
   // a fresh directory of its own (removed at exit) so runs neither share nor lock ./data.
   const dataDir = mkdtempSync(join(os.tmpdir(), 'bench-data-'));
   process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-  const botEnv = { LOG_LEVEL: 'warn', DIRECT_LINE_SECRET: secret, DATA_DIR: dataDir, RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_CONVERSATION_PER_MINUTE: '0' };
+  const botEnv = { LOG_LEVEL: 'warn', DIRECT_LINE_SECRET: secret, DATA_DIR: dataDir, RATE_LIMIT_PER_IP_PER_MINUTE: '0', RATE_LIMIT_PER_CONVERSATION_PER_MINUTE: '0', RATE_LIMIT_NEW_CHATS_PER_IP_PER_MINUTE: '0' };
   const cpus = os.cpus();
   console.log(`server bench: node dist/main.js vs bare restify echo (bench/echoServer.cjs), ${CONVERSATIONS} concurrent conversations, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s per server (max ${MAX_TURNS} turns)`);
   console.log(`machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'}, Node ${process.version}, load average ${loadAverage()}; client and servers share these CPUs; one keep-alive http.Agent client, 127.0.0.1 only`);

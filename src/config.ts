@@ -38,6 +38,11 @@ export const Config = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 2 ** 20).default(256 * 1024),
   /** Requests per minute from one client address, on every route but /healthz and /metrics (429 beyond); 0: no limit. */
   RATE_LIMIT_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  /**
+   * New chats per minute from one client address through the page's token endpoint (anyone may call
+   * it): each takes one of the Direct Line store's slots, so a flood must not push out live chats.
+   */
+  RATE_LIMIT_NEW_CHATS_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(20),
   /** Activities per minute into one conversation (Direct Line, /api/messages) or from one Slack user; 0: no limit. */
   RATE_LIMIT_PER_CONVERSATION_PER_MINUTE: z.coerce.number().int().min(0).default(60),
   /** Reverse proxies in front of the server that append X-Forwarded-For (1 behind Azure App Service); 0 trusts none. */

@@ -3,7 +3,7 @@ import type { Server } from 'restify';
 import type { Config } from '../config';
 import type { Logger } from '../logging';
 import { bodyGuard } from './bodyGuard';
-import { perAddressLimit, perConversationLimit, RateLimiter, type Clock } from './rateLimit';
+import { newChatLimit, perAddressLimit, perConversationLimit, RateLimiter, type Clock } from './rateLimit';
 import { botFrameworkBodyGuard, slackBodyGuard } from './requestGuards';
 import { limitSlackUsers } from './slackLimit';
 
@@ -13,6 +13,7 @@ export { BoundedBotFrameworkAuthentication, outgoingPolicy, slackClientOptions }
 export interface ServerLimits {
   perAddress: RateLimiter;
   perConversation: RateLimiter;
+  newChats: RateLimiter;
 }
 
 export interface LimitOptions {
@@ -34,8 +35,10 @@ export function installLimits(server: Server, config: Config, options: LimitOpti
   const limits: ServerLimits = {
     perAddress: new RateLimiter(config.RATE_LIMIT_PER_IP_PER_MINUTE, options.clock),
     perConversation: new RateLimiter(config.RATE_LIMIT_PER_CONVERSATION_PER_MINUTE, options.clock),
+    newChats: new RateLimiter(config.RATE_LIMIT_NEW_CHATS_PER_IP_PER_MINUTE, options.clock),
   };
   server.pre(perAddressLimit(limits.perAddress, config.TRUST_PROXY_HOPS));
+  server.pre(newChatLimit(limits.newChats, config.TRUST_PROXY_HOPS));
   server.pre(bodyGuard(config.MAX_BODY_BYTES));
   // In this order: the bodies are read and checked, then the conversation they name is counted.
   server.use(botFrameworkBodyGuard(config.MAX_BODY_BYTES));

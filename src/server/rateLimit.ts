@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { Next, Request, RequestHandler, Response } from 'restify';
 import { markLimited, pathOf } from './requestContext';
+import { WEBCHAT_TOKEN_PATH } from '../channels/directline/webChatPage';
 import { BOT_FRAMEWORK_MESSAGES } from './requestGuards';
 
 export type Verdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
@@ -115,6 +116,17 @@ export function perAddressLimit(limiter: RateLimiter, trustedHops: number): Requ
 }
 
 const DIRECT_LINE_ACTIVITIES = '/v3/directline/conversations/:conversationId/activities';
+/** A `pre` handler: the per-address limit on new chats opened through the page's token endpoint. */
+export function newChatLimit(limiter: RateLimiter, trustedHops: number): RequestHandler {
+  return (req: Request, res: Response, next: Next) => {
+    if (limiter.perMinute <= 0 || req.method !== 'POST' || pathOf(req.url) !== WEBCHAT_TOKEN_PATH) return next();
+    const client = clientAddress(req, trustedHops);
+    const verdict = limiter.take(`chat:${client}`);
+    if (verdict.allowed) return next();
+    tooManyRequests(req, res, verdict.retryAfterSeconds, 'new-chats', client);
+    return next(false);
+  };
+}
 
 /**
  * A `use` handler (after routing, before the route's handlers): the per-conversation limit on the

@@ -565,6 +565,7 @@ describe(`fuzz: ${TOTAL} random and malformed requests on every endpoint (seed $
         // Raised: the fuzz is one client sending as fast as it can.
         RATE_LIMIT_PER_IP_PER_MINUTE: '100000000',
         RATE_LIMIT_PER_CONVERSATION_PER_MINUTE: '100000000',
+        RATE_LIMIT_NEW_CHATS_PER_IP_PER_MINUTE: '100000000',
         // Replies to a closed port fail fast.
         OUTGOING_TIMEOUT_MS: '1000',
         OUTGOING_RETRIES: '1',

@@ -179,6 +179,36 @@ describe('per client address (RATE_LIMIT_PER_IP_PER_MINUTE)', () => {
   });
 });
 
+describe('new chats per client address (RATE_LIMIT_NEW_CHATS_PER_IP_PER_MINUTE)', () => {
+  let s: Started;
+  beforeAll(async () => {
+    s = await start({ RATE_LIMIT_NEW_CHATS_PER_IP_PER_MINUTE: '3', TRUST_PROXY_HOPS: '1' });
+  });
+  afterAll(async () => {
+    await s?.app.close();
+  });
+  const newChat = (ip: string) => http(`${s.base}/api/webchat/token`, { method: 'POST', headers: { 'x-forwarded-for': ip, origin: s.base } });
+
+  it('the page\'s token endpoint gives one address its burst of chats, then 429 until the refill; chats already open go on', async () => {
+    const opened = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await newChat('198.51.100.20');
+      expect(res.status, res.text).toBe(200);
+      opened.push(res.json as { token: string; conversationId: string });
+    }
+    const limited = await newChat('198.51.100.20');
+    expect(expect429(limited)).toBe(20);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(s.logs.find((l) => l.reqId === limited.headers.get('x-request-id'))).toMatchObject({ status: 429, limited: 'new-chats', client: '198.51.100.20' });
+    // Another address, and the chats already open, are not affected.
+    expect((await newChat('198.51.100.21')).status).toBe(200);
+    const read = await http(`${s.base}/v3/directline/conversations/${opened[0]!.conversationId}/activities`, { auth: opened[0]!.token, headers: { 'x-forwarded-for': '198.51.100.20' } });
+    expect(read.status).toBe(200);
+    s.clock.advance(20_000);
+    expect((await newChat('198.51.100.20')).status).toBe(200);
+  });
+});
+
 describe('per conversation (RATE_LIMIT_PER_CONVERSATION_PER_MINUTE)', () => {
   let s: Started;
   let connector: FakeConnector;

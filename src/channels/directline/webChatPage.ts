@@ -4,6 +4,9 @@ import type { Request, Response, Server } from 'restify';
 import type { Mountable } from '../channel';
 import type { DirectLineChannel } from './directLineChannel';
 
+/** The page's token endpoint: the one way to open a Direct Line conversation without the secret. */
+export const WEBCHAT_TOKEN_PATH = '/api/webchat/token';
+
 const PUBLIC_DIR = join(__dirname, 'public');
 // The stock bundle from node_modules: no CDN, so the page works offline and vendors see the same control.
 const WEBCHAT_BUNDLE = join(dirname(require.resolve('botframework-webchat')), '..', 'dist', 'webchat.js');
@@ -35,7 +38,7 @@ export class WebChatPage implements Mountable {
         res.end(file.body);
       });
     }
-    server.post('/api/webchat/token', async (req: Request, res: Response) => {
+    server.post(WEBCHAT_TOKEN_PATH, async (req: Request, res: Response) => {
       const origin = req.header('origin');
       const allowed = this.allowedOrigins.size > 0 ? this.allowedOrigins.has(origin) : origin === `http://${req.header('host')}` || origin === `https://${req.header('host')}`;
       if (!origin || !allowed) {

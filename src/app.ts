@@ -89,7 +89,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
 
   const directLineSecret = secret('DIRECT_LINE_SECRET');
   const teams = new TeamsChannel(runtime, config, config.MAX_BODY_BYTES);
-  const directLine = new DirectLineChannel(runtime, durable ? new StorageDirectLineStore(durable) : new MemoryDirectLineStore(), new TokenSigner(directLineSecret), config.MAX_BODY_BYTES, `http://localhost:${config.PORT}`);
+  // A Direct Line conversation pushed out of the store takes the bot's state of it along (ConversationState's key).
+  const directLineStore = durable ? new StorageDirectLineStore(durable, undefined, undefined, (id) => [`${DIRECT_LINE_CHANNEL_ID}/conversations/${id}/`]) : new MemoryDirectLineStore();
+  const directLine = new DirectLineChannel(runtime, directLineStore, new TokenSigner(directLineSecret), config.MAX_BODY_BYTES, `http://localhost:${config.PORT}`);
   const slackConfig = slackSettings(config);
   const slack = slackConfig ? new SlackChannel(runtime, slackConfig) : undefined;
   const channels: Channel[] = [teams, directLine, ...(slack ? [slack] : [])];

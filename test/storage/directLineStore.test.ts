@@ -57,17 +57,20 @@ describe('StorageDirectLineStore numbers and bounds activities as MemoryDirectLi
     expect(read.activities.every((a) => !('eTag' in a))).toBe(true);
   });
 
-  it('beyond maxConversations the oldest conversation is dropped, with its activities', async () => {
+  it('beyond maxConversations the oldest conversation is dropped, with its activities and what it owns', async () => {
     const storage = new MemoryStorage();
-    const store = new StorageDirectLineStore(storage, 3, 5);
+    const stateKey = (id: string) => `directline/conversations/${id}/`;
+    const store = new StorageDirectLineStore(storage, 3, 5, (id) => [stateKey(id)]);
     for (const id of ['c1', 'c2', 'c3']) {
       await store.create(id);
       await store.append(id, message(id));
+      await storage.write({ [stateKey(id)]: { dialogState: {} } });
     }
     await store.create('c4');
     expect(await store.get('c1')).toBeUndefined();
     expect(await store.since('c1', -1)).toEqual({ activities: [], watermark: -1 });
     expect(await storage.read(['directline/transcript/c1/0'])).toEqual({});
+    expect(Object.keys(await storage.read([stateKey('c1'), stateKey('c2'), stateKey('c3')]))).toEqual([stateKey('c2'), stateKey('c3')]);
     for (const id of ['c2', 'c3']) expect(texts((await store.since(id, -1)).activities)).toEqual([id]);
     await store.create('c5');
     expect(await store.get('c2')).toBeUndefined();

@@ -115,6 +115,8 @@ export class StorageDirectLineStore implements DirectLineStore {
     private readonly storage: Storage,
     private readonly maxConversations = 10_000,
     private readonly maxActivities = 500,
+    /** Keys of what else belongs to a conversation (the bot's state of it), deleted when it is dropped. */
+    private readonly keysOwnedBy: (conversationId: string) => string[] = () => [],
   ) {}
 
   async create(id: string): Promise<DirectLineConversationInfo> {
@@ -184,7 +186,7 @@ export class StorageDirectLineStore implements DirectLineStore {
   private async drop(id: string, slot?: number): Promise<void> {
     const head = await this.head(id);
     if (!head || (slot !== undefined && head.slot !== slot)) return;
-    const keys = [HEAD_KEY(id)];
+    const keys = [HEAD_KEY(id), ...this.keysOwnedBy(id)];
     for (let seq = head.first; seq < head.next; seq++) keys.push(ACTIVITY_KEY(id, seq));
     await this.storage.delete(keys);
   }

@@ -1,5 +1,6 @@
 /**
- * Fuzz: one in-process server on 127.0.0.1 (Teams/Bot Framework in anonymous mode, Direct Line,
+ * Fuzz: the real server in its own process (src/main.ts as `npm start` runs it, state on disk under
+ * a temporary DATA_DIR) on 127.0.0.1 (Teams/Bot Framework in anonymous mode, Direct Line,
  * Slack over HTTP, the helpdesk API, the web chat page, /healthz, /metrics) gets at least 10,000
  * random and malformed requests on every endpoint, with bounded concurrency and raised rate limits:
  * bad JSON, huge and odd Unicode text, deep nesting, wrong methods and content types, compressed and
@@ -9,28 +10,27 @@
  *
  * Asserted: no response is 5xx, no request hangs, every HTTP answer carries x-request-id, the server
  * still answers /healthz, and a Direct Line and a Teams conversation started before the fuzz carry
- * on at the same dialog step afterwards, with nothing added to them meanwhile.
+ * on at the same dialog step afterwards, with nothing added to them meanwhile; SIGTERM then stops it
+ * cleanly.
  *
  * FUZZ_SEED=<n> replays a run; FUZZ_REQUESTS=<n> changes the count. A failure lists each 5xx with
  * the request that caused it (method, path, headers, the start of the body) and the server's log.
  */
 import '../support/quietDeprecations';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect, createServer as createNetServer } from 'node:net';
-import { Writable } from 'node:stream';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { MemoryStorage } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
 import { CHOICES, MENU, PHRASES } from '../../src/dialogs/phrases';
-import { createLogger } from '../../src/logging';
 import { DirectLineClient } from '../support/directLineClient';
 import { FakeConnector } from '../support/fakeConnector';
 import { FakeSlackApi } from '../support/fakeSlackApi';
 import { buttonData, http, TEST_SECRET, visibleText, type CardActivity } from '../support/server';
+import { freePort, startServerProcess, type ServerProcess } from '../support/serverProcess';
 import { slackSignature, TEST_SIGNING_SECRET } from '../support/slackSigning';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261119);
@@ -537,25 +537,25 @@ function sendRaw(port: number, spec: RawSpec): Promise<Outcome> {
 // ---------------------------------------------------------------------------------------------
 
 describe(`fuzz: ${TOTAL} random and malformed requests on every endpoint (seed ${SEED})`, () => {
-  let app: App;
+  let server: ServerProcess;
   let port: number;
   let connector: FakeConnector;
   let slackApi: FakeSlackApi;
-  const logLines: string[] = [];
+  const work = mkdtempSync(join(tmpdir(), 'fuzz-'));
+  /** The server's log lines (JSON, at warn and above). */
+  const logLines = () => server.output().split('\n').filter((line) => line.startsWith('{'));
 
   beforeAll(async () => {
     connector = await new FakeConnector().start();
     slackApi = new FakeSlackApi();
     await slackApi.start();
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    });
-    const config = loadConfig(
+    port = await freePort();
+    server = await startServerProcess(
+      work,
       {
-        PORT: '3978',
+        PORT: String(port),
+        DATA_DIR: join(work, 'data'),
+        LOG_LEVEL: 'warn',
         DIRECT_LINE_SECRET: TEST_SECRET,
         HELPDESK_API_TOKEN: HELPDESK_TOKEN,
         SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -570,16 +570,15 @@ describe(`fuzz: ${TOTAL} random and malformed requests on every endpoint (seed $
         OUTGOING_TIMEOUT_MS: '1000',
         OUTGOING_RETRIES: '1',
       },
-      '/nonexistent',
+      30_000,
     );
-    app = createApp(config, { log: createLogger('warn', sink), now: () => new Date('2026-11-19T10:00:00+09:00'), storage: new MemoryStorage() });
-    port = await app.listen(0, '127.0.0.1');
   });
 
   afterAll(async () => {
-    await app?.close();
+    if (server?.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
     await connector?.stop();
     await slackApi?.close();
+    rmSync(work, { recursive: true, force: true });
   });
 
   it('answers no request with 5xx, hangs on none, stays up, and leaves other conversations where they were', { timeout: 180_000 }, async () => {
@@ -655,7 +654,7 @@ describe(`fuzz: ${TOTAL} random and malformed requests on every endpoint (seed $
         spec.kind === 'raw'
           ? `raw ${JSON.stringify(spec.data.toString('latin1').slice(0, 300))}`
           : `${spec.method} ${spec.path.slice(0, 200)} ${JSON.stringify(spec.headers).slice(0, 400)} body=${JSON.stringify(spec.body?.toString('utf8').slice(0, 600) ?? null)}`;
-      const logs = logLines.filter((l) => l.includes(reqId)).map((l) => l.slice(0, 1500));
+      const logs = logLines().filter((l) => l.includes(reqId)).map((l) => l.slice(0, 1500));
       return `#${index} → ${outcome.timedOut ? 'TIMEOUT' : outcome.statuses.join(',')}\n  ${request}\n  ${logs.join('\n  ') || '(no log line with its request id)'}`;
     };
     const report = `${TOTAL} requests in ${seconds.toFixed(1)} s (seed ${SEED})\n${summary}\n\nfailures:\n${failures.slice(0, 15).map(describeFailure).join('\n')}`;
@@ -664,7 +663,7 @@ describe(`fuzz: ${TOTAL} random and malformed requests on every endpoint (seed $
     if (process.env.FUZZ_REPORT) {
       // What the server logged at warn and above, by message and error: turn failures show here, not as 5xx.
       const logged = new Map<string, number>();
-      for (const line of logLines) {
+      for (const line of logLines()) {
         const entry = JSON.parse(line) as { msg?: string; channel?: string; err?: { message?: string } };
         const key = `${entry.msg}${entry.channel ? ` (${entry.channel})` : ''} | ${entry.err?.message?.slice(0, 120) ?? ''}`;
         logged.set(key, (logged.get(key) ?? 0) + 1);
@@ -679,6 +678,7 @@ describe(`fuzz: ${TOTAL} random and malformed requests on every endpoint (seed $
     expect([...byGroup.keys()].sort()).toEqual(['bf', 'dl-conversations', 'dl-get', 'dl-post', 'dl-tokens', 'handoffs', 'preflight', 'random', 'raw', 'slack', 'static', 'webchat-token', 'wrong-method'].sort());
 
     // Still up.
+    expect(server.child.exitCode, server.output().slice(-2000)).toBeNull();
     const health = await http(`${base}/healthz`);
     expect(health.status).toBe(200);
     expect(health.json).toMatchObject({ status: 'ok' });
@@ -694,7 +694,11 @@ describe(`fuzz: ${TOTAL} random and malformed requests on every endpoint (seed $
 
     // Secrets sent in headers never reached the logs.
     for (const secret of [TEST_SECRET, HELPDESK_TOKEN, BOT_TOKEN, TEST_SIGNING_SECRET, ...dl.map((d) => d.token)]) {
-      expect(logLines.filter((l) => l.includes(secret)).map((l) => l.slice(0, 300))).toEqual([]);
+      expect(logLines().filter((l) => l.includes(secret)).map((l) => l.slice(0, 300))).toEqual([]);
     }
+
+    // And it stops cleanly.
+    server.child.kill('SIGTERM');
+    expect(await server.exited, server.output().slice(-2000)).toEqual({ code: 0, signal: null });
   });
 });

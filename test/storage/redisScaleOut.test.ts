@@ -17,7 +17,7 @@ import { freePort, startServerProcess, type ServerProcess } from '../support/ser
 // behind a load balancer. A Direct Line client moves between them within one conversation.
 
 const REDIS_TEST_URL = process.env.REDIS_TEST_URL;
-const SKIPPED = REDIS_TEST_URL ? '' : ' — skipped: REDIS_TEST_URL is not set (.ci/run starts a redis-server and sets it)';
+const SKIPPED = REDIS_TEST_URL ? '' : ' — skipped: no REDIS_TEST_URL and no redis-server installed';
 
 const SECRET = 'scale-out-test-direct-line-secret-0123456789';
 const API_TOKEN = 'scale-out-test-helpdesk-token-0123';

@@ -15,7 +15,7 @@ import { freePort } from '../support/serverProcess';
 // REDIS_TEST_URL: a Redis these tests may write to (under their own key prefix). .ci/run starts a
 // throwaway redis-server and sets it; without it the Redis tests skip.
 const REDIS_TEST_URL = process.env.REDIS_TEST_URL;
-const SKIPPED = REDIS_TEST_URL ? '' : ' — skipped: REDIS_TEST_URL is not set (.ci/run starts a redis-server and sets it)';
+const SKIPPED = REDIS_TEST_URL ? '' : ' — skipped: no REDIS_TEST_URL and no redis-server installed';
 /** The redis-server binary, for the outage test (which stops and restarts a Redis of its own). */
 const REDIS_SERVER = spawnSync('redis-server', ['--version']).status === 0 ? 'redis-server' : undefined;
 

@@ -40,7 +40,7 @@ const stores: Array<[string, (() => Storage) | undefined]> = [
     },
   ],
   [
-    `RedisStorage${REDIS_TEST_URL ? '' : ' — skipped: REDIS_TEST_URL is not set (.ci/run starts a redis-server and sets it)'}`,
+    `RedisStorage${REDIS_TEST_URL ? '' : ' — skipped: no REDIS_TEST_URL and no redis-server installed'}`,
     REDIS_TEST_URL
       ? () => {
           const storage = new RedisStorage(REDIS_TEST_URL, { prefix: `test:conflict:${randomBytes(4).toString('hex')}:` });

@@ -26,12 +26,13 @@ export class TicketStore {
   /** Stores a new ticket, under `id` when the caller already told the user its number. */
   async create(ticket: Omit<HandoffTicket, 'id'>, id = newTicketId()): Promise<HandoffTicket> {
     const created = { ...ticket, id };
-    await this.storage.write({ [TICKET_KEY(created.id)]: { ...created, eTag: '*' } });
     await this.ensureIndex();
     await retryOnETagConflict(async () => {
       const index = await this.readOne<{ ids: string[] }>(INDEX_KEY);
       if (!index) throw new Error('the ticket index disappeared');
-      await this.storage.write({ [INDEX_KEY]: { ids: [...index.ids, created.id], eTag: index.eTag } });
+      // Ticket and index in one write (all or nothing on LevelStorage and RedisStorage): a crash
+      // leaves no ticket that the list does not show.
+      await this.storage.write({ [TICKET_KEY(created.id)]: { ...created, eTag: '*' }, [INDEX_KEY]: { ids: [...index.ids, created.id], eTag: index.eTag } });
     });
     return created;
   }

@@ -104,29 +104,26 @@ export function tooManyRequests(req: Request, res: Response, retryAfterSeconds: 
 const UNLIMITED_PATHS = new Set(['/healthz', '/metrics']);
 
 /** A `pre` handler: the per-address limit, on every route but the unlimited ones (unrouted requests included). */
-export function perAddressLimit(limiter: RateLimiter, trustedHops: number): RequestHandler {
+export const perAddressLimit = (limiter: RateLimiter, trustedHops: number): RequestHandler =>
+  addressLimit(limiter, trustedHops, 'ip', (req) => !UNLIMITED_PATHS.has(pathOf(req.url)));
+
+/** A `pre` handler: the per-address limit on new chats opened through the page's token endpoint. */
+export const newChatLimit = (limiter: RateLimiter, trustedHops: number): RequestHandler =>
+  addressLimit(limiter, trustedHops, 'new-chats', (req) => req.method === 'POST' && pathOf(req.url) === WEBCHAT_TOKEN_PATH);
+
+/** Counts the requests `applies` picks per client address; a 429's access line names the limit and the client. */
+function addressLimit(limiter: RateLimiter, trustedHops: number, name: string, applies: (req: Request) => boolean): RequestHandler {
   return (req: Request, res: Response, next: Next) => {
-    if (limiter.perMinute <= 0 || UNLIMITED_PATHS.has(pathOf(req.url))) return next();
+    if (limiter.perMinute <= 0 || !applies(req)) return next();
     const client = clientAddress(req, trustedHops);
-    const verdict = limiter.take(`ip:${client}`);
+    const verdict = limiter.take(`${name}:${client}`);
     if (verdict.allowed) return next();
-    tooManyRequests(req, res, verdict.retryAfterSeconds, 'ip', client);
+    tooManyRequests(req, res, verdict.retryAfterSeconds, name, client);
     return next(false);
   };
 }
 
 const DIRECT_LINE_ACTIVITIES = '/v3/directline/conversations/:conversationId/activities';
-/** A `pre` handler: the per-address limit on new chats opened through the page's token endpoint. */
-export function newChatLimit(limiter: RateLimiter, trustedHops: number): RequestHandler {
-  return (req: Request, res: Response, next: Next) => {
-    if (limiter.perMinute <= 0 || req.method !== 'POST' || pathOf(req.url) !== WEBCHAT_TOKEN_PATH) return next();
-    const client = clientAddress(req, trustedHops);
-    const verdict = limiter.take(`chat:${client}`);
-    if (verdict.allowed) return next();
-    tooManyRequests(req, res, verdict.retryAfterSeconds, 'new-chats', client);
-    return next(false);
-  };
-}
 
 /**
  * A `use` handler (after routing, before the route's handlers): the per-conversation limit on the

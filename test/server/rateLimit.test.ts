@@ -8,6 +8,9 @@
 import '../support/quietDeprecations';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { MemoryStorage } from 'botbuilder';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +24,7 @@ import { DirectLineClient } from '../support/directLineClient';
 import { FakeConnector } from '../support/fakeConnector';
 import { FAKE_TEAM_ID, FakeSlackApi } from '../support/fakeSlackApi';
 import { http, TEST_SECRET, visibleText, type CardActivity } from '../support/server';
+import { freePort, startServerProcess } from '../support/serverProcess';
 import { eventCallback, imMessage, sendEvent, TEST_SIGNING_SECRET } from '../support/slackSigning';
 
 /** Goes back to the menu from anywhere: messages that leave the conversation where it was. */
@@ -330,5 +334,28 @@ describe('Slack, per user: the request is still acked with 200; the user is told
     expect((await dm('U0LIMIT1', 'D0LIMIT1', MENU.certificate)).status).toBe(200);
     const reply = await until('the reply after the wait', () => api.posts().filter((p) => p.channel === 'D0LIMIT1')[2]);
     expect(reply.text).toContain(PHRASES.certPassword);
+  });
+});
+
+describe('the limits in the real server process (npm start, state on disk), on the real clock', () => {
+  it('the per-address and per-conversation budgets answer 429 with Retry-After; the server goes on serving others', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'rate-limit-process-'));
+    const server = await startServerProcess(work, { PORT: String(await freePort()), DATA_DIR: join(work, 'data'), DIRECT_LINE_SECRET: TEST_SECRET, RATE_LIMIT_PER_IP_PER_MINUTE: '40', RATE_LIMIT_PER_CONVERSATION_PER_MINUTE: '3', TRUST_PROXY_HOPS: '1' });
+    try {
+      // One conversation: three messages fit, the fourth is refused.
+      const client = await DirectLineClient.start(server.base, TEST_SECRET);
+      const post = (text: string) => http(`${client.url}/activities`, { auth: client.session.token, body: { type: 'message', text, from: client.user }, headers: { 'x-forwarded-for': '198.51.100.60' } });
+      for (let i = 0; i < 3; i++) expect((await post(MENU.faq)).status).toBe(200);
+      expect429(await post(MENU.faq));
+      // One address: past its 40 requests a minute, refused on any route; another address is served.
+      for (let i = 0; i < 40; i++) await http(`${server.base}/api/handoffs`, { headers: { 'x-forwarded-for': '198.51.100.61' } });
+      expect429(await http(`${server.base}/api/handoffs`, { headers: { 'x-forwarded-for': '198.51.100.61' } }));
+      expect((await http(`${server.base}/api/handoffs`, { headers: { 'x-forwarded-for': '198.51.100.62' } })).status).toBe(401);
+      expect((await http(`${server.base}/healthz`)).status).toBe(200);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

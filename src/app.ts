@@ -5,7 +5,7 @@ import { mountAnalytics } from './analytics/http';
 import { AnalyticsRecorder } from './analytics/recorder';
 import { createBot } from './bot/createBot';
 import { SharedTurnQueue } from './bot/turnQueue';
-import { replyActivity } from './bot/replyActivity';
+import { replyActivity } from './replies/activity';
 import type { BotRuntime, Channel } from './channels/channel';
 import { MemoryDirectLineStore, StorageDirectLineStore } from './channels/directline/conversationStore';
 import { DIRECT_LINE_CHANNEL_ID } from './channels/directline/directLineAdapter';

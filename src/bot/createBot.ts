@@ -9,6 +9,7 @@ import type { TranscriptLine } from '../handoff/ticket';
 import { TicketStore } from '../handoff/ticketStore';
 import type { HoursPolicy } from '../helpdesk/businessHours';
 import type { KnowledgeBase } from '../knowledge/loader';
+import { FactReader } from '../knowledge/facts';
 import { Router } from '../knowledge/router';
 import { createLogger, type Logger } from '../logging';
 import { eTagCheckedState } from '../storage/eTagCheckedState';
@@ -58,9 +59,11 @@ export function createBot(options: BotOptions): AssembledBot {
     facts,
     now,
   );
+  const router = options.router ?? new Router(options.kb);
   const mainDialog = new MainDialog({
     kb: options.kb,
-    router: options.router ?? new Router(options.kb),
+    router,
+    reader: new FactReader(options.kb.facts, router.analyzer),
     hours: options.hours,
     now,
     facts,

@@ -1,12 +1,11 @@
 import { ActivityTypes, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import { commandOf } from '../dialogs/commands';
-import { SECRET_DROPPED_KEY } from '../dialogs/triageDialog';
 import { emptyFacts, type TriageFacts } from '../dialogs/triageFacts';
 import type { HandoffService } from '../handoff/handoffService';
 import type { HandoffReason, TranscriptLine } from '../handoff/ticket';
 import { replySummary } from '../replies/model';
 import { redactSecrets } from '../safety/secrets';
-import { replyOf } from './replyActivity';
+import { replyOf } from '../replies/activity';
 import { afterStateSaved } from './turnAttempt';
 
 /** Enough context for the agent without keeping whole conversations in state. */
@@ -34,7 +33,7 @@ export class HandoffBridge {
       if (text?.trim()) lines.push({ from, text: redactSecrets(text).slice(0, MAX_LINE), at: this.now().toISOString() });
       if (lines.length > KEPT_LINES) lines.splice(0, lines.length - KEPT_LINES);
     };
-    if (context.activity.type === ActivityTypes.Message && !context.turnState.get(SECRET_DROPPED_KEY)) add('user', context.activity.text);
+    if (context.activity.type === ActivityTypes.Message) add('user', context.activity.text);
     context.onSendActivities(async (_ctx, activities, next) => {
       for (const a of activities.filter((a) => a.type === ActivityTypes.Message)) {
         const reply = replyOf(a);
@@ -59,7 +58,7 @@ export class HandoffBridge {
       await afterStateSaved(context, () => this.service.resolve(ticketId, undefined, true));
       return true;
     }
-    if (!context.turnState.get(SECRET_DROPPED_KEY)) await this.service.fromUser(ticket, context.activity.text ?? '', context);
+    if (context.activity.text?.trim()) await this.service.fromUser(ticket, context.activity.text, context);
     return true;
   }
 

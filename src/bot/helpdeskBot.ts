@@ -3,10 +3,10 @@ import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialog
 import { MAIN_DIALOG, MainDialog } from '../dialogs/mainDialog';
 import { clickedPromptId } from '../dialogs/commands';
 import { PHRASES } from '../dialogs/phrases';
-import { RESTART_KEY, SECRET_DROPPED_KEY, type MainOptions } from '../dialogs/triageDialog';
+import type { MainOptions } from '../dialogs/triageDialog';
 import type { ConversationAnalytics } from '../analytics/conversationAnalytics';
 import type { HandoffBridge } from './handoffBridge';
-import { replyActivity } from './replyActivity';
+import { replyActivity } from '../replies/activity';
 import { retryOnETagConflict } from '../storage/eTagRetry';
 import { TurnAttempt } from './turnAttempt';
 import { KeyedQueue, type TurnQueue } from './turnQueue';
@@ -93,12 +93,7 @@ export class HelpdeskBot extends ActivityHandler {
   private async continueConversation(context: TurnContext): Promise<void> {
     const dc = await this.dialogs.createContext(context);
     const result = await dc.continueDialog();
-    const restart = context.turnState.get(RESTART_KEY) as MainOptions | undefined;
-    if (restart) {
-      if (!restart.quiet) await dc.beginDialog(MAIN_DIALOG, restart);
-      return;
-    }
-    if (result.status !== DialogTurnStatus.empty || context.turnState.get(SECRET_DROPPED_KEY)) return;
+    if (result.status !== DialogTurnStatus.empty) return;
     // Nothing is waiting: a button from a finished question is old; anything else starts afresh.
     if (clickedPromptId(context.activity) !== undefined) await context.sendActivity(replyActivity({ text: [PHRASES.staleClickFinished] }));
     else await dc.beginDialog(MAIN_DIALOG, { utterance: context.activity.text } satisfies MainOptions);

@@ -1,10 +1,9 @@
 import { ActivityTypes, TurnContext, type Activity, type Middleware } from 'botbuilder';
 import { PHRASES } from '../dialogs/phrases';
-import { SECRET_DROPPED_KEY } from '../dialogs/triageDialog';
 import { renderAdaptiveCard, type ChoiceSubmitData } from '../replies/render/adaptiveCard';
 import { choiceValue, replyToPlainText, type Reply } from '../replies/model';
 import { containsSecret } from '../safety/secrets';
-import { replyActivity, replyOf } from './replyActivity';
+import { replyActivity, replyOf } from '../replies/activity';
 
 /** Longer messages are cut: nobody types more, and state and logs stay small. */
 export const MAX_MESSAGE_CHARS = 4000;
@@ -33,14 +32,14 @@ export const normalizeIncoming: Middleware = {
 
 /**
  * A message containing a password or other secret is answered with a warning, and its text is
- * dropped before any dialog, state, transcript or log sees it; the waiting question is asked again.
+ * dropped before any dialog, state, transcript or log sees it. What follows sees an empty message,
+ * which every part treats as nothing said (the waiting question is asked again, nothing is relayed).
  */
 export const secretGuard: Middleware = {
   async onTurn(context: TurnContext, next: () => Promise<void>) {
     if (context.activity.type === ActivityTypes.Message && containsSecret(context.activity.text ?? '')) {
       context.activity.text = '';
       context.activity.value = undefined;
-      context.turnState.set(SECRET_DROPPED_KEY, true);
       await context.sendActivity(replyActivity({ text: [PHRASES.secretWarning] }));
     }
     await next();

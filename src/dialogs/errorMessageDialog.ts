@@ -1,13 +1,11 @@
-import type { WaterfallStepContext } from 'botbuilder-dialogs';
+import type { Dialog, WaterfallStepContext } from 'botbuilder-dialogs';
 import diceCoefficient from 'natural/lib/natural/distance/dice_coefficient';
-import { replyActivity } from '../bot/replyActivity';
+import { replyActivity } from '../replies/activity';
 import type { ErrorEntry, Entry } from '../knowledge/schema';
 import { redactSecrets } from '../safety/secrets';
-import { ANSWER_DIALOG, AnswerDialog, type AnswerOptions } from './answerDialog';
-import { EscalationDialog } from './escalationDialog';
+import { ANSWER_DIALOG, type AnswerOptions } from './answerDialog';
 import { PHRASES } from './phrases';
-import type { TriageServices } from './services';
-import { ESCALATION_DIALOG, newPromptId, TEXT_PROMPT, TriageDialog } from './triageDialog';
+import { ESCALATION_DIALOG, newPromptId, TEXT_PROMPT, TriageSteps } from './triageDialog';
 
 export const ERROR_DIALOG = 'error-message';
 /** Buttons offered for the commonest messages; anything else can be pasted. */
@@ -22,14 +20,13 @@ const MAX_KEPT_MESSAGE = 500;
  * catalogue tolerant of partial or pasted text, and answers; an unknown message is kept for the
  * hand-off and escalated.
  */
-export class ErrorMessageDialog extends TriageDialog {
-  private readonly errors: ErrorEntry[];
+export class ErrorMessageDialog extends TriageSteps {
+  private get errors(): ErrorEntry[] {
+    return this.services.kb.entries.filter((e): e is ErrorEntry => e.kind === 'error');
+  }
 
-  constructor(services: TriageServices) {
-    super(ERROR_DIALOG, services);
-    for (const Child of [AnswerDialog, EscalationDialog]) this.addDialog(new Child(services));
-    this.errors = services.kb.entries.filter((e): e is ErrorEntry => e.kind === 'error');
-    this.addWaterfall('error-steps', [this.askMessage.bind(this), this.answer.bind(this)]);
+  dialogs(): Dialog[] {
+    return [this.waterfall(ERROR_DIALOG, [this.askMessage, this.answer])];
   }
 
   private async askMessage(step: WaterfallStepContext) {

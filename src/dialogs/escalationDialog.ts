@@ -1,10 +1,9 @@
-import type { WaterfallStepContext } from 'botbuilder-dialogs';
-import { replyActivity } from '../bot/replyActivity';
+import type { Dialog, WaterfallStepContext } from 'botbuilder-dialogs';
 import type { HandoffReason } from '../handoff/ticket';
+import { replyActivity } from '../replies/activity';
 import { contactBlock, sourceLabel } from '../replies/knowledgeReplies';
-import { CHOICES, PHRASES } from './phrases';
-import type { TriageServices } from './services';
-import { ESCALATION_DIALOG, TriageDialog } from './triageDialog';
+import { PHRASES } from './phrases';
+import { ESCALATION_DIALOG, TriageSteps } from './triageDialog';
 
 export interface EscalationOptions {
   reason?: HandoffReason;
@@ -18,10 +17,9 @@ export interface EscalationOptions {
  * first いいえ, or when asked for the contact, the contact (phone open now or when next, in
  * Asia/Tokyo) is shown and a hand-off offered.
  */
-export class EscalationDialog extends TriageDialog {
-  constructor(services: TriageServices) {
-    super(ESCALATION_DIALOG, services);
-    this.addWaterfall('escalation-steps', [this.escalate.bind(this), this.afterOffer.bind(this)]);
+export class EscalationDialog extends TriageSteps {
+  dialogs(): Dialog[] {
+    return [this.waterfall(ESCALATION_DIALOG, [this.escalate, this.afterOffer])];
   }
 
   /** Missing the hand-off offer three times is one more reason to hand off. */
@@ -45,11 +43,11 @@ export class EscalationDialog extends TriageDialog {
     const { kb, hours, now } = this.services;
     const contact = contactBlock(kb.contact, hours, now());
     await step.context.sendActivity(replyActivity({ title: this.entry('contact').title, text: [PHRASES.escalation], contact, source: sourceLabel(kb.contact.source) }));
-    return this.ask(step, { text: [PHRASES.handoffOffer] }, [CHOICES.handoff.yes, CHOICES.handoff.no]);
+    return this.askAbout(step, 'handoff', { text: [PHRASES.handoffOffer] });
   }
 
   private async afterOffer(step: WaterfallStepContext) {
-    if (step.result.value === CHOICES.handoff.yes) {
+    if ((await this.answerOf(step, 'handoff')) === 'yes') {
       await this.services.openHandoff(step.context, this.reason(step));
       return step.endDialog({ handedOff: true });
     }

@@ -1,22 +1,19 @@
-import type { WaterfallStepContext } from 'botbuilder-dialogs';
+import type { Dialog, WaterfallStepContext } from 'botbuilder-dialogs';
 import type { FaqEntry } from '../knowledge/schema';
-import { ANSWER_DIALOG, AnswerDialog, type AnswerOptions } from './answerDialog';
-import { EscalationDialog } from './escalationDialog';
+import { ANSWER_DIALOG, type AnswerOptions } from './answerDialog';
 import { PHRASES } from './phrases';
-import type { TriageServices } from './services';
-import { TriageDialog } from './triageDialog';
+import { TriageSteps } from './triageDialog';
 
 export const FAQ_DIALOG = 'faq';
 
 /** よくある質問: pick Q1–Q5, see the answer. */
-export class FaqDialog extends TriageDialog {
-  private readonly faqs: FaqEntry[];
+export class FaqDialog extends TriageSteps {
+  private get faqs(): FaqEntry[] {
+    return this.services.kb.entries.filter((e): e is FaqEntry => e.kind === 'faq');
+  }
 
-  constructor(services: TriageServices) {
-    super(FAQ_DIALOG, services);
-    for (const Child of [AnswerDialog, EscalationDialog]) this.addDialog(new Child(services));
-    this.faqs = services.kb.entries.filter((e): e is FaqEntry => e.kind === 'faq');
-    this.addWaterfall('faq-steps', [this.askWhich.bind(this), this.answer.bind(this)]);
+  dialogs(): Dialog[] {
+    return [this.waterfall(FAQ_DIALOG, [this.askWhich, this.answer])];
   }
 
   private label(faq: FaqEntry): string {

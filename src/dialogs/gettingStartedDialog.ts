@@ -1,10 +1,7 @@
-import type { WaterfallStepContext } from 'botbuilder-dialogs';
-import { replyActivity } from '../bot/replyActivity';
-import { AnswerDialog } from './answerDialog';
-import { EscalationDialog } from './escalationDialog';
+import type { Dialog, WaterfallStepContext } from 'botbuilder-dialogs';
+import { replyActivity } from '../replies/activity';
 import { MENU, PHRASES } from './phrases';
-import type { TriageServices } from './services';
-import { ESCALATION_DIALOG, TriageDialog } from './triageDialog';
+import { ESCALATION_DIALOG, TriageSteps } from './triageDialog';
 
 export const GETTING_STARTED_DIALOG = 'getting-started';
 /** The onboarding guide's 7 steps, in order; each has its own entry. */
@@ -15,11 +12,9 @@ interface GettingStartedOptions {
 }
 
 /** 利用開始までの流れ: the 7 steps with what to check at each; the user goes deeper on any, as often as needed. */
-export class GettingStartedDialog extends TriageDialog {
-  constructor(services: TriageServices) {
-    super(GETTING_STARTED_DIALOG, services);
-    for (const Child of [AnswerDialog, EscalationDialog]) this.addDialog(new Child(services));
-    this.addWaterfall('getting-started-steps', [this.askStep.bind(this), this.showStep.bind(this)]);
+export class GettingStartedDialog extends TriageSteps {
+  dialogs(): Dialog[] {
+    return [this.waterfall(GETTING_STARTED_DIALOG, [this.askStep, this.showStep])];
   }
 
   private labels(): string[] {
@@ -47,6 +42,6 @@ export class GettingStartedDialog extends TriageDialog {
     }
     const id = STEP_ENTRIES[this.labels().indexOf(choice)];
     if (id) await this.showEntries(step.context, [{ entry: this.entry(id) }]);
-    return step.replaceDialog(this.initialDialogId!, { overviewShown: true } satisfies GettingStartedOptions);
+    return step.replaceDialog(GETTING_STARTED_DIALOG, { overviewShown: true } satisfies GettingStartedOptions);
   }
 }

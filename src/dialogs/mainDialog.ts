@@ -1,21 +1,47 @@
 import type { TurnContext } from 'botbuilder';
-import { recognizeChoices, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { replyActivity } from '../bot/replyActivity';
-import type { Entry } from '../knowledge/schema';
+import {
+  ChoicePrompt,
+  ComponentDialog,
+  Dialog,
+  recognizeChoices,
+  TextPrompt,
+  type DialogContext,
+  type DialogTurnResult,
+  type PromptOptions,
+  type WaterfallStepContext,
+} from 'botbuilder-dialogs';
+import { FACT_SLOTS, saidOf, valueOfLabel, type FactSlot, type Facts, type Reading } from '../knowledge/facts';
+import type { Entry, Topic } from '../knowledge/schema';
+import { planFor } from '../knowledge/triage';
+import { replyActivity, replyOf } from '../replies/activity';
+import { choiceValue } from '../replies/model';
 import { redactSecrets } from '../safety/secrets';
 import { ANSWER_DIALOG, AnswerDialog, type AnswerOptions } from './answerDialog';
 import { CERTIFICATE_DIALOG, CertificateDialog, type CertificateOptions } from './certificateDialog';
+import { clickedPromptId, commandOf } from './commands';
 import { ERROR_DIALOG, ErrorMessageDialog } from './errorMessageDialog';
 import { EscalationDialog, type EscalationOptions } from './escalationDialog';
 import { FAQ_DIALOG, FaqDialog } from './faqDialog';
 import { GETTING_STARTED_DIALOG, GettingStartedDialog } from './gettingStartedDialog';
 import { ID_DIALOG, IdDialog } from './idDialog';
+import { looksLikeKjId } from '../helpdesk/kjId';
 import { MENU, OTHER, PHRASES } from './phrases';
 import type { TriageServices } from './services';
-import { commandOf } from './commands';
-import { ESCALATION_DIALOG, newPromptId, TEXT_PROMPT, TriageDialog, type MainOptions, type MainStart } from './triageDialog';
+import {
+  CHOICE_PROMPT,
+  ESCALATION_DIALOG,
+  isFactSlot,
+  newPromptId,
+  TEXT_PROMPT,
+  TriageSteps,
+  typedAnswerValidator,
+  type MainOptions,
+  type MainStart,
+  type QuestionValidations,
+} from './triageDialog';
 
 export const MAIN_DIALOG = 'main';
+const MENU_DIALOG = 'main-menu';
 const QUESTION = 'main-question';
 
 const DIALOG_OF: Record<Exclude<MainStart, 'menu'>, string> = {
@@ -25,6 +51,14 @@ const DIALOG_OF: Record<Exclude<MainStart, 'menu'>, string> = {
   gettingStarted: GETTING_STARTED_DIALOG,
   faq: FAQ_DIALOG,
   escalation: ESCALATION_DIALOG,
+};
+/** The guided triage of each topic a vague message names. */
+const TRIAGE_OF: Record<Topic, string> = {
+  certificate: CERTIFICATE_DIALOG,
+  id: ID_DIALOG,
+  error: ERROR_DIALOG,
+  onboarding: GETTING_STARTED_DIALOG,
+  contact: ESCALATION_DIALOG,
 };
 const MENU_DIALOGS: Array<[label: string, dialogId: string]> = [
   [MENU.certificate, CERTIFICATE_DIALOG],
@@ -45,17 +79,149 @@ const LAST_ANSWER_OFFERED_MS = 30 * 24 * 60 * 60 * 1000;
 const GREETING = /^(こんにちは|こんばんは|おはよう(ございます)?|はじめまして|お疲れ様です|おつかれさまです|よろしくお願いします|hello|hi|hey|すみません)[!！。.、\s]*$/i;
 
 /**
- * The menu, and free text at any time: a question is routed to the right dialog or answered from
- * the guides; when the router is unsure its candidates come as buttons plus その他.
+ * The whole triage as one component: the menu, every topic's waterfalls and the two prompts, each
+ * registered once, and the one place where a message is checked before the waiting step sees it
+ * (as the Bot Framework core-bot sample's CancelAndHelpDialog does): commands (最初から, キャンセル,
+ * ヘルプ, 担当者), clicks on old cards, typed answers read for the waiting question, facts given
+ * along the way, and a question asked in between (answered, then the same question again).
  */
-export class MainDialog extends TriageDialog {
-  constructor(services: TriageServices) {
-    super(MAIN_DIALOG, services);
-    this.addWaterfall('main-menu', [this.start.bind(this), this.dispatch.bind(this)]);
-    this.addWaterfall(QUESTION, [this.route.bind(this), this.chooseCandidate.bind(this)]);
-    for (const dialog of [AnswerDialog, EscalationDialog, CertificateDialog, IdDialog, ErrorMessageDialog, GettingStartedDialog, FaqDialog]) {
-      this.addDialog(new dialog(services));
+export class MainDialog extends ComponentDialog {
+  private readonly steps: MainSteps;
+
+  constructor(private readonly services: TriageServices) {
+    super(MAIN_DIALOG);
+    this.steps = new MainSteps(services, this);
+    this.addDialog(new ChoicePrompt(CHOICE_PROMPT, typedAnswerValidator(services.reader), 'ja-jp'));
+    this.addDialog(new TextPrompt(TEXT_PROMPT));
+    for (const part of [this.steps, ...[AnswerDialog, EscalationDialog, CertificateDialog, IdDialog, ErrorMessageDialog, GettingStartedDialog, FaqDialog].map((P) => new P(services))]) {
+      for (const dialog of part.dialogs()) this.addDialog(dialog);
     }
+    this.initialDialogId = MENU_DIALOG;
+  }
+
+  protected override async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {
+    return (await this.interrupt(innerDc)) ?? super.onContinueDialog(innerDc);
+  }
+
+  private async interrupt(dc: DialogContext): Promise<DialogTurnResult | undefined> {
+    const { context } = dc;
+    if (context.activity.type !== 'message') return undefined;
+    const text = (context.activity.text ?? '').trim();
+    const askAgain = async (...paragraphs: string[]) => {
+      if (paragraphs.length) await context.sendActivity(replyActivity({ text: paragraphs }));
+      await dc.repromptDialog();
+      return Dialog.EndOfTurn;
+    };
+    // Nothing said (an empty message, or one the secret guard emptied after its warning): the same
+    // question again, not counted as a miss.
+    if (!text) return askAgain();
+    const command = commandOf(text);
+    if (command === 'help') return askAgain(...PHRASES.help);
+    if (command === 'cancel') {
+      await this.forgetFacts(context);
+      await context.sendActivity(replyActivity({ text: [PHRASES.cancelled] }));
+      return dc.cancelAllDialogs();
+    }
+    if (command === 'restart') {
+      await this.forgetFacts(context);
+      return this.restartAt(dc, MENU_DIALOG, { start: 'menu' } satisfies MainOptions);
+    }
+    if (command === 'human') return this.restartAt(dc, ESCALATION_DIALOG, { reason: 'requested' } satisfies EscalationOptions);
+
+    const waiting = waitingPrompt(dc);
+    if (!waiting) return undefined;
+    const clicked = clickedPromptId(context.activity);
+    if (clicked !== undefined && clicked !== waiting.promptId) return askAgain(PHRASES.staleClick);
+    if (clicked !== undefined || !waiting.isChoice) return undefined;
+
+    const { reader, router } = this.services;
+    // An ID typed for "which ID?" is the prompt's to check (its form is explained when wrong).
+    if (waiting.slot === 'idType' && looksLikeKjId(text)) return undefined;
+    if (waiting.slot) {
+      const answer = reader.answer(waiting.slot, text);
+      const extra = await this.takeFacts(context, answer.reading, waiting.slot);
+      // The answer to the waiting question: the prompt takes it, the step keeps it.
+      if (answer.value !== undefined || waiting.choices.includes(text)) return undefined;
+      if (answer.candidates.length > 1) {
+        const labels = answer.candidates.map((value) => waiting.choices[waiting.values.indexOf(value)] ?? value);
+        return askAgain(PHRASES.ambiguous(labels));
+      }
+      // Facts for later questions ("履歴はなかったです" asked about the password): the topic's steps
+      // run again from the start, skipping what is now known, so the user lands on the first open question.
+      if (extra && isFactSlot(waiting.slot)) return this.replan(dc);
+    }
+    if (recognizeChoices(text, waiting.choices).length > 0 && !waiting.slot) return undefined;
+    // A question asked while buttons wait is answered, then the same question comes back.
+    const plan = planFor(text, router, reader);
+    const answer = plan.action === 'answer' ? plan.answers[0] : plan.action === 'triage' ? plan.routed : undefined;
+    if (answer) {
+      await this.steps.show(context, answer);
+      return askAgain(PHRASES.backToQuestion);
+    }
+    return undefined;
+  }
+
+  /**
+   * Keeps what a message states (facts of other questions too), saying so in one line. A fact that
+   * contradicts an earlier one replaces it. Returns whether anything beyond the waiting question's own
+   * answer was new.
+   */
+  async takeFacts(context: TurnContext, reading: Reading, answering?: FactSlot | string): Promise<boolean> {
+    const facts = await this.services.facts.get(context, { shownEntries: [], feedback: [], unanswered: [] });
+    const fresh: Facts = {};
+    for (const [slot, value] of Object.entries(reading.facts) as Array<[FactSlot, string]>) {
+      if (slot !== answering && facts[slot] !== value) (fresh as Record<string, string>)[slot] = value;
+    }
+    if (Object.keys(fresh).length === 0) return false;
+    await this.services.facts.set(context, { ...facts, ...fresh });
+    const said = saidOf(fresh);
+    if (said) await context.sendActivity(replyActivity({ text: [PHRASES.factsTaken(said)] }));
+    return true;
+  }
+
+  /**
+   * Starting over (最初から, キャンセル, a topic picked from the menu): the triage asks its questions
+   * afresh. What was shown and answered stays, for analytics and a later hand-off.
+   */
+  async forgetFacts(context: TurnContext): Promise<void> {
+    const facts = await this.services.facts.get(context, { shownEntries: [], feedback: [], unanswered: [] });
+    for (const slot of FACT_SLOTS) delete facts[slot];
+    await this.services.facts.set(context, facts);
+  }
+
+  /** Starts the waiting question's topic again (its first waterfall), with the facts as they are now. */
+  private async replan(dc: DialogContext): Promise<DialogTurnResult> {
+    const bottom = dc.stack[0]!;
+    const options = (bottom.state as { options?: object }).options;
+    await dc.cancelAllDialogs();
+    return dc.beginDialog(bottom.id, options);
+  }
+
+  private async restartAt(dc: DialogContext, dialogId: string, options: object): Promise<DialogTurnResult> {
+    await dc.cancelAllDialogs();
+    return dc.beginDialog(dialogId, options);
+  }
+}
+
+/**
+ * The menu and free text: a first message or a menu answer is routed to the right triage or answered
+ * from the guides; when the router is unsure its candidates come as buttons plus その他.
+ */
+class MainSteps extends TriageSteps {
+  constructor(
+    services: TriageServices,
+    private readonly main: MainDialog,
+  ) {
+    super(services);
+  }
+
+  dialogs(): Dialog[] {
+    return [this.waterfall(MENU_DIALOG, [this.start, this.dispatch]), this.waterfall(QUESTION, [this.route, this.chooseCandidate])];
+  }
+
+  /** Shows one entry, recorded as shown (a question answered between two of the triage's questions). */
+  async show(context: TurnContext, entry: Entry): Promise<void> {
+    await this.showEntries(context, [{ entry }]);
   }
 
   private async start(step: WaterfallStepContext) {
@@ -98,31 +264,44 @@ export class MainDialog extends TriageDialog {
 
   /** A menu label (or its number) opens that dialog, a greeting shows the menu; anything else is a question. */
   private async dispatchText(step: WaterfallStepContext, text: string) {
-    if (!text || GREETING.test(text)) return step.replaceDialog('main-menu', { start: 'menu' } satisfies MainOptions);
+    if (!text || GREETING.test(text)) return step.replaceDialog(MENU_DIALOG, { start: 'menu' } satisfies MainOptions);
     await this.services.analytics?.asked(step.context);
     // Only the whole text picks: "2" or a label, not the 3 of "3事業所あるけど…".
     const [picked] = recognizeChoices(text, MENU_DIALOGS.map(([label]) => label));
-    if (picked && picked.resolution.score >= 1 && picked.start === 0 && picked.end === text.length - 1) return step.replaceDialog(MENU_DIALOGS[picked.resolution.index]![1]);
+    if (picked && picked.resolution.score >= 1 && picked.start === 0 && picked.end === text.length - 1) {
+      await this.main.forgetFacts(step.context);
+      return step.replaceDialog(MENU_DIALOGS[picked.resolution.index]![1]);
+    }
     // An entry's title (the button of a returning user's last answer) opens that entry.
     const titled = this.services.kb.entries.find((e) => e.title === text);
     if (titled) return this.open(step, titled);
     return step.replaceDialog(QUESTION, { text });
   }
 
+  /** A message that answers no question: its facts are kept, then it is answered, or its topic's triage starts. */
   private async route(step: WaterfallStepContext) {
     const { text } = step.options as { text: string };
-    const { decision, candidates, answers } = this.services.router.route(text);
+    const plan = planFor(text, this.services.router, this.services.reader);
+    await this.main.takeFacts(step.context, plan);
+    const decision = plan.action === 'triage' ? 'answer' : plan.action;
     await this.services.analytics?.routed(step.context, decision, text);
-    if (decision === 'answer') return this.open(step, answers[0]!.entry, ...answers.slice(1).map((a) => a.entry));
-    if (decision === 'unsure') {
-      const labels = candidates.map((c) => c.entry.title);
+    if (plan.action === 'answer') return this.open(step, plan.answers[0]!, ...plan.answers.slice(1));
+    if (plan.action === 'triage') {
+      // An overview of that very triage (電子証明書インストールの全体ステップ) opens it with its steps first.
+      const opensTriage = plan.routed && ENTRY_DIALOGS[plan.routed.id]?.[0] === TRIAGE_OF[plan.topic];
+      if (opensTriage) return this.open(step, plan.routed!);
+      await this.updateFacts(step.context, { topic: plan.topic });
+      return step.replaceDialog(TRIAGE_OF[plan.topic]);
+    }
+    if (plan.action === 'unsure') {
+      const labels = plan.candidates.map((entry) => entry.title);
       return this.ask(step, { text: [PHRASES.unsure] }, [...labels, OTHER]);
     }
     const facts = await this.facts(step.context);
     facts.unanswered.push(redactSecrets(text).slice(0, 200));
     await this.services.facts.set(step.context, facts);
     await step.context.sendActivity(replyActivity({ text: [PHRASES.offTopic] }));
-    return step.replaceDialog('main-menu', { start: 'menu' } satisfies MainOptions);
+    return step.replaceDialog(MENU_DIALOG, { start: 'menu' } satisfies MainOptions);
   }
 
   private async chooseCandidate(step: WaterfallStepContext) {
@@ -130,7 +309,7 @@ export class MainDialog extends TriageDialog {
     if (entry) return this.open(step, entry);
     await this.services.analytics?.unanswered(step.context, (step.options as { text: string }).text);
     await step.context.sendActivity(replyActivity({ text: [PHRASES.otherChosen] }));
-    return step.replaceDialog('main-menu', { start: 'menu' } satisfies MainOptions);
+    return step.replaceDialog(MENU_DIALOG, { start: 'menu' } satisfies MainOptions);
   }
 
   /** Answers with the entry, and the companions the router found (unless the entry opens a dialog, or they would). */
@@ -142,4 +321,19 @@ export class MainDialog extends TriageDialog {
     const items = shown.map((e, i) => ({ id: e.id, ...(i === 0 && shown.length > 1 ? { lead: [PHRASES.twoAnswers] } : {}) }));
     return step.replaceDialog(ANSWER_DIALOG, { items } satisfies AnswerOptions);
   }
+}
+
+/** The prompt the user is answering (the top of the dialog stack), with its buttons and the slot it asks about. */
+function waitingPrompt(dc: DialogContext): { choices: string[]; values: string[]; promptId?: string; isChoice: boolean; slot?: QuestionValidations['slot'] } | undefined {
+  const active = dc.activeDialog;
+  const options = active?.state?.options as PromptOptions | undefined;
+  const prompt = options?.prompt && typeof options.prompt === 'object' ? replyOf(options.prompt) : undefined;
+  if (!active || !prompt) return undefined;
+  const slot = (options?.validations as QuestionValidations | undefined)?.slot;
+  const choices = (prompt.choices ?? []).map(choiceValue);
+  return { choices, values: slot ? choices.map((label) => valueOfChoice(slot, label)) : [], promptId: prompt.promptId, isChoice: dc.findDialog(active.id) instanceof ChoicePrompt, slot };
+}
+
+function valueOfChoice(slot: NonNullable<QuestionValidations['slot']>, label: string): string {
+  return valueOfLabel(slot, label) ?? label;
 }

@@ -1,3 +1,5 @@
+import { labelOf } from '../knowledge/facts';
+
 /**
  * The bot's own words (not guide content): greetings, questions, menu labels. Guide facts live in
  * src/knowledge/data; nothing here states a step, number or URL.
@@ -30,6 +32,8 @@ export const PHRASES = {
   staleClick: 'そのボタンは以前のメッセージのものです。最新の質問にお答えください。',
   staleClickFinished: 'そのボタンの質問は終了しています。ほかにご用件があれば、メッセージをお送りください。',
   notUnderstood: 'すみません、選択肢から選んでいただけますか。',
+  ambiguous: (labels: string[]) => `「${labels.join('」と「')}」のどちらとも取れるお答えでしたので、当てはまるほうをお選びください。`,
+  factsTaken: (said: string) => `${said}とのこと、承知しました。`,
   unsure: '次のどれについてのご質問でしょうか。当てはまらない場合は「その他」をお選びください。',
   twoAnswers: 'ご質問に当てはまりそうな案内が2つあります。状況に合うほうをご覧ください。',
   otherChosen: 'お手数ですが、別の言葉で質問していただくか、メニューからお選びください。',
@@ -68,12 +72,13 @@ export const PHRASES = {
   backToMenu: 'メニューに戻る',
 } as const;
 
+/** The buttons of the bot's questions, as facts.ts names them (tests and callers refer to them by meaning). */
 export const CHOICES = {
-  certPassword: { have: '手元にある', missing: 'わからない・紛失した' },
-  login: { yes: 'ログインできる', no: 'ログインできない' },
-  history: { yes: '発行履歴あり', no: '発行履歴なし', unknown: 'わからない', proxy: '代理請求をしている' },
-  idType: { kj: '事業所ユーザID（KJから始まる）', c: '個人ユーザID（cから始まる）', unknown: 'わからない' },
-  idStatus: { lost: 'IDかパスワードがわからない', expired: '「パスワードの有効期限が切れています」と表示される', temporary: '仮パスワードが届いた' },
-  securityMail: { yes: '登録している', no: '登録していない', unknown: 'わからない' },
-  handoff: { yes: '担当者に引き継ぐ', no: '自分で問い合わせる' },
+  certPassword: { have: labelOf('certificatePassword', 'yes'), missing: labelOf('certificatePassword', 'no') },
+  login: { yes: labelOf('kjLogin', 'yes'), no: labelOf('kjLogin', 'no') },
+  history: { yes: labelOf('certificateHistory', 'yes'), no: labelOf('certificateHistory', 'no'), unknown: labelOf('certificateHistory', 'unknown'), proxy: labelOf('certificateHistory', 'proxy') },
+  idType: { kj: labelOf('idType', 'kj'), c: labelOf('idType', 'c'), unknown: labelOf('idType', 'unknown') },
+  idStatus: { lost: labelOf('idStatus', 'lost'), expired: labelOf('idStatus', 'expired'), temporary: labelOf('idStatus', 'temporary') },
+  securityMail: { yes: labelOf('securityMail', 'yes'), no: labelOf('securityMail', 'no'), unknown: labelOf('securityMail', 'unknown') },
+  handoff: { yes: labelOf('handoff', 'yes'), no: labelOf('handoff', 'no') },
 } as const;

@@ -3,6 +3,7 @@ import type { ConversationAnalytics } from '../analytics/conversationAnalytics';
 import type { HandoffReason } from '../handoff/ticket';
 import type { HoursPolicy } from '../helpdesk/businessHours';
 import type { KnowledgeBase } from '../knowledge/loader';
+import type { FactReader } from '../knowledge/facts';
 import type { Router } from '../knowledge/router';
 import type { LastAnswer, TriageFacts } from './triageFacts';
 
@@ -10,6 +11,8 @@ import type { LastAnswer, TriageFacts } from './triageFacts';
 export interface TriageServices {
   kb: KnowledgeBase;
   router: Router;
+  /** Reads facts and typed answers from what the user writes. */
+  reader: FactReader;
   hours: HoursPolicy;
   now: () => Date;
   facts: StatePropertyAccessor<TriageFacts>;

@@ -1,32 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import type { TurnContext } from 'botbuilder';
 import {
-  ChoicePrompt,
-  ComponentDialog,
-  Dialog,
   ListStyle,
-  recognizeChoices,
-  TextPrompt,
+  WaterfallDialog,
   type Choice,
-  type DialogContext,
+  type Dialog,
   type DialogTurnResult,
   type FoundChoice,
   type PromptOptions,
   type PromptValidatorContext,
   type WaterfallStep,
   type WaterfallStepContext,
-  WaterfallDialog,
 } from 'botbuilder-dialogs';
-import { replyActivity, replyOf } from '../bot/replyActivity';
-import { looksLikeKjId } from '../helpdesk/kjId';
+import { labelOf, labelsOf, valueOfLabel, type FactReader, type FactSlot, type Facts, type Slot, type ValueOf } from '../knowledge/facts';
 import type { Entry } from '../knowledge/schema';
+import { replyActivity } from '../replies/activity';
 import { entryReply } from '../replies/knowledgeReplies';
-import { choiceValue, type Reply } from '../replies/model';
-import { clickedPromptId, commandOf } from './commands';
+import type { Reply } from '../replies/model';
+import { checkKjId, looksLikeKjId } from '../helpdesk/kjId';
 import { NO, PHRASES, YES } from './phrases';
 import type { TriageServices } from './services';
 import { emptyFacts, type TriageFacts } from './triageFacts';
 
+/** The one choice prompt and the one text prompt every step asks with (registered once, in MainDialog). */
 export const CHOICE_PROMPT = 'choice-prompt';
 export const TEXT_PROMPT = 'text-prompt';
 export const ESCALATION_DIALOG = 'escalation';
@@ -39,72 +35,80 @@ export interface ShownEntry {
   situation?: string;
 }
 
-/** Where the main dialog starts when a turn restarts the conversation. */
+/** Where the main dialog starts. */
 export type MainStart = 'menu' | 'certificate' | 'id' | 'error' | 'gettingStarted' | 'faq' | 'escalation';
 export interface MainOptions {
   start?: MainStart;
   /** The user's first message, routed as a question. */
   utterance?: string;
-  /** Cancelled: end quietly, no menu. */
-  quiet?: boolean;
 }
 
-/** Set on the turn when an interruption cancelled the dialogs; the bot then starts MainDialog with it. */
-export const RESTART_KEY = Symbol('restart');
-/** Set by the secret guard when it emptied the message: the waiting question is asked again. */
-export const SECRET_DROPPED_KEY = Symbol('secret-dropped');
-const CHECKED_KEY = Symbol('interruptions-checked');
+/** Carried in a choice prompt's options: the fact or answer it asks about, so that a typed answer is read for it. */
+export interface QuestionValidations {
+  slot?: Slot;
+}
+
 /** Result of a choice prompt after the user missed the choices three times. */
 const NO_ANSWER = '\u0000no-answer';
 const MAX_ATTEMPTS = 3;
-
-/** Yes/no answers in the words people use. */
+/** Yes/no in the words people use, for choice lists that are not a fact's (a menu of candidates with その他). */
 const CHOICE_SYNONYMS: Record<string, string[]> = {
-  [YES]: ['yes', 'ok', 'はい', '解決した', '解決しました', 'できた', 'できました', '大丈夫'],
-  [NO]: ['no', 'いいえ', '解決していない', '解決しない', 'まだ', 'だめ', 'ダメ', 'できない'],
+  [YES]: ['yes', 'ok', 'はい'],
+  [NO]: ['no', 'いいえ'],
 };
 
 /**
- * Base of every triage dialog: the shared prompts and one interruption mechanism, in the spirit of
- * the Bot Framework core-bot sample's CancelAndHelpDialog. A dialog registers every dialog it starts
- * itself: botbuilder finds a parent's dialogs when starting one, but not when asking its question again. The outermost dialog checks each message
- * once for commands (最初から, キャンセル, ヘルプ, 担当者), clicks on old cards, and an unrelated
- * question asked while a choice is waiting (answered, then the same question is asked again).
+ * One part of the triage (a topic's questions): its waterfalls, built from the subclass's steps and
+ * registered once in MainDialog's dialog set beside the shared prompts, and the helpers every step
+ * uses: ask a fact's question unless the conversation already states it, take its typed or clicked
+ * answer, show guide entries. Interruptions are MainDialog's, in one place.
  */
-export abstract class TriageDialog extends ComponentDialog {
-  private hasWaterfall = false;
+export abstract class TriageSteps {
+  constructor(protected readonly services: TriageServices) {}
 
-  constructor(
-    id: string,
-    protected readonly services: TriageServices,
-  ) {
-    super(id);
-    this.addDialog(new ChoicePrompt(CHOICE_PROMPT, stopAfterRetries, 'ja-jp'));
-    this.addDialog(new TextPrompt(TEXT_PROMPT));
-  }
+  /** The waterfalls this part adds. */
+  abstract dialogs(): Dialog[];
 
   /** A waterfall whose steps after the first escalate when the previous choice prompt gave up. */
-  protected addWaterfall(id: string, steps: WaterfallStep[]): void {
+  protected waterfall(id: string, steps: WaterfallStep[]): WaterfallDialog {
     const guarded = steps.map((step, index): WaterfallStep =>
-      index === 0
-        ? step
-        : async (s) => (s.result?.value === NO_ANSWER ? this.onNoAnswer(s) : step(s)),
+      index === 0 ? step.bind(this) : async (s) => (s.result?.value === NO_ANSWER ? this.onNoAnswer(s) : step.call(this, s)),
     );
-    this.addDialog(new WaterfallDialog(id, guarded));
-    // addDialog made the shared prompt the initial dialog; the first waterfall is the real start.
-    if (!this.hasWaterfall) this.initialDialogId = id;
-    this.hasWaterfall = true;
+    return new WaterfallDialog(id, guarded);
   }
 
-  /** After three answers that fit no button: the helpdesk (each dialog that can get here registers EscalationDialog). */
+  /** After three answers that fit no button: the helpdesk. */
   protected async onNoAnswer(step: WaterfallStepContext): Promise<DialogTurnResult> {
     await step.context.sendActivity(replyActivity({ text: [PHRASES.tooManyRetries] }));
     return step.replaceDialog(ESCALATION_DIALOG, { reason: 'retries' });
   }
 
-  /** Asks with buttons; the reply's text is the question. */
+  /** Asks with buttons that are not a fact's (menus, candidates); the reply's text is the question. */
   protected ask(step: WaterfallStepContext, reply: Reply, labels: readonly string[]): Promise<DialogTurnResult> {
     return step.prompt(CHOICE_PROMPT, choicePromptOptions(reply, labels));
+  }
+
+  /** Asks the question about a fact or answer, its values as buttons; a typed answer is read for that slot. */
+  protected askAbout(step: WaterfallStepContext, slot: Slot, reply: Reply): Promise<DialogTurnResult> {
+    return step.prompt(CHOICE_PROMPT, choicePromptOptions(reply, labelsOf(slot), { slot }));
+  }
+
+  /**
+   * Asks about a fact unless the conversation already states it (in the opening, or in an earlier
+   * answer): then the next step gets that value at once. `decisive` says which known values skip it.
+   */
+  protected async askUnlessKnown<S extends FactSlot>(step: WaterfallStepContext, slot: S, reply: Reply, decisive: (value: ValueOf<S>) => boolean = () => true): Promise<DialogTurnResult> {
+    const known = (await this.facts(step.context))[slot] as ValueOf<S> | undefined;
+    if (known !== undefined && decisive(known)) return step.next(known);
+    return this.askAbout(step, slot, reply);
+  }
+
+  /** The value the previous step's question got (a click, a typed answer, or the known fact), kept in the facts. */
+  protected async answerOf<S extends Slot>(step: WaterfallStepContext, slot: S): Promise<ValueOf<S>> {
+    const result = step.result as string | FoundChoice;
+    const value = (typeof result === 'string' ? result : valueOfLabel(slot, result.value)) as ValueOf<S>;
+    if (isFactSlot(slot)) await this.updateFacts(step.context, { [slot]: value } as Facts);
+    return value;
   }
 
   protected async facts(context: TurnContext): Promise<TriageFacts> {
@@ -129,59 +133,26 @@ export abstract class TriageDialog extends ComponentDialog {
     await this.services.facts.set(context, facts);
   }
 
+  /** Shows the entry unless this conversation was shown it already (a step run again after new facts). */
+  protected async showOnce(context: TurnContext, item: ShownEntry): Promise<void> {
+    if (!(await this.facts(context)).shownEntries.includes(item.entry.id)) await this.showEntries(context, [item]);
+  }
+
   protected entry(id: string): Entry {
     const entry = this.services.kb.byId.get(id);
     if (!entry) throw new Error(`knowledge entry "${id}" is missing`);
     return entry;
   }
+}
 
-  protected override async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {
-    return (await this.interrupt(innerDc)) ?? super.onContinueDialog(innerDc);
-  }
-
-  private async interrupt(dc: DialogContext): Promise<DialogTurnResult | undefined> {
-    const { context } = dc;
-    if (context.activity.type !== 'message' || context.turnState.get(CHECKED_KEY)) return undefined;
-    context.turnState.set(CHECKED_KEY, true);
-    const text = (context.activity.text ?? '').trim();
-    const askAgain = async (...paragraphs: string[]) => {
-      if (paragraphs.length) await context.sendActivity(replyActivity({ text: paragraphs }));
-      await dc.repromptDialog();
-      return Dialog.EndOfTurn;
-    };
-
-    // The secret guard already warned and emptied the message: just ask the same question again.
-    if (context.turnState.get(SECRET_DROPPED_KEY)) return askAgain();
-    const command = commandOf(text);
-    if (command === 'help') return askAgain(...PHRASES.help);
-    if (command === 'cancel') {
-      await context.sendActivity(replyActivity({ text: [PHRASES.cancelled] }));
-      return restart(dc, { quiet: true });
-    }
-    if (command === 'restart') return restart(dc, { start: 'menu' });
-    if (command === 'human') return restart(dc, { start: 'escalation' });
-
-    const waiting = waitingPrompt(dc);
-    if (!waiting) return undefined;
-    const clicked = clickedPromptId(context.activity);
-    if (clicked !== undefined && clicked !== waiting.promptId) return askAgain(PHRASES.staleClick);
-    // A question asked while buttons wait is answered, then the same question comes back.
-    if (waiting.isChoice && text && recognizeChoices(text, waiting.choices).length === 0 && !looksLikeKjId(text)) {
-      const route = this.services.router.route(text);
-      const best = route.candidates[0];
-      if (route.decision === 'answer' && best) {
-        await this.showEntries(context, [{ entry: best.entry }]);
-        return askAgain(PHRASES.backToQuestion);
-      }
-    }
-    return undefined;
-  }
+export function isFactSlot(slot: Slot): slot is FactSlot {
+  return slot !== 'solved' && slot !== 'handoff';
 }
 
 /** A fresh id for a question with buttons: a click carries it back, so an old card is recognised. */
 export const newPromptId = () => randomUUID().slice(0, 8);
 
-export function choicePromptOptions(reply: Reply, labels: readonly string[]): PromptOptions {
+export function choicePromptOptions(reply: Reply, labels: readonly string[], validations: QuestionValidations = {}): PromptOptions {
   const promptId = newPromptId();
   const choices = labels.map((label) => ({ label }));
   return {
@@ -189,29 +160,57 @@ export function choicePromptOptions(reply: Reply, labels: readonly string[]): Pr
     retryPrompt: replyActivity({ text: [PHRASES.notUnderstood], choices, promptId }),
     choices: labels.map((value): Choice => ({ value, synonyms: CHOICE_SYNONYMS[value] })),
     style: ListStyle.none,
+    validations,
   };
 }
 
-/** Choice-prompt validator: after the third miss, give up with NO_ANSWER so the waterfall escalates. */
-export async function stopAfterRetries(prompt: PromptValidatorContext<FoundChoice>): Promise<boolean> {
+/**
+ * The choice prompt's validator. A question about a fact or answer takes its button (clicked, typed
+ * as the label, or its number) or a typed answer read for that slot (はい、あります／履歴はなかったです);
+ * botbuilder's partial matching is not used there, since 「発行履歴は見当たらない」 shares words with
+ * 「発行履歴あり」. Other choice lists keep botbuilder's recognition. After the third miss it gives up
+ * with NO_ANSWER so the waterfall escalates.
+ */
+export function typedAnswerValidator(reader: FactReader) {
+  return async (prompt: PromptValidatorContext<FoundChoice>): Promise<boolean> => {
+    const slot = (prompt.options.validations as QuestionValidations | undefined)?.slot;
+    if (slot) {
+      const text = (prompt.context.activity.text ?? '').trim();
+      if (slot === 'idType' && looksLikeKjId(text)) return checkTypedKjId(prompt, text);
+      const labels = (prompt.options.choices as Choice[]).map((c) => c.value);
+      const byNumber = /^\d{1,2}$/.test(text.normalize('NFKC')) ? labels[Number(text.normalize('NFKC')) - 1] : undefined;
+      const read = reader.answer(slot, text).value;
+      const label = labels.includes(text) ? text : (byNumber ?? (read !== undefined ? labelOf(slot, read) : undefined));
+      if (label !== undefined) {
+        prompt.recognized.value = { value: label, index: labels.indexOf(label), score: 1 };
+        prompt.recognized.succeeded = true;
+        return true;
+      }
+      prompt.recognized.succeeded = false;
+    }
+    return stopAfterRetries(prompt);
+  };
+}
+
+/** An ID typed for "which ID?": a well-formed KJ ID is the KJ choice; otherwise say what is wrong with its form and ask again. */
+async function checkTypedKjId(prompt: PromptValidatorContext<FoundChoice>, text: string): Promise<boolean> {
+  const check = checkKjId(text);
+  if (check.ok) {
+    await prompt.context.sendActivity(replyActivity({ text: [PHRASES.kjIdValid(check.id)] }));
+    const label = labelOf('idType', 'kj');
+    prompt.recognized.value = { value: label, index: 0, score: 1 };
+    return true;
+  }
+  await prompt.context.sendActivity(replyActivity({ text: [PHRASES.kjIdInvalid(check.problem)] }));
+  // Having replied, botbuilder would skip its retry prompt this turn: ask again ourselves.
+  if (prompt.attemptCount < MAX_ATTEMPTS && prompt.options.prompt) await prompt.context.sendActivity(prompt.options.prompt);
+  prompt.recognized.succeeded = false;
+  return stopAfterRetries(prompt);
+}
+
+function stopAfterRetries(prompt: PromptValidatorContext<FoundChoice>): boolean {
   if (prompt.recognized.succeeded) return true;
   if (prompt.attemptCount < MAX_ATTEMPTS) return false;
   prompt.recognized.value = { value: NO_ANSWER, index: -1, score: 0 };
   return true;
-}
-
-/** The prompt the user is answering, found at the bottom of the dialog stack, with its buttons. */
-function waitingPrompt(dc: DialogContext): { choices: string[]; promptId?: string; isChoice: boolean } | undefined {
-  let leaf = dc;
-  while (leaf.child) leaf = leaf.child;
-  const active = leaf.activeDialog;
-  const options = active?.state?.options as PromptOptions | undefined;
-  const prompt = options?.prompt && typeof options.prompt === 'object' ? replyOf(options.prompt) : undefined;
-  if (!active || !prompt) return undefined;
-  return { choices: (prompt.choices ?? []).map(choiceValue), promptId: prompt.promptId, isChoice: leaf.findDialog(active.id) instanceof ChoicePrompt };
-}
-
-async function restart(dc: DialogContext, options: MainOptions): Promise<DialogTurnResult> {
-  dc.context.turnState.set(RESTART_KEY, options);
-  return dc.cancelAllDialogs(true);
 }

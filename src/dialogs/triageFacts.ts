@@ -1,20 +1,14 @@
+import type { Facts } from '../knowledge/facts';
 import type { Topic } from '../knowledge/schema';
 
 /**
- * What the dialogs learned about the user's problem. Kept in conversation state so a human
- * agent taking over sees it without asking again. Never holds a secret: free text is redacted first.
+ * What the dialogs learned about the user's problem: the facts (typed values of facts.ts, whose table
+ * gives their Japanese for replies and tickets), whether asked or read from what the user typed. Kept
+ * in conversation state so a human agent taking over sees it without asking again. Never holds a
+ * secret: free text is redacted first.
  */
-export interface TriageFacts {
+export interface TriageFacts extends Facts {
   topic?: Topic;
-  /** 介護保険証明書の発行履歴 */
-  certificateHistory?: 'あり' | 'なし' | 'わからない' | '代理請求';
-  /** 証明書発行用パスワード at hand? */
-  certificatePassword?: 'あり' | 'わからない';
-  /** Can the user log in to 電子請求受付システム with the KJ ID? */
-  kjLogin?: 'できる' | 'できない';
-  idType?: '事業所ユーザID（KJ）' | '個人ユーザID（c）' | 'わからない';
-  idStatus?: 'ID・パスワード不明' | 'パスワード有効期限切れ・仮パスワード';
-  securityMail?: '登録済' | '未登録' | 'わからない';
   /** The error message as the user gave it, redacted. */
   errorMessage?: string;
   /** Guide entries already shown, in order. */

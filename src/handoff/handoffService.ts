@@ -1,5 +1,5 @@
 import { ActivityTypes, EventFactory, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
-import { replyActivity } from '../bot/replyActivity';
+import { replyActivity } from '../replies/activity';
 import { afterStateSaved } from '../bot/turnAttempt';
 import type { TriageFacts } from '../dialogs/triageFacts';
 import type { HoursPolicy } from '../helpdesk/businessHours';

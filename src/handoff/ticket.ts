@@ -1,5 +1,6 @@
 import type { ConversationReference } from 'botbuilder';
 import type { TriageFacts } from '../dialogs/triageFacts';
+import { factRows } from '../knowledge/facts';
 
 export type TicketStatus = 'waiting' | 'in-progress' | 'resolved';
 export const TICKET_STATUSES: readonly TicketStatus[] = ['waiting', 'in-progress', 'resolved'];
@@ -45,15 +46,9 @@ const REASONS: Record<HandoffReason, string> = {
   'unknown-error': 'ガイドにないエラーメッセージ',
 };
 
-/** "電子証明書: 介護保険証明書の発行履歴 なし／証明書発行用PW あり／… — ボットの案内で解決せず" */
+/** "電子証明書: 証明書発行用パスワード: 手元にある／… — ボットの案内で解決せず" */
 export function summarize(facts: TriageFacts, reason: HandoffReason): string {
-  const parts: string[] = [];
-  if (facts.certificatePassword) parts.push(`証明書発行用PW ${facts.certificatePassword}`);
-  if (facts.kjLogin) parts.push(`電子請求受付システムへのログイン ${facts.kjLogin}`);
-  if (facts.certificateHistory) parts.push(`介護保険証明書の発行履歴 ${facts.certificateHistory}`);
-  if (facts.idType) parts.push(`ID ${facts.idType}`);
-  if (facts.idStatus) parts.push(facts.idStatus);
-  if (facts.securityMail) parts.push(`セキュリティ用メールアドレス ${facts.securityMail}`);
+  const parts = factRows(facts).map(([label, value]) => `${label}: ${value}`);
   if (facts.errorMessage) parts.push(`エラー「${facts.errorMessage.slice(0, 60)}」`);
   const topic = facts.topic ? `${TOPIC_NAMES[facts.topic]}: ` : '';
   return `${topic}${parts.join('／') || '詳細未確認'} — ${REASONS[reason]}`;

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { z } from 'zod';
-import { Contact, Entry, KnowledgeFile, SynonymFile } from './schema';
+import { ANSWER_VALUES, FACT_VALUES } from './facts';
+import { Contact, Entry, FactFile, KnowledgeFile, SynonymFile } from './schema';
 
 export const KNOWLEDGE_DIR = join(__dirname, 'data');
 /** Files holding entries, in the order answers are listed when scores tie. */
@@ -15,6 +16,7 @@ export interface KnowledgeBase {
   byId: ReadonlyMap<string, Entry>;
   contact: Contact;
   synonyms: SynonymFile['synonyms'];
+  facts: FactFile;
   offTopicExamples: string[];
 }
 
@@ -51,6 +53,8 @@ export function loadKnowledge(dir = KNOWLEDGE_DIR): KnowledgeBase {
   const contact = read('contact.yaml', Contact);
   const synonyms = read('synonyms.yaml', SynonymFile)?.synonyms;
   const offTopic = read('offtopic.yaml', OffTopicFile)?.examples;
+  const facts = read('facts.yaml', FactFile);
+  if (facts) problems.push(...factProblems(facts));
 
   const byId = new Map<string, Entry>();
   for (const entry of entries) {
@@ -63,8 +67,15 @@ export function loadKnowledge(dir = KNOWLEDGE_DIR): KnowledgeBase {
       if (!byId.has(id)) problems.push(`${fileOf.get(entry)}: entry "${entry.id}", field related: unknown entry "${id}"`);
     }
   }
-  if (problems.length > 0 || !contact || !synonyms || !offTopic) throw new KnowledgeError(problems);
-  return { entries, byId, contact, synonyms, offTopicExamples: offTopic };
+  for (const entry of entries) {
+    for (const [slot, values] of entry.when.flatMap((alternative) => Object.entries(alternative))) {
+      const known: readonly string[] | undefined = FACT_VALUES[slot as keyof typeof FACT_VALUES];
+      if (!known) problems.push(`${fileOf.get(entry)}: entry "${entry.id}", field when.${slot}: unknown fact`);
+      else for (const value of values) if (!known.includes(value)) problems.push(`${fileOf.get(entry)}: entry "${entry.id}", field when.${slot}: unknown value "${value}"`);
+    }
+  }
+  if (problems.length > 0 || !contact || !synonyms || !offTopic || !facts) throw new KnowledgeError(problems);
+  return { entries, byId, contact, synonyms, facts, offTopicExamples: offTopic };
 }
 
 /** "entry "cert-install-dx" (entries[4]), field steps[2].text: expected string" — what an editor needs to find it. */
@@ -82,4 +93,29 @@ function describeIssue(raw: unknown, issue: z.core.$ZodIssue): string {
 
 function formatPath(path: string[]): string {
   return path.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/** facts.yaml must define exactly the facts and values the dialogs ask about (facts.ts), no more, no fewer. */
+function factProblems(file: FactFile): string[] {
+  const problems: string[] = [];
+  const check = (section: 'facts' | 'answers', expected: Record<string, readonly string[]>) => {
+    const defined = file[section] as Record<string, { values: Record<string, unknown>; polarity: Record<string, string | undefined> }>;
+    for (const [slot, values] of Object.entries(expected)) {
+      const definition = defined[slot];
+      if (!definition) {
+        problems.push(`facts.yaml: field ${section}.${slot}: missing`);
+        continue;
+      }
+      const have = Object.keys(definition.values);
+      for (const value of values) if (!have.includes(value)) problems.push(`facts.yaml: field ${section}.${slot}.values.${value}: missing`);
+      for (const value of have) if (!values.includes(value)) problems.push(`facts.yaml: field ${section}.${slot}.values.${value}: not a value of ${slot} (${values.join(', ')})`);
+      for (const [polarity, value] of Object.entries(definition.polarity)) {
+        if (value !== undefined && !values.includes(value)) problems.push(`facts.yaml: field ${section}.${slot}.polarity.${polarity}: not a value of ${slot}`);
+      }
+    }
+    for (const slot of Object.keys(defined)) if (!(slot in expected)) problems.push(`facts.yaml: field ${section}.${slot}: unknown (known: ${Object.keys(expected).join(', ')})`);
+  };
+  check('facts', FACT_VALUES);
+  check('answers', ANSWER_VALUES);
+  return problems;
 }

@@ -21,6 +21,8 @@ export interface RouteResult {
    * beats a coin toss between them. Empty unless the decision is 'answer'.
    */
   answers: Candidate[];
+  /** An error entry whose own message the text quotes (a distinctive fragment of it): the user pasted it. */
+  quoted?: Entry;
 }
 
 /** Tuned on the development set (see `npm run bench:retrieval`). */
@@ -138,8 +140,11 @@ export class Router {
       probabilities[cls] = (1 - nearestWeight - contentWeight) * probabilities[cls]! + nearestWeight * (nearest.get(cls) ?? 0) + contentWeight * fromContent;
     }
     const compact = this.analyzer.canonicalize(text).replace(/ /g, '');
+    let quoted: Entry | undefined;
     for (const { entry, text: fragment } of this.fragments) {
-      if (compact.includes(fragment)) probabilities[entry]! += this.tuning.fragmentBonus;
+      if (!compact.includes(fragment)) continue;
+      probabilities[entry]! += this.tuning.fragmentBonus;
+      quoted ??= this.entries[entry];
     }
     const ranked = Array.from(probabilities, (score, cls) => ({ cls, score })).sort((a, b) => b.score - a.score);
     const candidates = ranked
@@ -156,7 +161,7 @@ export class Router {
     if (decision !== 'answer') return { decision, candidates, answers: [] };
     const [best, runnerUp] = candidates as [Candidate, ...Candidate[]];
     const companion = runnerUp && areRelated(best.entry, runnerUp.entry) && runnerUp.score >= this.tuning.companionRatio * best.score;
-    return { decision, candidates, answers: companion ? [best, runnerUp] : [best] };
+    return { decision, candidates, answers: companion ? [best, runnerUp] : [best], quoted };
   }
 
   private decide(candidates: Candidate[]): Decision {

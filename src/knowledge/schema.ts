@@ -40,6 +40,14 @@ const entryBase = {
   source: Source,
   /** Guide sentences that apply to one situation only, keyed by it (e.g. security-mail-registered). */
   cases: z.record(z.string().regex(/^[a-z-]+$/), z.string().min(1)).default({}),
+  /**
+   * The situations this entry is for, as triage facts (facts.yaml), one or more alternatives:
+   * [{ idType: [kj], idStatus: [lost] }]. The entry fits a message whose facts meet every fact of an
+   * alternative; it is ruled out when a stated fact contradicts an alternative and none fits.
+   */
+  when: z.array(z.record(z.string(), z.array(z.string().min(1)).min(1))).default([]),
+  /** One branch of a choice its triage makes (3-1 or 3-2): unless the message's facts fit it, the triage asks first. */
+  asksFirst: z.boolean().default(false),
   /** Other entries worth offering next (ids). */
   related: z.array(EntryId).default([]),
   /** How staff actually ask for this entry; the router's classifier learns from these and the title (and matches the guide text itself apart). */
@@ -93,3 +101,37 @@ export const SynonymFile = z.strictObject({
   synonyms: z.array(z.strictObject({ canonical: z.string().min(1), variants: z.array(z.string().min(1)).min(1) })),
 });
 export type SynonymFile = z.infer<typeof SynonymFile>;
+
+const Words = z.array(z.string().min(1));
+/** Per value, the words that state it by themselves, whatever they are said next to. */
+const FactValues = z.record(z.string(), Words);
+const PolarityMap = z.strictObject({ affirm: z.string().optional(), negate: z.string().optional(), unknown: z.string().optional() });
+const FactDefinition = z.strictObject({
+  topic: Topic,
+  /** Words a polarity word (ある／ない) is said of when it states this fact. */
+  about: Words,
+  /** Words one of which must stand in the same clause for this fact's words to count (介護DX証明書 … インストール). */
+  requires: Words.default([]),
+  /** Which value an affirmation, a negation or a "don't know" states. */
+  polarity: PolarityMap.default({}),
+  values: FactValues,
+});
+const AnswerDefinition = z.strictObject({ polarity: PolarityMap, values: FactValues });
+
+/** facts.yaml: the words for each fact the triage asks about; see src/knowledge/facts.ts. */
+export const FactFile = z.strictObject({
+  polarity: z.strictObject({
+    affirm: Words,
+    negate: Words,
+    unknown: Words,
+    yes: Words,
+    no: Words,
+    negationSuffixes: Words,
+    neutral: Words,
+  }),
+  filler: Words,
+  topics: z.partialRecord(Topic, Words),
+  facts: z.record(z.string(), FactDefinition),
+  answers: z.record(z.string(), AnswerDefinition),
+});
+export type FactFile = z.infer<typeof FactFile>;

@@ -5,7 +5,7 @@ import { DirectLineClient } from '../support/directLineClient';
 import { http, startApp, TEST_SECRET, type RunningApp } from '../support/server';
 
 const API_TOKEN = 'test-helpdesk-api-token-0123456789';
-const QUESTION = '介護DX証明書のインストール方法を教えてください';
+const QUESTION = '証明書発行用パスワードの再発行方法を教えてください';
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? (-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|NaN|[+-]Inf)$/;

@@ -7,9 +7,9 @@ import { REDACTED } from '../../src/safety/secrets';
 import { say, storageText, testBot } from '../support/testBot';
 import { analyticsBot, Clock, DAY, minutesAfter, T0 } from './support';
 
-const INSTALL_DX = '介護DX証明書のインストール方法を教えてください';
+const REISSUE = '証明書発行用パスワードの再発行方法を教えてください';
 const LUNCH = '今日のお昼ご飯は何がいいですか';
-const VAGUE = '証明書';
+const VAGUE = '書類';
 
 /** What the recorder wrote for one day (all writers summed), straight from the store. */
 async function stored(storage: Storage, day = DAY) {
@@ -23,10 +23,10 @@ describe('the recorder on real conversations (testBot)', () => {
   it('counts conversations, answers, 解決した, hand-offs, router decisions and questions', async () => {
     const bot = testBot();
     // 1: answered, はい → resolved by the bot.
-    await say(bot.adapter, INSTALL_DX);
+    await say(bot.adapter, REISSUE);
     await say(bot.adapter, 'はい');
     // 2: answered, いいえ, hand-off accepted → escalated (unsolved). キャンセル goes to the hand-off, not to analytics.
-    await say(bot.adapter, INSTALL_DX);
+    await say(bot.adapter, REISSUE);
     await say(bot.adapter, 'いいえ');
     expect((await say(bot.adapter, CHOICES.handoff.yes)).join('\n')).toContain('担当者におつなぎします');
     await say(bot.adapter, 'キャンセル');
@@ -71,7 +71,7 @@ describe('the recorder on real conversations (testBot)', () => {
       { decision: 'unsure', count: 1 },
       { decision: 'off-topic', count: 1 },
     ]);
-    expect(report.entries[0]).toEqual({ entryId: 'cert-install-dx', shown: 2, solved: 1, unsolved: 1 });
+    expect(report.entries[0]).toEqual({ entryId: 'cert-password-reissue', shown: 2, solved: 1, unsolved: 1 });
     expect(report.unanswered).toEqual([
       { question: LUNCH, count: 1 },
       { question: VAGUE, count: 1 },
@@ -108,7 +108,7 @@ describe('the recorder on real conversations (testBot)', () => {
     const bot = analyticsBot(new MemoryStorage(), clock);
     await say(bot.adapter, LUNCH);
     clock.advance(45);
-    await say(bot.adapter, INSTALL_DX);
+    await say(bot.adapter, REISSUE);
     const report = await bot.analytics.report({ days: 1 });
     expect(report.summary).toMatchObject({ conversations: 2, abandoned: 1, inProgress: 1 });
     expect(report.topics).toEqual([expect.objectContaining({ topic: '(none)', abandoned: 1 }), expect.objectContaining({ topic: 'certificate', inProgress: 1 })]);
@@ -118,7 +118,7 @@ describe('the recorder on real conversations (testBot)', () => {
   it('はい to 解決しましたか？ an hour later (the steps took time) resolves the same conversation', async () => {
     const clock = new Clock();
     const bot = analyticsBot(new MemoryStorage(), clock);
-    await say(bot.adapter, INSTALL_DX);
+    await say(bot.adapter, REISSUE);
     // Seen in between: abandoned, for now.
     expect((await bot.analytics.report({ days: 1, now: minutesAfter(40) })).summary).toMatchObject({ conversations: 1, abandoned: 1 });
     clock.advance(60);
@@ -131,14 +131,14 @@ describe('the recorder on real conversations (testBot)', () => {
   it('conversations are kept under the day they started, counters under the day of the event', async () => {
     const clock = new Clock(new Date('2026-11-19T23:50:00+09:00'));
     const bot = analyticsBot(new MemoryStorage(), clock);
-    await say(bot.adapter, INSTALL_DX);
+    await say(bot.adapter, REISSUE);
     clock.advance(20); // 00:10 JST on the 20th
     await say(bot.adapter, 'はい');
     await bot.analytics.flush();
     const [nineteenth, twentieth] = [(await stored(bot.storage, '2026-11-19')).records[0]!, (await stored(bot.storage, '2026-11-20')).records[0]!];
     expect(Object.values(nineteenth.conversations)).toEqual([expect.objectContaining({ outcome: 'resolved', topic: 'certificate' })]);
-    expect(nineteenth.counts.answers).toEqual({ 'cert-install-dx': 1 });
-    expect(twentieth.counts.solved).toEqual({ 'cert-install-dx': 1 });
+    expect(nineteenth.counts.answers).toEqual({ 'cert-password-reissue': 1 });
+    expect(twentieth.counts.solved).toEqual({ 'cert-password-reissue': 1 });
     expect(twentieth.conversations).toEqual({});
     const report = await bot.analytics.report({ days: 2 });
     expect(report).toMatchObject({ from: '2026-11-19', to: '2026-11-20', summary: { conversations: 1, resolved: 1 } });
@@ -224,12 +224,12 @@ describe('storage: eTags, retries, several writers', () => {
     const storage = new MemoryStorage();
     const a = analyticsBot(storage, new Clock(), 'conv-a');
     const b = analyticsBot(storage, new Clock(), 'conv-b');
-    await Promise.all([say(a.adapter, INSTALL_DX), say(b.adapter, INSTALL_DX)]);
+    await Promise.all([say(a.adapter, REISSUE), say(b.adapter, REISSUE)]);
     await Promise.all([say(a.adapter, 'はい'), say(b.adapter, 'いいえ')]);
     await Promise.all([a.analytics.flush(), b.analytics.flush()]);
     const report = await a.analytics.report({ days: 1 });
     expect(report.summary).toMatchObject({ conversations: 2, resolved: 1 });
-    expect(report.entries[0]).toEqual({ entryId: 'cert-install-dx', shown: 2, solved: 1, unsolved: 1 });
+    expect(report.entries[0]).toEqual({ entryId: 'cert-password-reissue', shown: 2, solved: 1, unsolved: 1 });
     expect((await stored(storage)).index?.writers.sort()).toEqual([a.analytics.writer, b.analytics.writer].sort());
   });
 

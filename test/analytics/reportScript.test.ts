@@ -15,7 +15,7 @@ import { CONFIG_PORT, TEST_SECRET } from '../support/server';
 import { analyticsBot, Clock, csvValue, minutesAfter, parseCsv, T0 } from './support';
 
 const API_TOKEN = 'test-helpdesk-api-token-0123456789';
-const INSTALL_DX = '介護DX証明書のインストール方法を教えてください';
+const REISSUE = '証明書発行用パスワードの再発行方法を教えてください';
 const LUNCH = '今日のお昼ご飯は何がいいですか';
 
 const dirs: string[] = [];
@@ -42,10 +42,10 @@ describe('npm run report on DATA_DIR', () => {
     const storage = new LevelStorage(join(dir, 'state'));
     const clock = new Clock();
     const bot = analyticsBot(storage, clock);
-    await say(bot.adapter, INSTALL_DX);
+    await say(bot.adapter, REISSUE);
     await say(bot.adapter, 'はい');
     await say(bot.adapter, LUNCH);
-    await say(bot.adapter, '証明書');
+    await say(bot.adapter, '書類');
     await say(bot.adapter, 'その他');
     // A question the bot does not know, with a password in it, as a writer that got it would keep it.
     bot.analytics.question('unanswered', '請求のパスワードは Zq1234567 で合っていますか');
@@ -66,8 +66,8 @@ describe('npm run report on DATA_DIR', () => {
     expect(csvValue(csv.rows, 'topic_conversations', 'certificate')).toBe('1');
     expect(csvValue(csv.rows, 'router_decision', 'off-topic')).toBe('1');
     expect(csvValue(csv.rows, 'unanswered', LUNCH)).toBe('1');
-    expect(csvValue(csv.rows, 'unanswered', '証明書')).toBe('1');
-    expect(csvValue(csv.rows, 'unsure', '証明書')).toBe('1');
+    expect(csvValue(csv.rows, 'unanswered', '書類')).toBe('1');
+    expect(csvValue(csv.rows, 'unsure', '書類')).toBe('1');
     expect(csvValue(csv.rows, 'unanswered', `請求のパスワードは ${REDACTED} で合っていますか`)).toBe('1');
     expect(csv.out).not.toContain('Zq1234567');
 
@@ -108,7 +108,7 @@ describe('npm run report while the server holds DATA_DIR', () => {
     try {
       const client = await DirectLineClient.start(`http://127.0.0.1:${port}`, TEST_SECRET);
       await client.poll();
-      await client.say(INSTALL_DX);
+      await client.say(REISSUE);
       await client.say('はい');
       await client.say(LUNCH);
 

@@ -1,7 +1,7 @@
 import type { Activity, Storage, TestAdapter } from 'botbuilder';
 import { AnalyticsRecorder } from '../../src/analytics/recorder';
 import { createBot } from '../../src/bot/createBot';
-import { replyActivity } from '../../src/bot/replyActivity';
+import { replyActivity } from '../../src/replies/activity';
 import { hoursPolicy } from '../../src/replies/knowledgeReplies';
 import { kb, ProactiveTestAdapter, router } from '../support/testBot';
 

@@ -134,7 +134,7 @@ describe('certificate dialog', () => {
   it('records what it learned for the hand-off', async () => {
     const bot = await play([['1'], ['わからない・紛失した'], ['ログインできる'], ['代理請求をしている']]);
     const { triageFacts } = (await storedState(bot)) as { triageFacts: Record<string, unknown> };
-    expect(triageFacts).toMatchObject({ topic: 'certificate', certificatePassword: 'わからない', kjLogin: 'できる', certificateHistory: '代理請求' });
+    expect(triageFacts).toMatchObject({ topic: 'certificate', certificatePassword: 'no', kjLogin: 'yes', certificateHistory: 'proxy' });
     expect(triageFacts.shownEntries).toEqual(['cert-password-reissue', 'faq-q5', 'cert-install-dx', 'cert-verify']);
   });
 });
@@ -275,6 +275,6 @@ describe('facts for the hand-off', () => {
   it('records ID type, situation and security mail', async () => {
     const bot = await play([...toMail, ['登録していない']]);
     const { triageFacts } = (await storedState(bot)) as { triageFacts: Record<string, unknown> };
-    expect(triageFacts).toMatchObject({ topic: 'id', idType: '事業所ユーザID（KJ）', idStatus: 'ID・パスワード不明', securityMail: '未登録' });
+    expect(triageFacts).toMatchObject({ topic: 'id', idType: 'kj', idStatus: 'lost', securityMail: 'no' });
   });
 });

@@ -104,7 +104,7 @@ describe('free text at any time', () => {
 });
 
 describe('when the router is unsure', () => {
-  const vague = '証明書';
+  const vague = '書類';
   const candidates = router.route(vague);
   const labels = [...candidates.candidates.map((c) => c.entry.title), 'その他'];
 

@@ -85,13 +85,14 @@ describe.each(places)('a password typed $name', ({ setup, after }) => {
 });
 
 describe('a password in other shapes', () => {
-  it('as the very first message: a warning, nothing stored, and the next message gets the welcome', async () => {
+  it('as the very first message: a warning, then the welcome as for an empty message; nothing stored', async () => {
     const bot = testBot();
     const replies = await say(bot.adapter, 'パスワードは Abc12345 です');
-    expect(replies).toHaveLength(1);
+    expect(replies).toHaveLength(2);
     expect(replies[0]).toContain(SECRET_WARNING);
+    expect(replies[1]).toContain('ヘルプデスクのチャットボットです');
     expect(containsSecret(storageText(bot.storage), 'Abc12345')).toBe(false);
-    await play([['こんにちは', 'ヘルプデスクのチャットボットです']], bot);
+    await play([['2', 'どちらのIDについて']], bot);
   });
 
   it('sent as a card value (no text): the same warning, never stored', async () => {
@@ -228,7 +229,7 @@ describe('stale clicks on Adaptive Card buttons (webchat)', () => {
 });
 
 describe('answers that fit no choice', () => {
-  const unsureLabels = [...router.route('証明書').candidates.map((c) => c.entry.title), 'その他'];
+  const unsureLabels = [...router.route('書類').candidates.map((c) => c.entry.title), 'その他'];
 
   const scenarios: Scenario[] = [
     {
@@ -245,7 +246,7 @@ describe('answers that fit no choice', () => {
     },
     {
       name: 'unsure candidates: the same limit',
-      says: [['証明書'], ['ぴよぴよ', retry(unsureLabels)], ['ほげ', retry(unsureLabels)], ['ふが', TOO_MANY, contact]],
+      says: [['書類'], ['ぴよぴよ', retry(unsureLabels)], ['ほげ', retry(unsureLabels)], ['ふが', TOO_MANY, contact]],
     },
     {
       name: 'after one miss a proper answer still advances',
@@ -270,9 +271,9 @@ describe('answers that fit no choice', () => {
 describe('empty and huge messages', () => {
   const waitPassword: Turn = ['電子証明書のインストール', asks(PASSWORD_Q, PASSWORD_CHOICES)];
   const scenarios: Scenario[] = [
-    { name: 'empty text while a choice waits: re-prompted, then a proper answer advances', says: [waitPassword, ['', retry(PASSWORD_CHOICES)], ['手元にある', asks(LOGIN_Q, LOGIN_CHOICES)]] },
-    { name: 'blank text (spaces, full-width space, newline)', says: [waitPassword, [' \u3000\n ', NOT_UNDERSTOOD], ['1', asks(LOGIN_Q, LOGIN_CHOICES)]] },
-    { name: 'a card value without a choice counts as empty', says: [waitPassword, [{ type: 'message', text: '', value: {} }, NOT_UNDERSTOOD], ['1', asks(LOGIN_Q, LOGIN_CHOICES)]] },
+    { name: 'empty text while a choice waits: the same question again, then a proper answer advances', says: [waitPassword, ['', asks(PASSWORD_Q, PASSWORD_CHOICES)], ['手元にある', asks(LOGIN_Q, LOGIN_CHOICES)]] },
+    { name: 'blank text (spaces, full-width space, newline)', says: [waitPassword, [' \u3000\n ', asks(PASSWORD_Q, PASSWORD_CHOICES)], ['1', asks(LOGIN_Q, LOGIN_CHOICES)]] },
+    { name: 'a card value without a choice counts as empty', says: [waitPassword, [{ type: 'message', text: '', value: {} }, asks(PASSWORD_Q, PASSWORD_CHOICES)], ['1', asks(LOGIN_Q, LOGIN_CHOICES)]] },
     { name: 'empty text at the menu asks again', says: [['こんにちは', menu], ['', menu], ['2', asks(ID_Q, ID_CHOICES)]] },
     { name: 'control characters are dropped before matching', says: [waitPassword, ['手元\u0000に\u0007ある', asks(LOGIN_Q, LOGIN_CHOICES)]] },
     { name: '100 kB of nonsense while a choice waits: re-prompted, then a proper answer advances', says: [waitPassword, ['あ'.repeat(100_000), NOT_UNDERSTOOD], ['手元にある', asks(LOGIN_Q, LOGIN_CHOICES)]] },

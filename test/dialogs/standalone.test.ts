@@ -4,18 +4,20 @@ import { DialogTestClient } from 'botbuilder-testing';
 import { describe, expect, it } from 'vitest';
 import { renderReplies } from '../../src/bot/middleware';
 import { CHOICES, PHRASES } from '../../src/dialogs/phrases';
-import { IdDialog } from '../../src/dialogs/idDialog';
+import { MainDialog } from '../../src/dialogs/mainDialog';
+import { FactReader } from '../../src/knowledge/facts';
 import type { TriageFacts } from '../../src/dialogs/triageFacts';
 import { hoursPolicy } from '../../src/replies/knowledgeReplies';
 import { kb, router } from '../support/testBot';
 
-/** One dialog on botbuilder-testing's DialogTestClient, without the bot around it: the dialogs stand alone. */
+/** The dialogs on botbuilder-testing's DialogTestClient, without the bot around them, started at the ID triage. */
 function idDialogClient() {
   const state = new ConversationState(new MemoryStorage());
   const handoffs: string[] = [];
-  const dialog = new IdDialog({
+  const dialog = new MainDialog({
     kb,
     router,
+    reader: new FactReader(kb.facts, router.analyzer),
     hours: hoursPolicy(kb.contact, []),
     now: () => new Date('2026-11-19T10:00:00+09:00'),
     facts: state.createProperty<TriageFacts>('triageFacts'),
@@ -23,7 +25,7 @@ function idDialogClient() {
       handoffs.push(reason);
     },
   });
-  return { client: new DialogTestClient('test', dialog, undefined, [renderReplies], state), handoffs };
+  return { client: new DialogTestClient('test', dialog, { start: 'id' }, [renderReplies], state), handoffs };
 }
 
 /** Sends one message; all the replies of that turn, as text (sendActivity hands back the first). */
@@ -33,7 +35,7 @@ async function send(client: DialogTestClient, text: string): Promise<string> {
   return texts.join('\n');
 }
 
-describe('IdDialog on DialogTestClient', () => {
+describe('the ID triage on DialogTestClient', () => {
   it.each([
     ['registered security mail: the immediate reset', [CHOICES.idType.kj, CHOICES.idStatus.lost, CHOICES.securityMail.yes], /即時/],
     ['no security mail: the postal reissue', [CHOICES.idType.kj, CHOICES.idStatus.lost, CHOICES.securityMail.no], /郵送/],

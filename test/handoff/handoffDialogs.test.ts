@@ -85,12 +85,12 @@ describe('opening a ticket', () => {
       userName: 'User1',
       createdAt: NOW_ISO,
       conversation: { channelId: 'test', conversation: { id: 'Convo1' }, user: { id: 'user1' } },
-      facts: { topic: 'certificate', certificatePassword: 'あり' },
+      facts: { topic: 'certificate', certificatePassword: 'yes' },
       helpdesk: {},
     });
     expect(ticket.takenAt).toBeUndefined();
     expect(ticket.agent).toBeUndefined();
-    expect(ticket.summary).toBe('電子証明書: 証明書発行用PW あり — 担当者との会話を希望');
+    expect(ticket.summary).toBe('電子証明書: 証明書発行用パスワード: 手元にある — 担当者との会話を希望');
 
     // The standard hand-off event for contact-centre platforms comes with it.
     const event = activities.find((a) => a.type === 'event');
@@ -140,14 +140,14 @@ describe('opening a ticket', () => {
     expect(ticket).toMatchObject({ status: 'waiting', reason: 'unsolved' });
     expect(ticket.facts).toEqual({
       topic: 'certificate',
-      certificatePassword: 'あり',
-      kjLogin: 'できる',
-      certificateHistory: 'なし',
+      certificatePassword: 'yes',
+      kjLogin: 'yes',
+      certificateHistory: 'no',
       shownEntries: ['cert-install-dx', 'cert-verify'],
       feedback: [{ entryId: 'cert-install-dx', solved: false }],
       unanswered: [],
     });
-    expect(ticket.summary).toBe('電子証明書: 証明書発行用PW あり／電子請求受付システムへのログイン できる／介護保険証明書の発行履歴 なし — ボットの案内で解決せず');
+    expect(ticket.summary).toBe('電子証明書: 証明書発行用パスワード: 手元にある／電子請求受付システムへのログイン: ログインできる／介護保険証明書の発行履歴: 発行履歴なし — ボットの案内で解決せず');
   });
 
   it('the offer also accepts its number: 1 = 担当者に引き継ぐ', async () => {
@@ -224,7 +224,7 @@ describe('opening a ticket', () => {
     expect(transcript[at(MENU.certificate) + 1]).toMatchObject({ from: 'bot', text: expect.stringContaining(PHRASES.certPassword) });
     expect(transcript.slice(at(CHOICES.certPassword.missing) + 1, at(CHOICES.login.yes)).map((l) => l.text).join('\n')).toContain(PHRASES.certLogin);
     expect(transcript.at(-1)).toMatchObject({ from: 'user', text: '担当者' });
-    expect(ticket.facts).toMatchObject({ certificatePassword: 'わからない', kjLogin: 'できる', shownEntries: ['cert-password-reissue'] });
+    expect(ticket.facts).toMatchObject({ certificatePassword: 'no', kjLogin: 'yes', shownEntries: ['cert-password-reissue'] });
   });
 
   it('every hand-off opens a new ticket: after one is resolved, 担当者 again gives another number', async () => {

@@ -13,7 +13,7 @@ function draft(overrides: Partial<Omit<HandoffTicket, 'id'>> = {}): Omit<Handoff
     channel: 'directline',
     conversation: { channelId: 'directline', conversation: { id: 'conv-1', isGroup: false, conversationType: 'personal', name: '' } },
     userName: '利用者',
-    facts: { ...emptyFacts(), topic: 'certificate', certificateHistory: 'なし' },
+    facts: { ...emptyFacts(), topic: 'certificate', certificateHistory: 'no' },
     summary: '電子証明書: 介護保険証明書の発行履歴 なし — 担当者との会話を希望',
     transcript: [{ from: 'user', text: '電子証明書のインストール', at: '2026-11-19T01:00:00.000Z' }],
     createdAt: '2026-11-19T01:00:00.000Z',

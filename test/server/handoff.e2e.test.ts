@@ -82,7 +82,7 @@ describe('hand-off to the helpdesk over Direct Line and the helpdesk API (HELPDE
         type: 'event',
         name: 'handoff.initiate',
         from: { id: BOT_ID },
-        value: { ticketId: id, facts: { topic: 'certificate', certificatePassword: 'あり' } },
+        value: { ticketId: id, facts: { topic: 'certificate', certificatePassword: 'yes' } },
       });
       expect(JSON.stringify(events[0])).not.toContain(PASSWORD);
 
@@ -98,9 +98,9 @@ describe('hand-off to the helpdesk over Direct Line and the helpdesk API (HELPDE
         userName: client.user.name,
         createdAt: NOW_ISO,
         conversation: { conversation: { id: client.session.conversationId } },
-        facts: { topic: 'certificate', certificatePassword: 'あり' },
+        facts: { topic: 'certificate', certificatePassword: 'yes' },
       });
-      expect(listed!.summary).toContain('証明書発行用PW あり');
+      expect(listed!.summary).toContain('証明書発行用パスワード: 手元にある');
       expect(listed!.transcript.filter((l) => l.from === 'user').map((l) => l.text)).toEqual([MENU.certificate, CHOICES.certPassword.have, '担当者']);
       expect(listed!.transcript.some((l) => l.from === 'bot' && l.text.includes(PHRASES.certPassword))).toBe(true);
       expect(waiting.text).not.toContain(PASSWORD);

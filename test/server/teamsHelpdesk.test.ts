@@ -119,8 +119,8 @@ describe('Teams helpdesk channel: tickets as threads with 対応する / 完了,
     expect(cardText).toContain('状態: 対応待ち');
     expect(cardText).toContain(`利用者: ${USER.name}`);
     expect(cardText).toContain('チャネル: Teams');
-    expect(cardText).toContain('IDの種類: 事業所ユーザID（KJ）');
-    expect(cardText).toContain('IDの状況: ID・パスワード不明');
+    expect(cardText).toContain('IDの種類: 事業所ユーザID（KJから始まる）');
+    expect(cardText).toContain('IDの状況: IDかパスワードがわからない');
     // The transcript: what the user said before asking for a person.
     expect(cardText).toContain(`利用者: ${MENU.id}`);
     expect(cardText).toContain(`利用者: ${CHOICES.idStatus.lost}`);
@@ -214,7 +214,7 @@ describe('Teams helpdesk channel: tickets as threads with 対応する / 完了,
     // ---- The API shows the whole story.
     const ticket = await getTicket(ticketId);
     expect(ticket).toMatchObject({ id: ticketId, status: 'resolved', agent: '佐藤', channel: 'msteams', userName: USER.name, reason: 'requested' });
-    expect(ticket.facts).toMatchObject({ topic: 'id', idType: '事業所ユーザID（KJ）', idStatus: 'ID・パスワード不明' });
+    expect(ticket.facts).toMatchObject({ topic: 'id', idType: 'kj', idStatus: 'lost' });
     const created = Date.parse(ticket.createdAt);
     expect(Date.parse(ticket.takenAt!)).toBeGreaterThanOrEqual(created);
     expect(Date.parse(ticket.resolvedAt!)).toBeGreaterThanOrEqual(Date.parse(ticket.takenAt!));

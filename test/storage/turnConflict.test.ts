@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Storage } from 'botbuilder';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBot } from '../../src/bot/createBot';
-import { replyActivity } from '../../src/bot/replyActivity';
+import { replyActivity } from '../../src/replies/activity';
 import { PHRASES } from '../../src/dialogs/phrases';
 import type { HelpdeskNotifier } from '../../src/handoff/handoffService';
 import type { HandoffTicket, TranscriptLine } from '../../src/handoff/ticket';

@@ -1,6 +1,6 @@
 import { ActivityTypes, MemoryStorage, TestAdapter, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
 import { createBot } from '../../src/bot/createBot';
-import { replyActivity } from '../../src/bot/replyActivity';
+import { replyActivity } from '../../src/replies/activity';
 import { loadKnowledge } from '../../src/knowledge/loader';
 import { Router } from '../../src/knowledge/router';
 import { hoursPolicy } from '../../src/replies/knowledgeReplies';

@@ -6,7 +6,7 @@ import {
   type ResourceResponse,
 } from 'botbuilder';
 import type { App } from '@slack/bolt';
-import { replyOf } from '../../bot/replyActivity';
+import { replyOf } from '../../replies/activity';
 import { renderBlockKit } from '../../replies/render/blockKit';
 
 export const SLACK_CHANNEL_ID = 'slack';

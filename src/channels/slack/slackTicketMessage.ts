@@ -1,4 +1,5 @@
 import type { TriageFacts } from '../../dialogs/triageFacts';
+import { factRows } from '../../knowledge/facts';
 import type { HandoffTicket, TranscriptLine } from '../../handoff/ticket';
 import { escapeMrkdwn, truncate } from '../../replies/render/blockKit';
 
@@ -90,12 +91,7 @@ function factFields(facts: TriageFacts): Array<{ type: 'mrkdwn'; text: string }>
   const add = (title: string, value: string | undefined) => {
     if (value) out.push(field(title, value));
   };
-  add('介護保険証明書の発行履歴', facts.certificateHistory);
-  add('証明書発行用パスワード', facts.certificatePassword);
-  add('電子請求受付システムへのログイン', facts.kjLogin);
-  add('ID の種類', facts.idType);
-  add('ID の状況', facts.idStatus);
-  add('セキュリティ用メールアドレス', facts.securityMail);
+  for (const [label, value] of factRows(facts)) add(label, value);
   add('エラーメッセージ', facts.errorMessage);
   add('案内済みの手順', facts.shownEntries?.join(', '));
   add('解決しましたか？', facts.feedback?.map((f) => `${f.entryId}: ${f.solved ? 'はい' : 'いいえ'}`).join(', '));

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ActivityTypes, type Activity, type ChannelAccount, type ConversationParameters, type ConversationReference, type TurnContext } from 'botbuilder';
-import { SECRET_DROPPED_KEY } from '../../dialogs/triageDialog';
 import type { TriageFacts } from '../../dialogs/triageFacts';
+import { factRows } from '../../knowledge/facts';
 import { HandoffRefusedError, type HandoffService, type HelpdeskNotifier, type TicketEvent } from '../../handoff/handoffService';
 import type { HandoffTicket, TicketStatus, TranscriptLine } from '../../handoff/ticket';
 import { TicketNotFoundError } from '../../handoff/ticketStore';
@@ -41,16 +41,6 @@ export const TEAMS_HELPDESK_PHRASES = {
   failed: '処理中にエラーが発生しました。もう一度お試しください。続く場合は管理者にご連絡ください。',
   help: 'このチャネルはヘルプデスクの受付用です。受付ごとにカードのスレッドができます。カードの「対応する」を押して担当になり、そのスレッドでボットを @メンションして返信すると、利用者に届きます。終わったら「完了」を押してください。',
 } as const;
-
-const FACT_LABELS: Array<[keyof TriageFacts, string]> = [
-  ['certificateHistory', '介護保険証明書の発行履歴'],
-  ['certificatePassword', '証明書発行用パスワード'],
-  ['kjLogin', '電子請求受付システムへのログイン'],
-  ['idType', 'IDの種類'],
-  ['idStatus', 'IDの状況'],
-  ['securityMail', 'セキュリティ用メールアドレス'],
-  ['errorMessage', 'エラーメッセージ'],
-];
 
 const SPEAKERS: Record<TranscriptLine['from'], string> = { user: '利用者', bot: 'ボット', agent: '担当者' };
 const CHANNEL_NAMES: Record<string, string> = { msteams: 'Teams', directline: 'Web チャット', slack: 'Slack', webchat: 'Web チャット', emulator: 'Emulator' };
@@ -129,8 +119,8 @@ export class TeamsHelpdesk implements HelpdeskNotifier, TeamsRoute {
     const activity = context.activity;
     // Members added, reactions, edits: nothing to do; the bot never greets the helpdesk channel.
     if (activity.type !== ActivityTypes.Message) return;
-    // A secret in an agent's message: the guard has warned and dropped it; nothing is relayed.
-    if (context.turnState.get(SECRET_DROPPED_KEY)) return;
+    // A secret in an agent's message: the guard has warned and emptied it; nothing is relayed.
+    if (!activity.text?.trim() && activity.value === undefined) return;
     const agent = activity.from?.name?.trim() || activity.from?.id || '担当者';
     const P = TEAMS_HELPDESK_PHRASES;
     const reply = (text: string) => context.sendActivity({ type: ActivityTypes.Message, text, textFormat: 'plain' });
@@ -276,11 +266,8 @@ function statusText(status: TicketStatus, agent?: string): string {
 
 /** The collected facts as [label, value], in the order an agent asks them. */
 function factsOf(facts: TriageFacts): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (const [key, label] of FACT_LABELS) {
-    const value = facts[key];
-    if (typeof value === 'string' && value) out.push([label, value]);
-  }
+  const out = factRows(facts);
+  if (facts.errorMessage) out.push(['エラーメッセージ', facts.errorMessage]);
   if (facts.shownEntries?.length) out.push(['表示した案内', facts.shownEntries.join('、')]);
   if (facts.feedback?.length) out.push(['解決しましたか', facts.feedback.map((f) => `${f.entryId}: ${f.solved ? '解決' : '未解決'}`).join('、')]);
   if (facts.unanswered?.length) out.push(['答えられなかった質問', facts.unanswered.join('／')]);

@@ -151,14 +151,21 @@ export class MainDialog extends ComponentDialog {
       if (extra && isFactSlot(waiting.slot)) return this.replan(dc);
     }
     if (recognizeChoices(text, waiting.choices).length > 0 && !waiting.slot) return undefined;
-    // A question asked while buttons wait is answered, then the same question comes back.
+    // A question asked while buttons wait is answered, then the same question comes back. While a
+    // fact's question waits, only a question in its own right (or a pasted error message) is; any other
+    // statement is an answer the bot could not read, and the prompt asks again. A question about the
+    // question (「証明書タブってどこ？」) gets the closest guide entry, or a plain "not in the guides".
     const plan = planFor(text, router, reader);
     const answer = plan.action === 'answer' ? plan.answers[0] : plan.action === 'triage' ? plan.routed : undefined;
-    if (answer) {
+    if (!waiting.slot || (plan.action === 'answer' && plan.quoted)) {
+      if (!answer) return undefined;
       await this.steps.show(context, answer);
       return askAgain(PHRASES.backToQuestion);
     }
-    return undefined;
+    if (!plan.asks) return undefined;
+    const closest = answer ?? (plan.action === 'unsure' ? plan.candidates[0] : undefined);
+    if (closest) await this.steps.show(context, closest);
+    return askAgain(...(closest ? [] : [PHRASES.offTopic]), PHRASES.backToQuestion);
   }
 
   /**

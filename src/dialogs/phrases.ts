@@ -31,7 +31,7 @@ export const PHRASES = {
   backToQuestion: '先ほどの質問に戻ります。',
   staleClick: 'そのボタンは以前のメッセージのものです。最新の質問にお答えください。',
   staleClickFinished: 'そのボタンの質問は終了しています。ほかにご用件があれば、メッセージをお送りください。',
-  notUnderstood: 'すみません、選択肢から選んでいただけますか。',
+  notUnderstood: 'すみません、お答えを読み取れませんでした。当てはまるものをお選びいただくか、別の言葉でお答えください。',
   ambiguous: (labels: string[]) => `「${labels.join('」と「')}」のどちらとも取れるお答えでしたので、当てはまるほうをお選びください。`,
   factsTaken: (said: string) => `${said}とのこと、承知しました。`,
   unsure: '次のどれについてのご質問でしょうか。当てはまらない場合は「その他」をお選びください。',

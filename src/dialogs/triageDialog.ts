@@ -17,7 +17,7 @@ import type { Entry } from '../knowledge/schema';
 import { replyActivity } from '../replies/activity';
 import { entryReply } from '../replies/knowledgeReplies';
 import type { Reply } from '../replies/model';
-import { checkKjId, looksLikeKjId } from '../helpdesk/kjId';
+import { checkKjId, looksLikeCId, looksLikeKjId } from '../helpdesk/kjId';
 import { NO, PHRASES, YES } from './phrases';
 import type { TriageServices } from './services';
 import { emptyFacts, type TriageFacts } from './triageFacts';
@@ -157,7 +157,8 @@ export function choicePromptOptions(reply: Reply, labels: readonly string[], val
   const choices = labels.map((label) => ({ label }));
   return {
     prompt: replyActivity({ ...reply, choices, promptId }),
-    retryPrompt: replyActivity({ text: [PHRASES.notUnderstood], choices, promptId }),
+    // The question itself comes again: a user who typed should not have to scroll back for it.
+    retryPrompt: replyActivity({ ...reply, text: [PHRASES.notUnderstood, ...(reply.text ?? [])], choices, promptId }),
     choices: labels.map((value): Choice => ({ value, synonyms: CHOICE_SYNONYMS[value] })),
     style: ListStyle.none,
     validations,
@@ -179,7 +180,7 @@ export function typedAnswerValidator(reader: FactReader) {
       if (slot === 'idType' && looksLikeKjId(text)) return checkTypedKjId(prompt, text);
       const labels = (prompt.options.choices as Choice[]).map((c) => c.value);
       const byNumber = /^\d{1,2}$/.test(text.normalize('NFKC')) ? labels[Number(text.normalize('NFKC')) - 1] : undefined;
-      const read = reader.answer(slot, text).value;
+      const read = slot === 'idType' && looksLikeCId(text) ? 'c' : reader.answer(slot, text).value;
       const label = labels.includes(text) ? text : (byNumber ?? (read !== undefined ? labelOf(slot, read) : undefined));
       if (label !== undefined) {
         prompt.recognized.value = { value: label, index: labels.indexOf(label), score: 1 };

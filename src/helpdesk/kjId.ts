@@ -13,6 +13,14 @@ export function looksLikeKjId(text: string): boolean {
   return match !== null;
 }
 
+// The 個人ユーザID starts with "c" (利用状況WEBサイト's TOP page); its length the guides do not give.
+const C_ID_LIKE = /^c(?=[0-9a-z]*\d)[0-9a-z]{5,}$/i;
+
+/** True when the whole text is an ID starting with c and holding a digit: the 個人ユーザID typed for "which ID?". */
+export function looksLikeCId(text: string): boolean {
+  return C_ID_LIKE.test(text.normalize('NFKC').trim());
+}
+
 export function checkKjId(text: string): KjIdCheck {
   const match = text.normalize('NFKC').match(KJ_LIKE);
   if (!match) return { ok: false, problem: '「KJ」から始まっていません。事業所ユーザIDは「KJ」と12桁の英数字（合計14桁）です。' };

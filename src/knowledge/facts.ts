@@ -118,8 +118,10 @@ export function saidOf(facts: Facts): string {
 
 type Polarity = 'affirm' | 'negate' | 'unknown' | 'yes' | 'no';
 type Meaning =
-  | { kind: 'about'; slot: FactSlot }
-  | { kind: 'value'; slot: Slot; value: string }
+  /** `shared`: one of the fact's `mentions`, a word another topic uses too. */
+  | { kind: 'about'; slot: FactSlot; shared?: true }
+  /** `reply`: a word that states the value only as a reply to the slot's own question. */
+  | { kind: 'value'; slot: Slot; value: string; reply?: true }
   | { kind: 'polarity'; polarity: Polarity }
   | { kind: 'topic'; topic: Topic }
   | { kind: 'filler' };
@@ -161,15 +163,24 @@ const SUBJECT_BEFORE = 20;
 const SUBJECT_AFTER = 6;
 /** Particles and endings that do not make a message more specific. */
 const PARTICLES = new Set(Array.from('ヲガハノニデトモヘヤカネヨナワダッンテタシイ'));
-// Sentence ends, and the conjunctions after which a new clause starts ("…ないのですが、どうすれば？").
-const CLAUSE_END = /(?<=[。．.!！?？\n])|(?<=(?:ので|のですが|んですが|んですけど|んだけど|けど|けれど|けれども|ですが|ますが|でしたが)[、,]?)/u;
+// Sentence ends, and the conjunctions after which a new clause starts ("…ないのですが、どうすれば？"), longest first.
+const CLAUSE_END = /(?<=[。．.!！?？\n])|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)/u;
 const ASKING = /(?:[?？]\s*$)|(?:(?:です|ます|でしょう|ません|だろう|でした|ました)か[。．]?\s*$)/u;
 const HEDGED = /かな[?？]?\s*$/u;
+/** A request or a question word ending its clause: 「教えてください」, 「どこにあるの」. */
+const REQUEST = /(?:教えて|おしえて|知りたい|しりたい)(?:ください|下さい|ほしい|欲しい|いただけ\S*|もらえ\S*|です)?[。．!！]?\s*$/u;
+const QUESTION_WORD = /(?:どこ|何|なに|なん|いつ|どう|どれ|どの|どちら|どっち|誰|なぜ|どんな|どのくらい|どれくらい).*(?:の|か|かしら|っけ)[。．]?\s*$/u;
+/** A word followed by か, のか, んだか (not かも, かな), or by …かどうか: an embedded question. */
+const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![モナッラ])|^\p{Script=Katakana}{0,4}カドウカ/u;
 const ASCII_WORD = /^[a-z0-9]+$/;
 const KANJI = /\p{Script=Han}/u;
 /** A message that says no more than this beyond its topic is vague. */
 const VAGUE_RESIDUAL = 1;
 const ASCII_CHAR = /[a-z0-9]/;
+const COMMA = /[、,，､]/u;
+/** Typos are corrected in answers this short (compact characters), to cues this long. */
+const MAX_CORRECTED_CHARS = 16;
+const MIN_CORRECTED_CUE = 4;
 
 /**
  * Reads the facts of the triage from free text, in the words of facts.yaml: longest cue first over
@@ -209,7 +220,9 @@ export class FactReader {
       this.polarityOf[slot] = fact.polarity;
       if (fact.requires.length) this.requiredWith.set(slot, fact.requires.map((w) => this.compact(w).text));
       for (const w of fact.about) add(w, { kind: 'about', slot });
+      for (const w of fact.mentions) add(w, { kind: 'about', slot, shared: true });
       for (const [value, words] of Object.entries(fact.values)) for (const w of words) add(w, { kind: 'value', slot, value });
+      for (const [value, words] of Object.entries(fact.replies)) for (const w of words) add(w, { kind: 'value', slot, value, reply: true });
     }
     for (const [slot, answer] of Object.entries(file.answers) as Array<[AnswerSlot, FactFile['answers'][string]]>) {
       this.polarityOf[slot] = answer.polarity;
@@ -226,9 +239,36 @@ export class FactReader {
 
   /** A typed answer to the question about `slot`: its value, or the values it could mean. */
   answer<S extends Slot>(slot: S, text: string): AnswerReading<S> {
-    const { reading, answers } = this.interpret(text, slot);
+    let { reading, answers } = this.interpret(text, slot);
+    // One mistyped character in a short answer (なかっらです): read it as the word it nearly is.
+    // Not in a question: the corrected text has lost its question mark.
+    if (answers.length === 0 && !reading.asks) {
+      const readings = this.corrections(text, slot).map((corrected) => this.interpret(corrected, slot));
+      const meant = new Set(readings.map((r) => r.answers.join(' ')));
+      if (meant.size === 1 && readings[0]!.answers.length === 1) ({ reading, answers } = readings[0]!);
+    }
     const candidates = answers as Array<ValueOf<S>>;
     return { value: candidates.length === 1 ? candidates[0] : undefined, candidates: candidates.length > 1 ? candidates : [], reading };
+  }
+
+  /**
+   * The answer with one character replaced so that it spells a cue of four or more characters that
+   * answers `slot` (a polarity word, or one of its values); short answers only, where one word
+   * carries the meaning. The caller takes them when they all mean the same.
+   */
+  private corrections(text: string, slot: Slot): string[] {
+    const { text: compact } = this.compact(text);
+    if (compact.length > MAX_CORRECTED_CHARS) return [];
+    const fits = new Set<string>();
+    for (const [form, meanings] of this.cues) {
+      if (form.length < MIN_CORRECTED_CUE || !meanings.some((m) => m.kind === 'polarity' || (m.kind === 'value' && m.slot === slot))) continue;
+      for (let i = 0; i + form.length <= compact.length; i++) {
+        const part = compact.slice(i, i + form.length);
+        // The first character stands: オキマス is no typo of デキマス, nor オリマス of アリマス.
+        if (part !== form && part[0] === form[0] && oneApart(part, form)) fits.add(compact.slice(0, i) + form + compact.slice(i + form.length));
+      }
+    }
+    return [...fits];
   }
 
   /** The topic a fact belongs to. */
@@ -243,33 +283,48 @@ export class FactReader {
     const levels: Array<Set<string>> = [new Set(), new Set(), new Set()];
     let residual = 0;
     let asks = false;
-    const raw = text.slice(0, MAX_QUERY_CHARS * 2);
-    for (const clause of raw.split(CLAUSE_END)) {
-      const { text: compact, boundary } = this.compact(clause);
-      if (!compact) continue;
-      const asking = ASKING.test(clause.trim()) && !HEDGED.test(clause.trim());
+    const kept = text.slice(0, MAX_QUERY_CHARS * 2).split(CLAUSE_END);
+    // A text cut at the limit ends in half a clause (…うまくいかない|のはなぜですか): it says nothing.
+    if (text.length > MAX_QUERY_CHARS * 2 && kept.length > 1) kept.pop();
+    const clauses = kept
+      .map((clause) => ({ clause: clause.trim(), ...this.compact(clause) }))
+      .filter((c) => c.text)
+      .map((c) => ({ ...c, tokens: this.scan(c.text, c.boundary, asked) }));
+    // The topics the message names first: a shared word (書類) is said of a fact only in its own topic.
+    for (const { tokens } of clauses) for (const token of tokens) for (const m of token.meanings) {
+      if (m.kind === 'topic') topics.add(m.topic);
+      if (m.kind === 'about' && !m.shared) topics.add(this.topicOf(m.slot));
+    }
+    // A fact with `requires` counts only in a message that names one of those words (or answers its question).
+    const whole = clauses.map((c) => c.text).join('');
+    const stands = (slot: FactSlot) => slot === asked || !this.requiredWith.get(slot)?.every((w) => !whole.includes(w));
+    const heard = (m: Meaning) => m.kind !== 'about' || !m.shared || m.slot === asked || topics.has(this.topicOf(m.slot));
+    for (const { clause: trimmed, text: compact, pauses, tokens: scanned } of clauses) {
+      const asking = (ASKING.test(trimmed) || REQUEST.test(trimmed) || QUESTION_WORD.test(trimmed)) && !HEDGED.test(trimmed);
       asks ||= asking;
-      const tokens = this.scan(compact, boundary, asked);
-      residual += this.uncovered(compact, tokens);
+      residual += this.uncovered(compact, scanned);
+      const tokens = scanned.map((t) => ({ ...t, meanings: t.meanings.filter(heard) }));
       const abouts = tokens.filter((t) => t.meanings.some((m) => m.kind === 'about'));
       for (const token of tokens) {
         for (const meaning of token.meanings) {
-          if (meaning.kind === 'topic') topics.add(meaning.topic);
-          if (meaning.kind === 'about') topics.add(this.topicOf(meaning.slot));
           if (meaning.kind === 'value') {
+            // 「登録したかどうか(わからない)」 asks whether, it does not say so.
+            if (EMBEDDED_QUESTION.test(compact.slice(token.end, token.end + 8))) continue;
             const value = this.flipped(meaning.slot, meaning.value, compact, token.end);
             if (meaning.slot in FACT_VALUES) {
               const slot = meaning.slot as FactSlot;
-              const required = this.requiredWith.get(slot);
-              if (required && !required.some((w) => compact.includes(w))) continue;
+              // The question asked is context enough: 「期限切れって出ました」 answers "どのような状況ですか？".
+              if (!stands(slot)) continue;
               topics.add(this.topicOf(slot));
-              // A question mentions a fact without stating it ("代理請求の場合は？" still says 代理請求).
-              if (value) add(found, slot, value);
+              // A question names a situation ("代理請求の場合は？" still says 代理請求), but asks a yes or no
+              // ("登録してありますか？").
+              const yesOrNo = value === this.polarityOf[slot]?.affirm || value === this.polarityOf[slot]?.negate;
+              if (value && !(asking && yesOrNo)) add(found, slot, value);
             }
             if (meaning.slot === asked && value && !asking) levels[0]!.add(value);
           }
-          // "どこにあるか(わからない)" asks, it does not say there is one; "あるかも" does.
-          if (meaning.kind === 'polarity' && compact[token.end] === 'カ' && !'モナ'.includes(compact[token.end + 1] ?? '')) continue;
+          // "どこにあるか(わからない)", "あるのか" ask, they do not say there is one; "あるかも" does.
+          if (meaning.kind === 'polarity' && EMBEDDED_QUESTION.test(compact.slice(token.end, token.end + 8))) continue;
           if (meaning.kind === 'polarity') {
             const polarity = meaning.polarity === 'affirm' && this.negatedAfter(compact, token.end) ? 'negate' : meaning.polarity;
             if (polarity === 'yes' || polarity === 'no') {
@@ -278,7 +333,8 @@ export class FactReader {
             }
             // "…はありますか？" asks whether, it does not say so.
             if (asking) continue;
-            const subject = this.subjectOf(token, abouts, polarity);
+            const said = this.subjectOf(token, abouts, polarity, pauses);
+            const subject = said && stands(said) ? said : undefined;
             if (subject) add(found, subject, this.polarityOf[subject]![polarity]!);
             else if (asked) levels[1]!.add(this.polarityOf[asked]?.[polarity] ?? '');
             if (subject && subject === asked) levels[1]!.add(this.polarityOf[asked]![polarity]!);
@@ -300,9 +356,11 @@ export class FactReader {
   }
 
   /** The nearest thing (a fact's "about" word) the polarity word is said of, before it or just after it. */
-  private subjectOf(token: Token, abouts: Token[], polarity: 'affirm' | 'negate' | 'unknown'): FactSlot | undefined {
+  private subjectOf(token: Token, abouts: Token[], polarity: 'affirm' | 'negate' | 'unknown', pauses: number[]): FactSlot | undefined {
     let best: { slot: FactSlot; distance: number } | undefined;
     for (const about of abouts) {
+      // A subject after the word must stand before the next comma: ログインもできて、|履歴は….
+      if (about.start >= token.end && pauses.some((p) => p >= token.end && p <= about.start)) continue;
       const distance = about.end <= token.start ? token.start - about.end : about.start >= token.end ? about.start - token.end : -1;
       const limit = about.end <= token.start ? SUBJECT_BEFORE : SUBJECT_AFTER;
       if (distance < 0 || distance > limit) continue;
@@ -323,8 +381,12 @@ export class FactReader {
     return polarity.negate;
   }
 
+  /** A negation right after, or after one particle (手元に|は|ない, 登録|も|していない). */
   private negatedAfter(compact: string, end: number): boolean {
-    return this.negationSuffixes.some((suffix) => compact.startsWith(suffix, end));
+    const at = (from: number) => this.negationSuffixes.some((suffix) => compact.startsWith(suffix, from));
+    // Not a one-character suffix after a particle: ある|は|ず is あるはず.
+    const atAfterParticle = this.negationSuffixes.some((suffix) => suffix.length > 1 && compact.startsWith(suffix, end + 1));
+    return at(end) || ('ハモガワ'.includes(compact[end] ?? '-') && atAfterParticle);
   }
 
   /**
@@ -337,7 +399,7 @@ export class FactReader {
       let matched: Token | undefined;
       for (let length = Math.min(this.longestCue, compact.length - i); length >= 1; length--) {
         const form = compact.slice(i, i + length);
-        const meanings = this.cues.get(form)?.filter((m) => m.kind !== 'value' || m.slot in FACT_VALUES || m.slot === asked);
+        const meanings = this.cues.get(form)?.filter((m) => m.kind !== 'value' || m.slot === asked || (m.slot in FACT_VALUES && !m.reply));
         if (!meanings?.length) continue;
         if (length === 1 && asked === undefined) continue;
         if (ASCII_WORD.test(form) && !wholeWord(compact, boundary, i, i + length)) continue;
@@ -372,24 +434,37 @@ export class FactReader {
     return weight;
   }
 
-  /** The synonym-folded text without spaces, and where the spaces stood (Latin words must stand whole). */
-  private compact(text: string): { text: string; boundary: boolean[] } {
-    const spaced = this.analyzer.canonicalize(text);
+  /**
+   * The synonym-folded text without spaces, where the spaces stood (Latin words must stand whole),
+   * and where each comma-separated phrase starts.
+   */
+  private compact(text: string): { text: string; boundary: boolean[]; pauses: number[] } {
     let out = '';
     const boundary: boolean[] = [];
-    let space = true;
-    for (const char of spaced) {
-      if (char === ' ') {
-        space = true;
-        continue;
+    const pauses: number[] = [];
+    for (const phrase of text.split(COMMA)) {
+      if (out) pauses.push(out.length);
+      let space = true;
+      for (const char of this.analyzer.canonicalize(phrase)) {
+        if (char === ' ') {
+          space = true;
+          continue;
+        }
+        // One flag per UTF-16 unit, as the text is indexed.
+        for (let unit = 0; unit < char.length; unit++) boundary.push(unit === 0 && space);
+        out += char;
+        space = false;
       }
-      // One flag per UTF-16 unit, as the text is indexed.
-      for (let unit = 0; unit < char.length; unit++) boundary.push(unit === 0 && space);
-      out += char;
-      space = false;
     }
-    return { text: out, boundary };
+    return { text: out, boundary, pauses };
   }
+}
+
+/** Same length, one character different. */
+function oneApart(a: string, b: string): boolean {
+  let differences = 0;
+  for (let i = 0; i < a.length && differences < 2; i++) if (a[i] !== b[i]) differences++;
+  return differences === 1;
 }
 
 function add(found: Map<FactSlot, Set<string>>, slot: FactSlot, value: string): void {

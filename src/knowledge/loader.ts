@@ -99,7 +99,7 @@ function formatPath(path: string[]): string {
 function factProblems(file: FactFile): string[] {
   const problems: string[] = [];
   const check = (section: 'facts' | 'answers', expected: Record<string, readonly string[]>) => {
-    const defined = file[section] as Record<string, { values: Record<string, unknown>; polarity: Record<string, string | undefined> }>;
+    const defined = file[section] as Record<string, { values: Record<string, unknown>; replies?: Record<string, unknown>; polarity: Record<string, string | undefined> }>;
     for (const [slot, values] of Object.entries(expected)) {
       const definition = defined[slot];
       if (!definition) {
@@ -109,6 +109,7 @@ function factProblems(file: FactFile): string[] {
       const have = Object.keys(definition.values);
       for (const value of values) if (!have.includes(value)) problems.push(`facts.yaml: field ${section}.${slot}.values.${value}: missing`);
       for (const value of have) if (!values.includes(value)) problems.push(`facts.yaml: field ${section}.${slot}.values.${value}: not a value of ${slot} (${values.join(', ')})`);
+      for (const value of Object.keys(definition.replies ?? {})) if (!values.includes(value)) problems.push(`facts.yaml: field ${section}.${slot}.replies.${value}: not a value of ${slot} (${values.join(', ')})`);
       for (const [polarity, value] of Object.entries(definition.polarity)) {
         if (value !== undefined && !values.includes(value)) problems.push(`facts.yaml: field ${section}.${slot}.polarity.${polarity}: not a value of ${slot}`);
       }

@@ -110,11 +110,19 @@ const FactDefinition = z.strictObject({
   topic: Topic,
   /** Words a polarity word (ある／ない) is said of when it states this fact. */
   about: Words,
+  /**
+   * Words for the fact's object that another topic uses too (書類, お知らせ: the 通知書 of the certificate
+   * password, or the letter with the KJ ID): they are said of this fact only when its topic is named
+   * by other words, or its question is asked, and never name the topic themselves.
+   */
+  mentions: Words.default([]),
   /** Words one of which must stand in the same clause for this fact's words to count (介護DX証明書 … インストール). */
   requires: Words.default([]),
   /** Which value an affirmation, a negation or a "don't know" states. */
   polarity: PolarityMap.default({}),
   values: FactValues,
+  /** Per value, words that state it only as a reply to its own question (してる, お知らせに書いてあった): never read from other messages. */
+  replies: FactValues.default({}),
 });
 const AnswerDefinition = z.strictObject({ polarity: PolarityMap, values: FactValues });
 

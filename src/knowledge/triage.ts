@@ -5,7 +5,8 @@ import type { Entry, Topic } from './schema';
 /** What to do with a message that answers no question: answer it, ask which entry, or start a topic's triage. */
 export type Plan = Reading &
   (
-    | { action: 'answer'; answers: Entry[] }
+    /** `quoted`: the message pastes the entry's error message. */
+    | { action: 'answer'; answers: Entry[]; quoted?: boolean }
     | { action: 'unsure'; candidates: Entry[] }
     /** `routed`: the router's own answer, when it has one (an overview may open the triage). */
     | { action: 'triage'; topic: Topic; routed?: Entry }
@@ -17,13 +18,15 @@ export type Fit = 'fits' | 'open' | 'ruled-out';
 /**
  * How an entry stands to what the user said (its `when` in the knowledge base): it fits when every
  * fact of one alternative is stated with a listed value, is ruled out when every alternative has a
- * fact stated otherwise, and is open otherwise.
+ * fact stated otherwise, and is open otherwise. `partly`: some fact of an alternative is stated and
+ * none against it (the situation told in part).
  */
-export function fitOf(entry: Entry, facts: Facts): Fit {
+export function fitOf(entry: Entry, facts: Facts, how: 'wholly' | 'partly' = 'wholly'): Fit {
   let contradicted = false;
   for (const alternative of entry.when) {
     const stated = Object.entries(alternative).map(([slot, values]) => ({ value: facts[slot as keyof Facts], values }));
-    if (stated.every(({ value, values }) => value !== undefined && values.includes(value))) return 'fits';
+    const meets = ({ value, values }: (typeof stated)[number]) => value !== undefined && values.includes(value);
+    if (how === 'wholly' ? stated.every(meets) : stated.some(meets) && !stated.some((s) => s.value !== undefined && !meets(s))) return 'fits';
     contradicted ||= stated.some(({ value, values }) => value !== undefined && !values.includes(value));
   }
   // 発行履歴あり rules 3-1 out, though the user did not say which certificate they meant to install.
@@ -32,6 +35,8 @@ export function fitOf(entry: Entry, facts: Facts): Fit {
 
 /** A message saying this little beyond its topic and facts does not choose a branch by its words (screen labels would). */
 const NEARLY_VAGUE = 6;
+/** How much an unsure message may say beyond its topic and still start the triage rather than offer buttons. */
+const UNSURE_RESIDUAL = 20;
 
 /**
  * Decides what a message that answers no question asks for, from the router's candidates and the
@@ -43,37 +48,56 @@ const NEARLY_VAGUE = 6;
 export function planFor(text: string, router: Router, reader: FactReader): Plan {
   const reading = reader.read(text);
   const route = router.route(text);
-  const ranked = rank(route.candidates, reading.facts);
+  const ranked = rank(route.candidates, reading);
   const best = ranked[0];
   const topic = reading.topics[0];
+  // A pasted error message says what is wrong, however few other words come with it, and whatever
+  // else the message tells (「…インストールができません。」とあるけど、パスワード覚えてない).
+  const pasted = route.decision === 'answer' ? ranked.find((c) => c.entry === route.quoted) : undefined;
+  if (pasted) return { ...reading, action: 'answer', answers: companions([pasted, ...ranked.filter((c) => c !== pasted)], route.answers), quoted: true };
   const fits = best !== undefined && fitOf(best.entry, reading.facts) === 'fits';
   // The facts point at an entry the router also found: that is the answer, however the message is worded.
   if (fits && route.decision !== 'off-topic') return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
-  // A pasted error message says what is wrong, however few other words come with it.
-  const quoted = route.decision === 'answer' && route.quoted === best?.entry;
-  if (quoted) return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
   if (reading.vague && topic) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };
+  // "新しいパソコンに証明書を入れたい", "IDを忘れました": the best entry is one branch of a choice the
+  // triage makes (3-1 or 3-2; which ID) and the message does not make it: the triage asks. So too
+  // when the message tells part of the entry's situation (IDもパスワードもわからない) but not the branch.
+  if (best?.entry.asksFirst && route.decision !== 'off-topic' && (reading.residual <= NEARLY_VAGUE || fitOf(best.entry, reading.facts, 'partly') === 'fits')) {
+    return { ...reading, action: 'triage', topic: topic ?? best.entry.topic };
+  }
+  // Little beyond a topic and facts that fit no entry ("お知らせは手元にあります。証明書を入れたい"):
+  // the topic's triage, which skips what the facts already answer.
+  if (topic && reading.residual <= NEARLY_VAGUE && Object.keys(reading.facts).length > 0) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };
+  // The router cannot tell which entry (or knows none), but the message names its topic (お世話になって
+  // おります。証明書をインストールしたいのですが…) or states its facts (仮PWの郵送っていつ来るんでしょう):
+  // the triage's questions find the entry better than a guess.
+  const stated = Object.keys(reading.facts).length > 0;
+  if (topic && (route.decision === 'unsure' || (route.decision === 'off-topic' && stated)) && reading.residual <= UNSURE_RESIDUAL) return { ...reading, action: 'triage', topic };
   if (route.decision === 'off-topic' || !best) return { ...reading, action: 'off-topic' };
-  // "新しいパソコンに証明書を入れたい": little more than the topic, and 3-1 or 3-2 depends on what the triage asks.
-  if (best.entry.asksFirst && reading.residual <= NEARLY_VAGUE) return { ...reading, action: 'triage', topic: best.entry.topic };
   const reordered = best.entry !== route.candidates[0]?.entry;
   if (route.decision === 'answer' && !reordered) return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
   return { ...reading, action: 'unsure', candidates: ranked.map((c) => c.entry) };
 }
 
 /** Share of the best score at which an entry the facts fit is put before a best entry they do not. */
-const FIT_RATIO = 0.5;
+const FIT_RATIO = 0.7;
 
 /**
  * The candidates the facts do not rule out, in the router's order, except that an entry the facts
  * fit goes first when it scores close to the best (発行用パスワードが… between section 4 and FAQ Q1):
  * the facts decide between entries that share their words, not against a clear winner.
  */
-function rank(candidates: Candidate[], facts: Facts): Candidate[] {
+function rank(candidates: Candidate[], reading: Reading): Candidate[] {
+  const { facts } = reading;
   const kept = candidates.filter((c) => fitOf(c.entry, facts) !== 'ruled-out');
   const [first] = kept;
-  if (!first || fitOf(first.entry, facts) === 'fits') return kept;
-  const close = kept.find((c) => fitOf(c.entry, facts) === 'fits' && (c.score >= FIT_RATIO * first.score || first !== candidates[0]));
+  if (!first) return kept;
+  // An error entry answers a message the user saw; "発行履歴はありませんでした" states a fact, not a message.
+  const sawNoMessage = first.entry.topic === 'error' && !reading.topics.includes('error');
+  if (fitOf(first.entry, facts) === 'fits' && !sawNoMessage) return kept;
+  // A message the user saw, and an error entry for it: the facts do not override it.
+  if (first.entry.topic === 'error' && reading.topics.includes('error')) return kept;
+  const close = kept.find((c) => c !== first && fitOf(c.entry, facts) === 'fits' && (c.score >= FIT_RATIO * first.score || first !== candidates[0] || (sawNoMessage && c.entry.topic !== 'error')));
   return close ? [close, ...kept.filter((c) => c !== close)] : kept;
 }
 

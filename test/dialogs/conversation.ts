@@ -180,7 +180,7 @@ export const FAQ_CHOICES = FAQ_IDS.map((id) => {
 export const ERROR_Q = 'メッセージをそのまま貼り付けてください';
 export const BACK_TO_QUESTION = '先ほどの質問に戻ります';
 export const STALE_CLICK = '以前のメッセージのもの';
-export const NOT_UNDERSTOOD = '選択肢から選んでいただけますか';
+export const NOT_UNDERSTOOD = 'お答えを読み取れませんでした';
 export const CANCELLED = 'キャンセルしました';
 export const SECRET_WARNING = 'チャットに入力しないでください';
 export const OFF_TOPIC = 'お答えできる情報';

@@ -133,7 +133,7 @@ describe('a password in other shapes', () => {
 });
 
 const TOO_MANY = 'うまくお答えできず申し訳ありません';
-/** 「選択肢から選んでいただけますか」 with the choices again. */
+/** 「お答えを読み取れませんでした」, the question again and its choices. */
 const retry = (labels: readonly string[]): Expectation => (replies) => {
   expect(replies.join('\n')).toContain(NOT_UNDERSTOOD);
   expect(replies.at(-1)!.split('\n').at(-1)).toBe(choiceLine(labels));
@@ -279,7 +279,7 @@ describe('empty and huge messages', () => {
     { name: '100 kB of nonsense while a choice waits: re-prompted, then a proper answer advances', says: [waitPassword, ['あ'.repeat(100_000), NOT_UNDERSTOOD], ['手元にある', asks(LOGIN_Q, LOGIN_CHOICES)]] },
     {
       name: '100 kB of a repeated on-topic question while a choice waits: answered, back to the question',
-      says: [waitPassword, ['証明書のインストールがうまくいきません。'.repeat(5_000), '先ほどの質問に戻ります', asksLast(PASSWORD_Q, PASSWORD_CHOICES)], ['1', asks(LOGIN_Q, LOGIN_CHOICES)]],
+      says: [waitPassword, ['証明書のインストールがうまくいかないのはなぜですか？'.repeat(5_000), '先ほどの質問に戻ります', asksLast(PASSWORD_Q, PASSWORD_CHOICES)], ['1', asks(LOGIN_Q, LOGIN_CHOICES)]],
     },
     { name: '100 kB as a first message: an off-topic refusal and the menu, which then works', says: [['x'.repeat(100_000), menu], ['1', asks(PASSWORD_Q, PASSWORD_CHOICES)]] },
   ];

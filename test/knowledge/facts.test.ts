@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { FactReader, type Facts, type Slot } from '../../src/knowledge/facts';
+import { kb, router } from '../support/testBot';
+
+const reader = new FactReader(kb.facts, router.analyzer);
+
+/** What an opening states: [message, the facts read from it]. */
+const openings: Array<[string, Facts]> = [
+  ['発行履歴はありました。インストール方法は？', { certificateHistory: 'yes' }],
+  ['発行履歴はありませんでした', { certificateHistory: 'no' }],
+  ['証明書を入れたいけど、通知書が見当たらない', { certificatePassword: 'no' }],
+  ['セキュリティ用メールアドレスは登録していないと思います', { securityMail: 'no' }],
+  ['ＫＪのＩＤでログインできません', { idType: 'kj', kjLogin: 'no' }],
+  // Any login is not the 電子請求受付システム's: the message must say so.
+  ['ログインできません', {}],
+  ['Teamsにログインできないんですけど', {}],
+  // 書類 is the 通知書 in a certificate question, the KJ ID's letter in an ID question.
+  ['証明書を入れたいけど書類がない', { certificatePassword: 'no' }],
+  ['電子請求登録結果のお知らせを紛失してしまって、IDもパスワードもわかりません', { idStatus: 'lost' }],
+  // A relative clause (…が書いてある書類) says nothing of the fact.
+  ['証明書発行用のパスワードが書いてある書類をなくした', { certificatePassword: 'no' }],
+  // A question about a fact does not state it.
+  ['セキュリティ用メールアドレスは登録してありますか？', {}],
+];
+
+/** Typed answers to the bot's questions: [question's fact, message, the value it means or undefined]. */
+const answers: Array<[Slot, string, string | undefined]> = [
+  ['certificatePassword', 'はい、あります', 'yes'],
+  ['certificatePassword', 'ございます', 'yes'],
+  ['certificatePassword', '手元にはないっす', 'no'],
+  ['certificateHistory', '履歴はなかったです', 'no'],
+  ['certificateHistory', 'なかっらです', 'no'],
+  ['certificateHistory', '前に発行した履歴が残ってました', 'yes'],
+  ['certificateHistory', '代理で請求してもらってます', 'proxy'],
+  ['kjLogin', 'さっき試したら入れなかったです', 'no'],
+  ['kjLogin', 'ログインできます', 'yes'],
+  ['securityMail', '登録しなかったと思います', 'no'],
+  ['securityMail', '前に設定した気がします', 'yes'],
+  // Hesitations and promises are no answer, though they end like one (オキマス is no typo of デキマス).
+  ['certificateHistory', 'うーん', undefined],
+  ['certificateHistory', 'あとで見ておきます', undefined],
+  ['certificatePassword', 'ちょっと探してきます', undefined],
+  ['kjLogin', 'いま上の者に確認しております', undefined],
+  // A question back is no answer either, even when short enough for typo correction.
+  ['securityMail', '登録してるかどこで確認できますか？', undefined],
+];
+
+describe('the fact reader', () => {
+  for (const [text, facts] of openings) it(`reads ${JSON.stringify(facts)} from 「${text}」`, () => expect(reader.read(text).facts).toEqual(facts));
+  for (const [slot, text, value] of answers) it(`reads 「${text}」 asked about ${slot} as ${value ?? 'no answer'}`, () => expect(reader.answer(slot, text).value).toBe(value));
+
+  it('書類 alone names no topic: the router decides', () => expect(reader.read('書類').topics).toEqual([]));
+
+  it('a text cut at the length limit is not read from its cut-off last clause', () => {
+    const text = '証明書のインストールがうまくいかないのはなぜですか？'.repeat(5_000);
+    expect(reader.answer('certificatePassword', text).value).toBeUndefined();
+  });
+});

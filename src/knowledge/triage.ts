@@ -1,4 +1,4 @@
-import type { Facts, FactReader, Reading } from './facts';
+import type { Facts, FactReader, FactSlot, Reading } from './facts';
 import type { Candidate, Router } from './router';
 import type { Entry, Topic } from './schema';
 
@@ -62,7 +62,9 @@ export function planFor(text: string, router: Router, reader: FactReader): Plan 
   // "新しいパソコンに証明書を入れたい", "IDを忘れました": the best entry is one branch of a choice the
   // triage makes (3-1 or 3-2; which ID) and the message does not make it: the triage asks. So too
   // when the message tells part of the entry's situation (IDもパスワードもわからない) but not the branch.
-  if (best?.entry.asksFirst && route.decision !== 'off-topic' && (reading.residual <= NEARLY_VAGUE || fitOf(best.entry, reading.facts, 'partly') === 'fits')) {
+  // So too when it tells the triage's earlier answers (通知書あり、KJでログインできてます) but not the branch.
+  const toldOf = (topic: Topic) => (Object.keys(reading.facts) as FactSlot[]).some((slot) => reader.topicOf(slot) === topic);
+  if (best?.entry.asksFirst && route.decision !== 'off-topic' && (reading.residual <= NEARLY_VAGUE || toldOf(best.entry.topic) || fitOf(best.entry, reading.facts, 'partly') === 'fits')) {
     return { ...reading, action: 'triage', topic: topic ?? best.entry.topic };
   }
   // Little beyond a topic and facts that fit no entry ("お知らせは手元にあります。証明書を入れたい"):

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FactReader, type Facts, type Slot } from '../../src/knowledge/facts';
+import { planFor } from '../../src/knowledge/triage';
 import { kb, router } from '../support/testBot';
 
 const reader = new FactReader(kb.facts, router.analyzer);
@@ -19,6 +20,8 @@ const openings: Array<[string, Facts]> = [
   ['電子請求登録結果のお知らせを紛失してしまって、IDもパスワードもわかりません', { idStatus: 'lost' }],
   // A relative clause (…が書いてある書類) says nothing of the fact.
   ['証明書発行用のパスワードが書いてある書類をなくした', { certificatePassword: 'no' }],
+  // The certificate named as the history's is not the one to install.
+  ['証明書インストールしたいけど、介護保険証明書の発行履歴があるかどうかはわからないです', { certificateHistory: 'unknown' }],
   // A question about a fact does not state it.
   ['セキュリティ用メールアドレスは登録してありますか？', {}],
 ];
@@ -55,4 +58,16 @@ describe('the fact reader', () => {
     const text = '証明書のインストールがうまくいかないのはなぜですか？'.repeat(5_000);
     expect(reader.answer('certificatePassword', text).value).toBeUndefined();
   });
+});
+
+describe('what a first message starts', () => {
+  const plan = (text: string) => {
+    const p = planFor(text, router, reader);
+    return p.action === 'answer' ? p.answers[0]!.id : p.action === 'triage' ? `triage:${p.topic}` : p.action;
+  };
+  it('the triage, when the message tells its earlier answers but not the branch (3-1 or 3-2)', () =>
+    expect(plan('PC買い替えたので証明書入れ直したいです。通知書あり、受付システムにもKJのIDでログインできてます')).toBe('triage:certificate'));
+  it('the answer, when the facts decide the branch', () => expect(plan('発行履歴がないので介護DX証明書を入れたい')).toBe('cert-install-dx'));
+  it('the pasted message, whatever else the message tells', () =>
+    expect(plan('「発行申請時の証明書発行用パスワードがないと証明書のインストールができません。」とあるけど、パスワード覚えてない')).toBe('error-install-needs-cert-password'));
 });

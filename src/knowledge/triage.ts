@@ -51,6 +51,7 @@ export function planFor(text: string, router: Router, reader: FactReader): Plan 
   const ranked = rank(route.candidates, reading);
   const best = ranked[0];
   const topic = reading.topics[0];
+  const stated = Object.keys(reading.facts) as FactSlot[];
   // A pasted error message says what is wrong, however few other words come with it, and whatever
   // else the message tells (「…インストールができません。」とあるけど、パスワード覚えてない).
   const pasted = route.decision === 'answer' ? ranked.find((c) => c.entry === route.quoted) : undefined;
@@ -61,20 +62,19 @@ export function planFor(text: string, router: Router, reader: FactReader): Plan 
   if (reading.vague && topic) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };
   // "新しいパソコンに証明書を入れたい", "IDを忘れました": the best entry is one branch of a choice the
   // triage makes (3-1 or 3-2; which ID) and the message does not make it: the triage asks. So too
-  // when the message tells part of the entry's situation (IDもパスワードもわからない) but not the branch.
-  // So too when it tells the triage's earlier answers (通知書あり、KJでログインできてます) but not the branch.
-  const toldOf = (topic: Topic) => (Object.keys(reading.facts) as FactSlot[]).some((slot) => reader.topicOf(slot) === topic);
+  // when the message tells part of the entry's situation (IDもパスワードもわからない), or the triage's
+  // earlier answers (通知書あり、KJでログインできてます), but not the branch.
+  const toldOf = (entryTopic: Topic) => stated.some((slot) => reader.topicOf(slot) === entryTopic);
   if (best?.entry.asksFirst && route.decision !== 'off-topic' && (reading.residual <= NEARLY_VAGUE || toldOf(best.entry.topic) || fitOf(best.entry, reading.facts, 'partly') === 'fits')) {
     return { ...reading, action: 'triage', topic: topic ?? best.entry.topic };
   }
   // Little beyond a topic and facts that fit no entry ("お知らせは手元にあります。証明書を入れたい"):
   // the topic's triage, which skips what the facts already answer.
-  if (topic && reading.residual <= NEARLY_VAGUE && Object.keys(reading.facts).length > 0) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };
+  if (topic && reading.residual <= NEARLY_VAGUE && stated.length > 0) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };
   // The router cannot tell which entry (or knows none), but the message names its topic (お世話になって
   // おります。証明書をインストールしたいのですが…) or states its facts (仮PWの郵送っていつ来るんでしょう):
   // the triage's questions find the entry better than a guess.
-  const stated = Object.keys(reading.facts).length > 0;
-  if (topic && (route.decision === 'unsure' || (route.decision === 'off-topic' && stated)) && reading.residual <= UNSURE_RESIDUAL) return { ...reading, action: 'triage', topic };
+  if (topic && (route.decision === 'unsure' || (route.decision === 'off-topic' && stated.length > 0)) && reading.residual <= UNSURE_RESIDUAL) return { ...reading, action: 'triage', topic };
   if (route.decision === 'off-topic' || !best) return { ...reading, action: 'off-topic' };
   const reordered = best.entry !== route.candidates[0]?.entry;
   if (route.decision === 'answer' && !reordered) return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };

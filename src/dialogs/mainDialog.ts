@@ -148,7 +148,8 @@ export class MainDialog extends ComponentDialog {
       }
       // Facts for later questions ("履歴はなかったです" asked about the password): the topic's steps
       // run again from the start, skipping what is now known, so the user lands on the first open question.
-      if (extra && isFactSlot(waiting.slot)) return this.replan(dc);
+      // A question of the user's own is answered first (below), whatever facts it also told.
+      if (extra && isFactSlot(waiting.slot) && !answer.reading.asks) return this.replan(dc);
     }
     if (recognizeChoices(text, waiting.choices).length > 0 && !waiting.slot) return undefined;
     // A question asked while buttons wait is answered, then the same question comes back. While a

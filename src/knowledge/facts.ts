@@ -164,7 +164,8 @@ const SUBJECT_AFTER = 6;
 /** Particles and endings that do not make a message more specific. */
 const PARTICLES = new Set(Array.from('ヲガハノニデトモヘヤカネヨナワダッンテタシイ'));
 // Sentence ends, and the conjunctions after which a new clause starts ("…ないのですが、どうすれば？"), longest first.
-const CLAUSE_END = /(?<=[。．.!！?？\n])|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)/u;
+// (Not the ので of なのでしょうか, which still asks.)
+const CLAUSE_END = /(?<=[。．.!！?？\n])|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,])/u;
 const ASKING = /(?:[?？]\s*$)|(?:(?:です|ます|でしょう|ません|だろう|でした|ました)か[。．]?\s*$)/u;
 const HEDGED = /かな[?？]?\s*$/u;
 /** A request or a question word ending its clause: 「教えてください」, 「どこにあるの」. */

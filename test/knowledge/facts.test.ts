@@ -24,6 +24,8 @@ const openings: Array<[string, Facts]> = [
   ['証明書インストールしたいけど、介護保険証明書の発行履歴があるかどうかはわからないです', { certificateHistory: 'unknown' }],
   // A question about a fact does not state it.
   ['セキュリティ用メールアドレスは登録してありますか？', {}],
+  // どれ asks; it says "I don't know which ID" only as the answer to "which ID?".
+  ['電子請求受付システムってどれのこと？', {}],
 ];
 
 /** Typed answers to the bot's questions: [question's fact, message, the value it means or undefined]. */
@@ -46,6 +48,10 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['kjLogin', 'いま上の者に確認しております', undefined],
   // A question back is no answer either, even when short enough for typo correction.
   ['securityMail', '登録してるかどこで確認できますか？', undefined],
+  // …なのでしょうか is one clause that asks, not a reason (ので) and a question.
+  ['idStatus', '仮パスワードというのは、どういうときに送られてくるものなのでしょうか？', undefined],
+  ['idStatus', '仮パスワードが届いたので、どうすればいいですか', 'temporary'],
+  ['idType', 'どっちかわかんない', 'unknown'],
 ];
 
 describe('the fact reader', () => {

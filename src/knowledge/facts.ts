@@ -165,7 +165,7 @@ const SUBJECT_AFTER = 6;
 const PARTICLES = new Set(Array.from('ヲガハノニデトモヘヤカネヨナワダッンテタシイ'));
 // Sentence ends, and the conjunctions after which a new clause starts ("…ないのですが、どうすれば？"), longest first.
 // (Not the ので of なのでしょうか, which still asks.)
-const CLAUSE_END = /(?<=[。．.!！?？\n])|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,])/u;
+const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,])/u;
 const ASKING = /(?:[?？]\s*$)|(?:(?:です|ます|でしょう|ません|だろう|でした|ました)か[。．]?\s*$)/u;
 const HEDGED = /かな[?？]?\s*$/u;
 /** A request or a question word ending its clause: 「教えてください」, 「どこにあるの」. */
@@ -197,8 +197,14 @@ export class FactReader {
   private readonly topicOrder: Topic[];
   private readonly polarityOf: { [S in Slot]?: Partial<Record<'affirm' | 'negate' | 'unknown', string>> } = {};
   private readonly topicOfSlot = new Map<FactSlot, Topic>();
-  /** Per fact, words one of which must be in the clause for its words to count. */
+  /** Per fact, words one of which must be in the message for its words to count. */
   private readonly requiredWith = new Map<FactSlot, string[]>();
+  /** Words that take back what a message said before them (やっぱり). */
+  private readonly turnarounds: string[];
+  /** Other systems staff log in to, this system's own names, and the facts that are about logging in to this one. */
+  private readonly otherSystems: string[];
+  private readonly ownSystem: string[];
+  private readonly aboutSystem = new Set<FactSlot>();
 
   constructor(
     readonly file: FactFile,
@@ -229,6 +235,10 @@ export class FactReader {
       this.polarityOf[slot] = answer.polarity;
       for (const [value, words] of Object.entries(answer.values)) for (const w of words) add(w, { kind: 'value', slot, value });
     }
+    this.turnarounds = file.turnarounds.map((w) => this.compact(w).text).filter(Boolean);
+    this.otherSystems = file.systems.others.map((w) => this.compact(w).text).filter(Boolean);
+    this.ownSystem = file.systems.own.map((w) => this.compact(w).text).filter(Boolean);
+    for (const slot of file.systems.facts) this.aboutSystem.add(slot as FactSlot);
     this.negationSuffixes = polarity.negationSuffixes.map((s) => this.compact(s).text).filter(Boolean).sort((a, b) => b.length - a.length);
     this.longestCue = Math.max(...[...this.cues.keys()].map((k) => k.length));
   }
@@ -265,8 +275,9 @@ export class FactReader {
       if (form.length < MIN_CORRECTED_CUE || !meanings.some((m) => m.kind === 'polarity' || (m.kind === 'value' && m.slot === slot))) continue;
       for (let i = 0; i + form.length <= compact.length; i++) {
         const part = compact.slice(i, i + form.length);
-        // The first character stands: オキマス is no typo of デキマス, nor オリマス of アリマス.
-        if (part !== form && part[0] === form[0] && oneApart(part, form)) fits.add(compact.slice(0, i) + form + compact.slice(i + form.length));
+        // The first and last characters stand: オキマス is no typo of デキマス, nor デキネ of デキタ
+        // (an ending carries the polarity).
+        if (part !== form && part[0] === form[0] && part.at(-1) === form.at(-1) && oneApart(part, form)) fits.add(compact.slice(0, i) + form + compact.slice(i + form.length));
       }
     }
     return [...fits];
@@ -298,14 +309,27 @@ export class FactReader {
     }
     // A fact with `requires` counts only in a message that names one of those words (or answers its question).
     const whole = clauses.map((c) => c.text).join('');
-    const stands = (slot: FactSlot) => slot === asked || !this.requiredWith.get(slot)?.every((w) => !whole.includes(w));
+    // A fact with `notWith` does not count in a message about another system (Windowsのパスワード),
+    // unless it names this one too.
+    const elsewhere = this.otherSystems.some((w) => whole.includes(w)) && !this.ownSystem.some((w) => whole.includes(w));
+    const stands = (slot: FactSlot) =>
+      slot === asked || (!this.requiredWith.get(slot)?.every((w) => !whole.includes(w)) && !(elsewhere && this.aboutSystem.has(slot)));
     const heard = (m: Meaning) => m.kind !== 'about' || !m.shared || m.slot === asked || topics.has(this.topicOf(m.slot));
+    // A topic stated in a clause of its own (証明書の発行履歴、見たけど|何もなかったです): its polarity
+    // comes in the next clause.
+    let lastSubject: FactSlot[] = [];
     for (const { clause: trimmed, text: compact, pauses, tokens: scanned } of clauses) {
+      // 「なかったです…あ、やっぱりありました」: what came before a correction no longer stands.
+      if (this.turnarounds.some((w) => compact.includes(w))) {
+        found.clear();
+        for (const level of levels) level.clear();
+      }
       const asking = (ASKING.test(trimmed) || REQUEST.test(trimmed) || QUESTION_WORD.test(trimmed)) && !HEDGED.test(trimmed);
       asks ||= asking;
       residual += this.uncovered(compact, scanned);
       const tokens = scanned.map((t) => ({ ...t, meanings: t.meanings.filter(heard) }));
       const abouts = tokens.filter((t) => t.meanings.some((m) => m.kind === 'about'));
+      let bound = false;
       for (const token of tokens) {
         for (const meaning of token.meanings) {
           if (meaning.kind === 'value') {
@@ -334,14 +358,16 @@ export class FactReader {
             }
             // "…はありますか？" asks whether, it does not say so.
             if (asking) continue;
-            const said = this.subjectOf(token, abouts, polarity, pauses);
-            const subject = said && stands(said) ? said : undefined;
+            const said: FactSlot | undefined = this.subjectOf(token, abouts, polarity, pauses) ?? (bound ? undefined : lastSubject.find((slot) => this.polarityOf[slot]?.[polarity]));
+            const subject: FactSlot | undefined = said && stands(said) ? said : undefined;
+            bound ||= subject !== undefined;
             if (subject) add(found, subject, this.polarityOf[subject]![polarity]!);
             else if (asked) levels[1]!.add(this.polarityOf[asked]?.[polarity] ?? '');
             if (subject && subject === asked) levels[1]!.add(this.polarityOf[asked]![polarity]!);
           }
         }
       }
+      lastSubject = bound ? [] : abouts.flatMap((t) => t.meanings.flatMap((m) => (m.kind === 'about' ? [m.slot] : []))).reverse();
     }
     const facts: Facts = {};
     const contradictory: FactSlot[] = [];

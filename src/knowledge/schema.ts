@@ -138,6 +138,13 @@ export const FactFile = z.strictObject({
     neutral: Words,
   }),
   filler: Words,
+  /** Words after which what the message said before no longer stands (やっぱり, 訂正). */
+  turnarounds: Words.default([]),
+  /**
+   * Logins and passwords of other systems (Windows, LINE): a message about one of them, naming none
+   * of this system's own words, states none of `facts` (the facts about this system's IDs).
+   */
+  systems: z.strictObject({ others: Words, own: Words, facts: Words }).default({ others: [], own: [], facts: [] }),
   topics: z.partialRecord(Topic, Words),
   facts: z.record(z.string(), FactDefinition),
   answers: z.record(z.string(), AnswerDefinition),

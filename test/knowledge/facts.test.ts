@@ -24,6 +24,11 @@ const openings: Array<[string, Facts]> = [
   ['証明書インストールしたいけど、介護保険証明書の発行履歴があるかどうかはわからないです', { certificateHistory: 'unknown' }],
   // A question about a fact does not state it.
   ['セキュリティ用メールアドレスは登録してありますか？', {}],
+  // The subject in a clause of its own, its polarity in the next.
+  ['証明書の発行履歴、見たけど何もなかったです。この場合どうすれば？', { certificateHistory: 'no' }],
+  // Another system's login or password is not this system's.
+  ['Windowsのログインパスワードを忘れてパソコンが開けません', {}],
+  ['KJのパスワードを忘れてWindowsの付箋も見たけどない', { idType: 'kj', idStatus: 'lost' }],
   // どれ asks; it says "I don't know which ID" only as the answer to "which ID?".
   ['電子請求受付システムってどれのこと？', {}],
 ];
@@ -52,6 +57,15 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['idStatus', '仮パスワードというのは、どういうときに送られてくるものなのでしょうか？', undefined],
   ['idStatus', '仮パスワードが届いたので、どうすればいいですか', 'temporary'],
   ['idType', 'どっちかわかんない', 'unknown'],
+  // A correction takes back what came before it.
+  ['certificateHistory', 'なかったです…あ、やっぱりありました、下の方に', 'yes'],
+  ['certificatePassword', 'ないと思ってたけど、引き出しの奥にありました！', 'yes'],
+  // Dialect and keigo negations and unknowns.
+  ['kjLogin', '入れへん', 'no'],
+  ['securityMail', 'しとらん', 'no'],
+  ['securityMail', '存じません', 'unknown'],
+  // A typo is never read into the ending, which carries the polarity (できねえ is no できた).
+  ['kjLogin', 'それがログインできねえんだわ', 'no'],
 ];
 
 describe('the fact reader', () => {

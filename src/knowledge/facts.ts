@@ -146,6 +146,8 @@ export interface Reading {
   residual: number;
   /** The message asks something ("…どこにありますか？"). */
   asks: boolean;
+  /** The message is about another system or document (Windowsのパスワード, 住民票の証明書) and names nothing of this one. */
+  elsewhere: boolean;
 }
 
 /** A typed answer to one of the bot's questions. */
@@ -379,7 +381,7 @@ export class FactReader {
     const answers = [...(levels.find((level) => level.size > 0) ?? [])];
     if (asked && asked in FACT_VALUES && answers.length === 1) (facts as Record<string, string>)[asked] = answers[0]!;
     const named = this.topicOrder.filter((t) => topics.has(t));
-    return { reading: { facts, contradictory, topics: named, vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, asks }, answers };
+    return { reading: { facts, contradictory, topics: named, vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, asks, elsewhere }, answers };
   }
 
   /** The nearest thing (a fact's "about" word) the polarity word is said of, before it or just after it. */

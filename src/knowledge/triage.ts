@@ -1,5 +1,5 @@
 import type { Facts, FactReader, FactSlot, Reading } from './facts';
-import type { Candidate, Router } from './router';
+import type { Candidate, RouteResult, Router } from './router';
 import type { Entry, Topic } from './schema';
 
 /** What to do with a message that answers no question: answer it, ask which entry, or start a topic's triage. */
@@ -48,6 +48,14 @@ const UNSURE_RESIDUAL = 20;
 export function planFor(text: string, router: Router, reader: FactReader): Plan {
   const reading = reader.read(text);
   const route = router.route(text);
+  const plan = planOf(reading, route, reader);
+  // 住民票の証明書, マイナンバーカードの電子証明書: another system's words start none of this one's triage.
+  if (plan.action !== 'triage' || !reading.elsewhere) return plan;
+  const [best] = route.candidates;
+  return route.decision === 'answer' && best ? { ...reading, action: 'answer', answers: [best.entry] } : { ...reading, action: 'off-topic' };
+}
+
+function planOf(reading: Reading, route: RouteResult, reader: FactReader): Plan {
   const ranked = rank(route.candidates, reading);
   const best = ranked[0];
   const topic = reading.topics[0];
@@ -59,6 +67,9 @@ export function planFor(text: string, router: Router, reader: FactReader): Plan 
   const fits = best !== undefined && fitOf(best.entry, reading.facts) === 'fits';
   // The facts point at an entry the router also found: that is the answer, however the message is worded.
   if (fits && route.decision !== 'off-topic') return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
+  // "証明書の画面でエラーメッセージが出ました": an error, but not which; the router's guess at an error
+  // entry is no answer until the user says what the screen said.
+  if (topic === 'error' && best?.entry.topic === 'error' && reading.residual <= NEARLY_VAGUE) return { ...reading, action: 'triage', topic };
   if (reading.vague && topic) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };
   // "新しいパソコンに証明書を入れたい", "IDを忘れました": the best entry is one branch of a choice the
   // triage makes (3-1 or 3-2; which ID) and the message does not make it: the triage asks. So too
@@ -71,10 +82,12 @@ export function planFor(text: string, router: Router, reader: FactReader): Plan 
   // Little beyond a topic and facts that fit no entry ("お知らせは手元にあります。証明書を入れたい"):
   // the topic's triage, which skips what the facts already answer.
   if (topic && reading.residual <= NEARLY_VAGUE && stated.length > 0) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };
-  // The router cannot tell which entry (or knows none), but the message names its topic (お世話になって
-  // おります。証明書をインストールしたいのですが…) or states its facts (仮PWの郵送っていつ来るんでしょう):
-  // the triage's questions find the entry better than a guess.
-  if (topic && (route.decision === 'unsure' || (route.decision === 'off-topic' && stated.length > 0)) && reading.residual <= UNSURE_RESIDUAL) return { ...reading, action: 'triage', topic };
+  // The router cannot tell which entry, but the message names its topic (お世話になっております。
+  // 証明書をインストールしたいのですが…): the triage's questions find the entry better than a guess.
+  if (topic && route.decision === 'unsure' && reading.residual <= UNSURE_RESIDUAL) return { ...reading, action: 'triage', topic };
+  // The router knows no entry for it, but the message names a topic of this system and nothing of
+  // another (パソコンを新しくしたので、証明書を入れ直すように言われました): its triage, not a refusal.
+  if (topic && route.decision === 'off-topic' && !reading.elsewhere) return { ...reading, action: 'triage', topic };
   if (route.decision === 'off-topic' || !best) return { ...reading, action: 'off-topic' };
   const reordered = best.entry !== route.candidates[0]?.entry;
   if (route.decision === 'answer' && !reordered) return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };

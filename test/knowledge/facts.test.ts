@@ -88,6 +88,13 @@ describe('what a first message starts', () => {
   it('the triage, when the message tells its earlier answers but not the branch (3-1 or 3-2)', () =>
     expect(plan('PC買い替えたので証明書入れ直したいです。通知書あり、受付システムにもKJのIDでログインできてます')).toBe('triage:certificate'));
   it('the answer, when the facts decide the branch', () => expect(plan('発行履歴がないので介護DX証明書を入れたい')).toBe('cert-install-dx'));
+  it('the triage, when the router knows no entry but the message names a topic of this system', () =>
+    expect(plan('パソコンを新しくしたので、証明書を入れ直すように言われました。よろしくお願いします')).toBe('triage:certificate'));
+  it('a refusal, when the message is about another system\'s certificate', () => {
+    expect(plan('マイナンバーカードの電子証明書の有効期限が切れたので更新したいです')).toBe('off-topic');
+    expect(plan('住民票の証明書ってどこで取れますか')).toBe('off-topic');
+  });
+  it('the error triage, when the message says there was an error but not which', () => expect(plan('証明書の画面でエラーメッセージが出ました')).toBe('triage:error'));
   it('the pasted message, whatever else the message tells', () =>
     expect(plan('「発行申請時の証明書発行用パスワードがないと証明書のインストールができません。」とあるけど、パスワード覚えてない')).toBe('error-install-needs-cert-password'));
 });

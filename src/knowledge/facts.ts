@@ -170,6 +170,8 @@ const PARTICLES = new Set(Array.from('ヲガハノニデトモヘヤカネヨナ
 const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,])/u;
 const ASKING = /(?:[?？]\s*$)|(?:(?:です|ます|でしょう|ません|だろう|でした|ました)か[。．]?\s*$)/u;
 const HEDGED = /かな[?？]?\s*$/u;
+/** A request put as a question: 「お願いできますでしょうか」, 「つないでもらえますか」. */
+const POLITE_REQUEST = /(?:お願い|いただけ|もらえ|くれ)[^。．?？]{0,4}?(?:か|でしょうか)[。．?？]?\s*$/u;
 /** A request or a question word ending its clause: 「教えてください」, 「どこにあるの」. */
 const REQUEST = /(?:教えて|おしえて|知りたい|しりたい)(?:ください|下さい|ほしい|欲しい|いただけ\S*|もらえ\S*|です)?[。．!！]?\s*$/u;
 const QUESTION_WORD = /(?:どこ|何|なに|なん|いつ|どう|どれ|どの|どちら|どっち|誰|なぜ|どんな|どのくらい|どれくらい).*(?:の|か|かしら|っけ)[。．]?\s*$/u;
@@ -181,6 +183,7 @@ const KANJI = /\p{Script=Han}/u;
 const VAGUE_RESIDUAL = 1;
 const ASCII_CHAR = /[a-z0-9]/;
 const COMMA = /[、,，､]/u;
+const QUOTED = /「([^「」]{1,300})」|『([^『』]{1,300})』/gu;
 /** Typos are corrected in answers this short (compact characters), to cues this long. */
 const MAX_CORRECTED_CHARS = 16;
 const MIN_CORRECTED_CUE = 4;
@@ -207,6 +210,8 @@ export class FactReader {
   private readonly otherSystems: string[];
   private readonly ownSystem: string[];
   private readonly aboutSystem = new Set<FactSlot>();
+  /** Facts that count only in a message whose first topic is one of these. */
+  private readonly within = new Map<FactSlot, Topic[]>();
 
   constructor(
     readonly file: FactFile,
@@ -227,6 +232,7 @@ export class FactReader {
     for (const [slot, fact] of Object.entries(file.facts) as Array<[FactSlot, FactFile['facts'][string]]>) {
       this.topicOfSlot.set(slot, fact.topic);
       this.polarityOf[slot] = fact.polarity;
+      if (fact.within.length) this.within.set(slot, fact.within);
       if (fact.requires.length) this.requiredWith.set(slot, fact.requires.map((w) => this.compact(w).text));
       for (const w of fact.about) add(w, { kind: 'about', slot });
       for (const w of fact.mentions) add(w, { kind: 'about', slot, shared: true });
@@ -297,7 +303,12 @@ export class FactReader {
     const levels: Array<Set<string>> = [new Set(), new Set(), new Set()];
     let residual = 0;
     let asks = false;
-    const kept = text.slice(0, MAX_QUERY_CHARS * 2).split(CLAUSE_END);
+    const limited = text.slice(0, MAX_QUERY_CHARS * 2);
+    // What the screen said, quoted (「…発行済みの介護DX証明書があります。」と表示された), is the
+    // system's words, not the user's: it names a situation (期限切れ, 仮パスワード) but states no yes or no.
+    // As the answer to the bot's own question, though, the screen's words are what the user saw there.
+    const quotes = asked ? [] : [...limited.matchAll(QUOTED)].map((m) => m[1] ?? m[2] ?? '');
+    const kept = (asked ? limited : limited.replace(QUOTED, '「」')).split(CLAUSE_END);
     // A text cut at the limit ends in half a clause (…うまくいかない|のはなぜですか): it says nothing.
     if (text.length > MAX_QUERY_CHARS * 2 && kept.length > 1) kept.pop();
     const clauses = kept
@@ -345,10 +356,10 @@ export class FactReader {
               topics.add(this.topicOf(slot));
               // A question names a situation ("代理請求の場合は？" still says 代理請求), but asks a yes or no
               // ("登録してありますか？").
-              const yesOrNo = value === this.polarityOf[slot]?.affirm || value === this.polarityOf[slot]?.negate;
-              if (value && !(asking && yesOrNo)) add(found, slot, value);
+              if (value && !(asking && this.isYesOrNo(slot, value))) add(found, slot, value);
             }
-            if (meaning.slot === asked && value && !asking) levels[0]!.add(value);
+            // 「担当の方にお願いできますでしょうか」 asks, and so answers the hand-off offer.
+            if (meaning.slot === asked && value && (!asking || (!(asked in FACT_VALUES) && POLITE_REQUEST.test(trimmed)))) levels[0]!.add(value);
           }
           // "どこにあるか(わからない)", "あるのか" ask, they do not say there is one; "あるかも" does.
           if (meaning.kind === 'polarity' && EMBEDDED_QUESTION.test(compact.slice(token.end, token.end + 8))) continue;
@@ -371,6 +382,18 @@ export class FactReader {
       }
       lastSubject = bound ? [] : abouts.flatMap((t) => t.meanings.flatMap((m) => (m.kind === 'about' ? [m.slot] : []))).reverse();
     }
+    for (const quote of quotes) {
+      const { text: compact, boundary } = this.compact(quote);
+      for (const token of this.scan(compact, boundary, asked)) {
+        for (const m of token.meanings) {
+          if (m.kind === 'topic') topics.add(m.topic);
+          if (m.kind !== 'value' || !(m.slot in FACT_VALUES) || this.isYesOrNo(m.slot, m.value) || !stands(m.slot as FactSlot)) continue;
+          add(found, m.slot as FactSlot, m.value);
+          topics.add(this.topicOf(m.slot as FactSlot));
+          if (m.slot === asked) levels[0]!.add(m.value);
+        }
+      }
+    }
     const facts: Facts = {};
     const contradictory: FactSlot[] = [];
     for (const [slot, values] of found) {
@@ -381,7 +404,14 @@ export class FactReader {
     const answers = [...(levels.find((level) => level.size > 0) ?? [])];
     if (asked && asked in FACT_VALUES && answers.length === 1) (facts as Record<string, string>)[asked] = answers[0]!;
     const named = this.topicOrder.filter((t) => topics.has(t));
+    // KJのIDでログインできる in a certificate question tells the login, not which ID the question is about.
+    for (const [slot, within] of this.within) if (slot !== asked && named[0] && !within.includes(named[0])) delete facts[slot];
     return { reading: { facts, contradictory, topics: named, vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, asks, elsewhere }, answers };
+  }
+
+  /** A value that affirms or denies its fact (登録している), as against one that names a situation (代理請求). */
+  private isYesOrNo(slot: Slot, value: string): boolean {
+    return value === this.polarityOf[slot]?.affirm || value === this.polarityOf[slot]?.negate;
   }
 
   /** The nearest thing (a fact's "about" word) the polarity word is said of, before it or just after it. */

@@ -29,6 +29,11 @@ const openings: Array<[string, Facts]> = [
   // Another system's login or password is not this system's.
   ['Windowsのログインパスワードを忘れてパソコンが開けません', {}],
   ['KJのパスワードを忘れてWindowsの付箋も見たけどない', { idType: 'kj', idStatus: 'lost' }],
+  // The screen's words, quoted, name a situation but state no yes or no of the user's own.
+  ['「ログイン中のユーザIDで発行済みの介護DX証明書があります。」と表示されました', {}],
+  ['KJでログインすると「パスワードの有効期限が切れています」と出ます', { idStatus: 'expired', idType: 'kj' }],
+  // In a certificate question KJのIDで tells the login, not which ID the question is about.
+  ['証明書を入れたい。KJのIDでログインはできます', { kjLogin: 'yes' }],
   // どれ asks; it says "I don't know which ID" only as the answer to "which ID?".
   ['電子請求受付システムってどれのこと？', {}],
 ];
@@ -64,6 +69,11 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['kjLogin', '入れへん', 'no'],
   ['securityMail', 'しとらん', 'no'],
   ['securityMail', '存じません', 'unknown'],
+  // As the answer to the bot's question, the quoted screen is what the user saw there.
+  ['certificateHistory', '「証明書発行の履歴はありません。」と出ています', 'no'],
+  ['securityMail', 'そんなの登録した覚えないです', 'no'],
+  ['handoff', '担当の方にお願いできますでしょうか', 'yes'],
+  ['handoff', '担当の方に引き継いでいただくと、お返事はいつごろになりますか？', undefined],
   // A typo is never read into the ending, which carries the polarity (できねえ is no できた).
   ['kjLogin', 'それがログインできねえんだわ', 'no'],
 ];

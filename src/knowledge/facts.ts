@@ -144,6 +144,8 @@ export interface Reading {
   vague: boolean;
   /** How much the message says beyond its topic, facts and filler (a kanji counts two, kana and Latin one). */
   residual: number;
+  /** The runs of the (synonym-folded) text that no word of facts.yaml covers: what the message says beyond them. */
+  rest: string[];
   /** The message asks something ("…どこにありますか？"). */
   asks: boolean;
   /** The message is about another system or document (Windowsのパスワード, 住民票の証明書) and names nothing of this one. */
@@ -291,6 +293,19 @@ export class FactReader {
     return [...fits];
   }
 
+  /**
+   * Whether what a message says beyond its topic and facts (its `rest`) shares a two-character piece
+   * of content (not two particles) with `text`: 和暦 with 「カレンダー表示が和暦になっている」, where
+   * 途中で止まって shares nothing with 「証明書のインポート中に警告が表示される」.
+   */
+  sharesContent(reading: Reading, text: string): boolean {
+    const other = this.compact(text).text;
+    return reading.rest.some((run) => {
+      const chars = Array.from(run);
+      return chars.slice(1).some((c, i) => !(PARTICLES.has(c) && PARTICLES.has(chars[i]!)) && other.includes(chars[i]! + c));
+    });
+  }
+
   /** The topic a fact belongs to. */
   topicOf(slot: FactSlot): Topic {
     return this.topicOfSlot.get(slot)!;
@@ -302,6 +317,7 @@ export class FactReader {
     // For the question asked: words of its own values first, then polarity, then a bare はい／いいえ.
     const levels: Array<Set<string>> = [new Set(), new Set(), new Set()];
     let residual = 0;
+    const rest: string[] = [];
     let asks = false;
     const limited = text.slice(0, MAX_QUERY_CHARS * 2);
     // What the screen said, quoted (「…発行済みの介護DX証明書があります。」と表示された), is the
@@ -339,7 +355,7 @@ export class FactReader {
       }
       const asking = (ASKING.test(trimmed) || REQUEST.test(trimmed) || QUESTION_WORD.test(trimmed)) && !HEDGED.test(trimmed);
       asks ||= asking;
-      residual += this.uncovered(compact, scanned);
+      residual += this.uncovered(compact, scanned, rest);
       const tokens = scanned.map((t) => ({ ...t, meanings: t.meanings.filter(heard) }));
       const abouts = tokens.filter((t) => t.meanings.some((m) => m.kind === 'about'));
       let bound = false;
@@ -406,7 +422,7 @@ export class FactReader {
     const named = this.topicOrder.filter((t) => topics.has(t));
     // KJのIDでログインできる in a certificate question tells the login, not which ID the question is about.
     for (const [slot, within] of this.within) if (slot !== asked && named[0] && !within.includes(named[0])) delete facts[slot];
-    return { reading: { facts, contradictory, topics: named, vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, asks, elsewhere }, answers };
+    return { reading: { facts, contradictory, topics: named, vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, rest, asks, elsewhere }, answers };
   }
 
   /** A value that affirms or denies its fact (登録している), as against one that names a situation (代理請求). */
@@ -477,12 +493,13 @@ export class FactReader {
    * What no cue covered: each uncovered run of characters, unless it is a particle or two (ヲ, ガ,
    * シテ), weighs its length, a kanji twice (違い says more than ノ).
    */
-  private uncovered(compact: string, tokens: Token[]): number {
+  private uncovered(compact: string, tokens: Token[], rest: string[]): number {
     let weight = 0;
     let start = 0;
     const run = (end: number) => {
       const chars = Array.from(compact.slice(start, end));
       if (chars.length <= 2 && chars.every((c) => PARTICLES.has(c))) return;
+      rest.push(chars.join(''));
       for (const c of chars) weight += KANJI.test(c) ? 2 : 1;
     };
     for (const t of tokens) {

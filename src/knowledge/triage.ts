@@ -67,9 +67,11 @@ function planOf(reading: Reading, route: RouteResult, reader: FactReader): Plan 
   const fits = best !== undefined && fitOf(best.entry, reading.facts) === 'fits';
   // The facts point at an entry the router also found: that is the answer, however the message is worded.
   if (fits && route.decision !== 'off-topic') return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
-  // "証明書の画面でエラーメッセージが出ました": an error, but not which; the router's guess at an error
-  // entry is no answer until the user says what the screen said.
-  if (topic === 'error' && best?.entry.topic === 'error' && reading.residual <= NEARLY_VAGUE) return { ...reading, action: 'triage', topic };
+  // "操作の途中でエラーメッセージが表示されて止まってしまいました": an error, but not which. The router's
+  // guess at an error entry is no answer while the message shares nothing with that error's own words.
+  if (topic === 'error' && best?.entry.kind === 'error' && !reader.sharesContent(reading, [best.entry.title, best.entry.message, ...best.entry.patterns].join(' '))) {
+    return { ...reading, action: 'triage', topic };
+  }
   if (reading.vague && topic) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };
   // "新しいパソコンに証明書を入れたい", "IDを忘れました": the best entry is one branch of a choice the
   // triage makes (3-1 or 3-2; which ID) and the message does not make it: the triage asks. So too

@@ -104,7 +104,11 @@ describe('what a first message starts', () => {
     expect(plan('マイナンバーカードの電子証明書の有効期限が切れたので更新したいです')).toBe('off-topic');
     expect(plan('住民票の証明書ってどこで取れますか')).toBe('off-topic');
   });
-  it('the error triage, when the message says there was an error but not which', () => expect(plan('証明書の画面でエラーメッセージが出ました')).toBe('triage:error'));
+  it('the error triage, when the message says there was an error but not which', () => {
+    expect(plan('証明書の画面でエラーメッセージが出ました')).toBe('triage:error');
+    expect(plan('操作の途中でエラーメッセージが表示されて止まってしまいました')).toBe('triage:error');
+  });
+  it('the error, when the message names it without quoting it', () => expect(plan('和暦のエラーが出ます')).toBe('error-wareki'));
   it('the pasted message, whatever else the message tells', () =>
     expect(plan('「発行申請時の証明書発行用パスワードがないと証明書のインストールができません。」とあるけど、パスワード覚えてない')).toBe('error-install-needs-cert-password'));
 });

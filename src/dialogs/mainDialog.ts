@@ -139,7 +139,7 @@ export class MainDialog extends ComponentDialog {
     if (waiting.slot === 'idType' && looksLikeKjId(text)) return undefined;
     if (waiting.slot) {
       const answer = reader.answer(waiting.slot, text);
-      const extra = await this.takeFacts(context, answer.reading, waiting.slot);
+      const fresh = await this.takeFacts(context, answer.reading, waiting.slot);
       // The answer to the waiting question: the prompt takes it, the step keeps it.
       if (answer.value !== undefined || waiting.choices.includes(text)) return undefined;
       if (answer.candidates.length > 1) {
@@ -149,7 +149,12 @@ export class MainDialog extends ComponentDialog {
       // Facts for later questions ("履歴はなかったです" asked about the password): the topic's steps
       // run again from the start, skipping what is now known, so the user lands on the first open question.
       // A question of the user's own is answered first (below), whatever facts it also told.
-      if (extra && isFactSlot(waiting.slot) && !answer.reading.asks) return this.replan(dc);
+      if (fresh.length > 0 && !answer.reading.asks) {
+        if (isFactSlot(waiting.slot)) return this.replan(dc);
+        // Facts told after an answer (あ、やっぱり履歴ありました; IDはcから始まるほうでした): their topic's
+        // triage runs again with them, and gives the answer that fits now.
+        return this.restartAt(dc, TRIAGE_OF[reader.topicOf(fresh[0]!)], {});
+      }
     }
     if (recognizeChoices(text, waiting.choices).length > 0 && !waiting.slot) return undefined;
     // A question asked while buttons wait is answered, then the same question comes back. While a
@@ -170,21 +175,23 @@ export class MainDialog extends ComponentDialog {
   }
 
   /**
-   * Keeps what a message states (facts of other questions too), saying so in one line. A fact that
-   * contradicts an earlier one replaces it. Returns whether anything beyond the waiting question's own
-   * answer was new.
+   * Keeps what a message states (facts of other questions too), saying so in one line, and what those
+   * facts imply (期限切れ: the KJ login fails). A fact that contradicts an earlier one replaces it.
+   * Returns the facts beyond the waiting question's own answer that were new.
    */
-  async takeFacts(context: TurnContext, reading: Reading, answering?: FactSlot | string): Promise<boolean> {
+  async takeFacts(context: TurnContext, reading: Reading, answering?: FactSlot | string): Promise<FactSlot[]> {
     const facts = await this.services.facts.get(context, { shownEntries: [], feedback: [], unanswered: [] });
     const fresh: Facts = {};
     for (const [slot, value] of Object.entries(reading.facts) as Array<[FactSlot, string]>) {
       if (slot !== answering && facts[slot] !== value) (fresh as Record<string, string>)[slot] = value;
     }
-    if (Object.keys(fresh).length === 0) return false;
-    await this.services.facts.set(context, { ...facts, ...fresh });
+    const slots = Object.keys(fresh) as FactSlot[];
+    if (slots.length === 0) return [];
+    const merged = { ...facts, ...fresh };
+    await this.services.facts.set(context, { ...merged, ...this.services.reader.implied(merged) });
     const said = saidOf(fresh);
     if (said) await context.sendActivity(replyActivity({ text: [PHRASES.factsTaken(said)] }));
-    return true;
+    return slots;
   }
 
   /**

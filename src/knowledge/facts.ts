@@ -306,6 +306,17 @@ export class FactReader {
     });
   }
 
+  /** The facts that `facts` imply and do not state (facts.yaml's `implies`): 期限切れ → the KJ login fails. */
+  implied(facts: Facts): Facts {
+    const implied: Facts = {};
+    for (const rule of this.file.implies) {
+      const holds = Object.entries(rule.if).every(([slot, value]) => facts[slot as FactSlot] === value);
+      if (!holds) continue;
+      for (const [slot, value] of Object.entries(rule.then)) if (facts[slot as FactSlot] === undefined) (implied as Record<string, string>)[slot] = value;
+    }
+    return implied;
+  }
+
   /** The topic a fact belongs to. */
   topicOf(slot: FactSlot): Topic {
     return this.topicOfSlot.get(slot)!;

@@ -118,5 +118,14 @@ function factProblems(file: FactFile): string[] {
   };
   check('facts', FACT_VALUES);
   check('answers', ANSWER_VALUES);
+  const factValues = FACT_VALUES as Record<string, readonly string[]>;
+  file.implies.forEach((rule, i) => {
+    for (const part of ['if', 'then'] as const) {
+      for (const [slot, value] of Object.entries(rule[part])) {
+        if (!factValues[slot]?.includes(value)) problems.push(`facts.yaml: field implies[${i}].${part}.${slot}: ${value} is not a value of a fact`);
+      }
+    }
+  });
+  for (const slot of file.systems.facts) if (!(slot in factValues)) problems.push(`facts.yaml: field systems.facts: ${slot} is not a fact`);
   return problems;
 }

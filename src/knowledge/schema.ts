@@ -140,6 +140,8 @@ export const FactFile = z.strictObject({
     neutral: Words,
   }),
   filler: Words,
+  /** Facts that follow from others (期限切れ → the KJ login fails), taken into the triage, never read from the text. */
+  implies: z.array(z.strictObject({ if: z.record(z.string(), z.string()), then: z.record(z.string(), z.string()) })).default([]),
   /** Words after which what the message said before no longer stands (やっぱり, 訂正). */
   turnarounds: Words.default([]),
   /**

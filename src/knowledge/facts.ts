@@ -287,7 +287,7 @@ export class FactReader {
         const part = compact.slice(i, i + form.length);
         // The first and last characters stand: オキマス is no typo of デキマス, nor デキネ of デキタ
         // (an ending carries the polarity).
-        if (part !== form && part[0] === form[0] && part.at(-1) === form.at(-1) && oneApart(part, form)) fits.add(compact.slice(0, i) + form + compact.slice(i + form.length));
+        if (part !== form && part[0] === form[0] && part.at(-1) === form.at(-1) && oneApart(part, form) && sameScript(part, form)) fits.add(compact.slice(0, i) + form + compact.slice(i + form.length));
       }
     }
     return [...fits];
@@ -399,7 +399,10 @@ export class FactReader {
             // "…はありますか？" asks whether, it does not say so.
             if (asking) continue;
             const said: FactSlot | undefined = this.subjectOf(token, abouts, polarity, pauses) ?? (bound ? undefined : lastSubject.find((slot) => this.polarityOf[slot]?.[polarity]));
-            const subject: FactSlot | undefined = said && stands(said) ? said : undefined;
+            // Said of something that is not this system's (ログインしてなくて, with nothing of the KJ
+            // login around it): it answers nothing, the question asked included.
+            if (said && !stands(said)) continue;
+            const subject: FactSlot | undefined = said;
             bound ||= subject !== undefined;
             if (subject) add(found, subject, this.polarityOf[subject]![polarity]!);
             else if (asked) levels[1]!.add(this.polarityOf[asked]?.[polarity] ?? '');
@@ -545,6 +548,12 @@ export class FactReader {
     }
     return { text: out, boundary, pauses };
   }
+}
+
+/** The differing characters are both kanji or both not: a slip of the keyboard, not 見 for キ. */
+function sameScript(a: string, b: string): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return KANJI.test(a[i]!) === KANJI.test(b[i]!);
+  return true;
 }
 
 /** Same length, one character different. */

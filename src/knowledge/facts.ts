@@ -325,8 +325,9 @@ export class FactReader {
   private interpret(text: string, asked?: Slot): { reading: Reading; answers: string[] } {
     const found = new Map<FactSlot, Set<string>>();
     const topics = new Set<Topic>();
-    // For the question asked: words of its own values first, then polarity, then a bare はい／いいえ.
-    const levels: Array<Set<string>> = [new Set(), new Set(), new Set()];
+    // The answer to the question asked, from the last clause that gives one: people correct themselves
+    // forward (ないです…あ、ありました), and after けど comes the point (紙はあるけど字が読めません).
+    let answerLevels: Array<Set<string>> = [];
     let residual = 0;
     const rest: string[] = [];
     let asks = false;
@@ -360,10 +361,9 @@ export class FactReader {
     let lastSubject: FactSlot[] = [];
     for (const { clause: trimmed, text: compact, pauses, tokens: scanned } of clauses) {
       // 「なかったです…あ、やっぱりありました」: what came before a correction no longer stands.
-      if (this.turnarounds.some((w) => compact.includes(w))) {
-        found.clear();
-        for (const level of levels) level.clear();
-      }
+      if (this.turnarounds.some((w) => compact.includes(w))) found.clear();
+      // Words of the question's own values first, then polarity, then a bare はい／いいえ.
+      const levels: Array<Set<string>> = [new Set(), new Set(), new Set()];
       const asking = (ASKING.test(trimmed) || REQUEST.test(trimmed) || QUESTION_WORD.test(trimmed)) && !HEDGED.test(trimmed);
       asks ||= asking;
       residual += this.uncovered(compact, scanned, rest);
@@ -410,6 +410,8 @@ export class FactReader {
           }
         }
       }
+      for (const level of levels) level.delete('');
+      if (levels.some((level) => level.size > 0)) answerLevels = levels;
       lastSubject = bound ? [] : abouts.flatMap((t) => t.meanings.flatMap((m) => (m.kind === 'about' ? [m.slot] : []))).reverse();
     }
     for (const quote of quotes) {
@@ -420,7 +422,6 @@ export class FactReader {
           if (m.kind !== 'value' || !(m.slot in FACT_VALUES) || this.isYesOrNo(m.slot, m.value) || !stands(m.slot as FactSlot)) continue;
           add(found, m.slot as FactSlot, m.value);
           topics.add(this.topicOf(m.slot as FactSlot));
-          if (m.slot === asked) levels[0]!.add(m.value);
         }
       }
     }
@@ -430,8 +431,7 @@ export class FactReader {
       if (values.size === 1) (facts as Record<string, string>)[slot] = [...values][0]!;
       else contradictory.push(slot);
     }
-    for (const level of levels) level.delete('');
-    const answers = [...(levels.find((level) => level.size > 0) ?? [])];
+    const answers = [...(answerLevels.find((level) => level.size > 0) ?? [])];
     if (asked && asked in FACT_VALUES && answers.length === 1) (facts as Record<string, string>)[asked] = answers[0]!;
     const named = this.topicOrder.filter((t) => topics.has(t));
     // KJのIDでログインできる in a certificate question tells the login, not which ID the question is about.

@@ -65,6 +65,10 @@ const answers: Array<[Slot, string, string | undefined]> = [
   // A correction takes back what came before it.
   ['certificateHistory', 'なかったです…あ、やっぱりありました、下の方に', 'yes'],
   ['certificatePassword', 'ないと思ってたけど、引き出しの奥にありました！', 'yes'],
+  // The last clause that answers is the answer: after けど comes the point.
+  ['certificatePassword', '紙はあるけど水濡れで字が読めません', 'no'],
+  ['kjLogin', '先月はできたけど今日やったらダメでした', 'no'],
+  ['securityMail', '登録してます…いや、してないですね、それは別のアドレスでした', 'no'],
   // Dialect and keigo negations and unknowns.
   ['kjLogin', '入れへん', 'no'],
   ['securityMail', 'しとらん', 'no'],

@@ -490,7 +490,8 @@ export class FactReader {
         const form = compact.slice(i, i + length);
         const meanings = this.cues.get(form)?.filter((m) => m.kind !== 'value' || m.slot === asked || (m.slot in FACT_VALUES && !m.reply));
         if (!meanings?.length) continue;
-        if (length === 1 && asked === undefined) continue;
+        // One character says little (有, 無, c), except a kanji naming what a fact is about (紙).
+        if (length === 1 && asked === undefined && !(KANJI.test(form) && meanings.every((m) => m.kind === 'about'))) continue;
         if (ASCII_WORD.test(form) && !wholeWord(compact, boundary, i, i + length)) continue;
         matched = { start: i, end: i + length, meanings };
         break;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seen } from '../support/conversationEvaluation';
-import { say, storedState, testBot } from '../support/testBot';
+import { PHRASES } from '../../src/dialogs/phrases';
+import { say, storageText, storedState, testBot } from '../support/testBot';
 
 /** A conversation typed turn by turn: what each turn showed (entries by id, questions asked). */
 async function chat(...turns: string[]) {
@@ -34,5 +35,45 @@ describe('facts told along the way', () => {
     const { shown } = await chat('証明書を入れたい', '1', '電子請求受付システムってどれのこと？国保連のサイト？');
     expect(shown[2]!.asked).toContain('kjLogin');
     expect(shown[2]!.replies.join('\n')).toContain('先ほどの質問に戻ります');
+  });
+});
+
+describe('bad input while a question waits', () => {
+  const factsOf = async (bot: ReturnType<typeof testBot>) => ((await storedState(bot)) as { triageFacts: Record<string, unknown> }).triageFacts;
+
+  it('a fact and a password in one message: the warning, nothing of it kept, the same question again', async () => {
+    const { bot, shown } = await chat('証明書を入れたい', '履歴はなかったです。ちなみにパスワードは Abc12345! です');
+    expect(shown[1]!.replies.join('\n')).toContain(PHRASES.secretWarning);
+    expect(shown[1]!.asked).toContain('certPassword');
+    expect((await factsOf(bot)).certificateHistory).toBeUndefined();
+    expect(storageText(bot.storage)).not.toContain('Abc12345!');
+  });
+
+  it('emoji only, or a KJ ID where a yes or no is asked: the question again, nothing kept', async () => {
+    for (const text of ['🙏🙏', 'KJ0123456789AB']) {
+      const { bot, shown } = await chat('証明書を入れたい', text);
+      expect(shown[1]!.asked).toContain('certPassword');
+      expect((await factsOf(bot)).certificatePassword).toBeUndefined();
+    }
+  });
+
+  it('the answer to a later question is kept; when it decides the branch, the answer comes at once', async () => {
+    const { bot, shown } = await chat('証明書を入れたい', '履歴はなかったです');
+    expect(shown[1]!.entries[0]).toBe('cert-install-dx');
+    expect(shown.flatMap((turn) => turn.asked)).not.toContain('certHistory');
+    expect((await factsOf(bot)).certificateHistory).toBe('no');
+  });
+
+  it('the answer to a later question that does not decide the branch: kept, and the first open question comes', async () => {
+    const { shown } = await chat('証明書を入れたい', '電子請求受付システムにはKJでログインできます', 'はい、あります', 'なかったです');
+    expect(shown[1]!.asked).toContain('certPassword');
+    expect(shown.flatMap((turn) => turn.asked)).not.toContain('kjLogin');
+    expect(shown[3]!.entries[0]).toBe('cert-install-dx');
+  });
+
+  it('a 100 kB answer: the question again, the state intact and small', async () => {
+    const { bot, shown } = await chat('証明書を入れたい', 'ある'.repeat(50_000));
+    expect(shown[1]!.asked.length).toBeGreaterThan(0);
+    expect(storageText(bot.storage).length).toBeLessThan(10_000);
   });
 });

@@ -10,7 +10,7 @@ import {
   type PromptOptions,
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
-import { FACT_SLOTS, saidOf, valueOfLabel, type FactSlot, type Facts, type Reading } from '../knowledge/facts';
+import { FACT_SLOTS, saidOf, valueOfLabel, type FactSlot, type Facts, type Reading, type Slot } from '../knowledge/facts';
 import type { Entry, Topic } from '../knowledge/schema';
 import { planFor } from '../knowledge/triage';
 import { replyActivity, replyOf } from '../replies/activity';
@@ -179,11 +179,15 @@ export class MainDialog extends ComponentDialog {
    * facts imply (期限切れ: the KJ login fails). A fact that contradicts an earlier one replaces it.
    * Returns the facts beyond the waiting question's own answer that were new.
    */
-  async takeFacts(context: TurnContext, reading: Reading, answering?: FactSlot | string): Promise<FactSlot[]> {
+  async takeFacts(context: TurnContext, reading: Reading, answering?: Slot): Promise<FactSlot[]> {
     const facts = await this.services.facts.get(context, { shownEntries: [], feedback: [], unanswered: [] });
+    // What the answer itself implies is no news (「毎月の請求で入ってるのでできます」 to the KJ login
+    // question names the KJ ID, which that question is about).
+    const answered = answering && isFactSlot(answering) ? reading.facts[answering] : undefined;
+    const presupposed: Facts = answered ? this.services.reader.implied({ [answering!]: answered }) : {};
     const fresh: Facts = {};
     for (const [slot, value] of Object.entries(reading.facts) as Array<[FactSlot, string]>) {
-      if (slot !== answering && facts[slot] !== value) (fresh as Record<string, string>)[slot] = value;
+      if (slot !== answering && facts[slot] !== value && presupposed[slot] !== value) (fresh as Record<string, string>)[slot] = value;
     }
     const slots = Object.keys(fresh) as FactSlot[];
     if (slots.length === 0) return [];

@@ -68,10 +68,12 @@ export function loadKnowledge(dir = KNOWLEDGE_DIR): KnowledgeBase {
     }
   }
   for (const entry of entries) {
-    for (const [slot, values] of entry.when.flatMap((alternative) => Object.entries(alternative))) {
-      const known: readonly string[] | undefined = FACT_VALUES[slot as keyof typeof FACT_VALUES];
-      if (!known) problems.push(`${fileOf.get(entry)}: entry "${entry.id}", field when.${slot}: unknown fact`);
-      else for (const value of values) if (!known.includes(value)) problems.push(`${fileOf.get(entry)}: entry "${entry.id}", field when.${slot}: unknown value "${value}"`);
+    for (const field of ['when', 'unless'] as const) {
+      for (const [slot, values] of entry[field].flatMap((alternative) => Object.entries(alternative))) {
+        const known: readonly string[] | undefined = FACT_VALUES[slot as keyof typeof FACT_VALUES];
+        if (!known) problems.push(`${fileOf.get(entry)}: entry "${entry.id}", field ${field}.${slot}: unknown fact`);
+        else for (const value of values) if (!known.includes(value)) problems.push(`${fileOf.get(entry)}: entry "${entry.id}", field ${field}.${slot}: unknown value "${value}"`);
+      }
     }
   }
   if (problems.length > 0 || !contact || !synonyms || !offTopic || !facts) throw new KnowledgeError(problems);

@@ -46,6 +46,8 @@ const entryBase = {
    * alternative; it is ruled out when a stated fact contradicts an alternative and none fits.
    */
   when: z.array(z.record(z.string(), z.array(z.string().min(1)).min(1))).default([]),
+  /** Situations this entry is not for (ruled out when one is stated wholly), without saying which it is for. */
+  unless: z.array(z.record(z.string(), z.array(z.string().min(1)).min(1))).default([]),
   /** One branch of a choice its triage makes (3-1 or 3-2): unless the message's facts fit it, the triage asks first. */
   asksFirst: z.boolean().default(false),
   /** Other entries worth offering next (ids). */

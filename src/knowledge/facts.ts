@@ -348,13 +348,17 @@ export class FactReader {
       if (m.kind === 'topic') topics.add(m.topic);
       if (m.kind === 'about' && !m.shared) topics.add(this.topicOf(m.slot));
     }
-    // A fact with `requires` counts only in a message that names one of those words (or answers its question).
     const whole = clauses.map((c) => c.text).join('');
-    // A fact with `notWith` does not count in a message about another system (Windowsのパスワード),
-    // unless it names this one too.
-    const elsewhere = this.otherSystems.some((w) => whole.includes(w)) && !this.ownSystem.some((w) => whole.includes(w));
-    const stands = (slot: FactSlot) =>
-      slot === asked || (!this.requiredWith.get(slot)?.every((w) => !whole.includes(w)) && !(elsewhere && this.aboutSystem.has(slot)));
+    const names = (words: string[]) => words.some((w) => whole.includes(w));
+    // A message about another system (Windowsのパスワード) that names nothing of this one.
+    const elsewhere = names(this.otherSystems) && !names(this.ownSystem);
+    // A fact counts when its question is asked, or when the message names one of its `requires` and is
+    // not about another system's logins.
+    const stands = (slot: FactSlot) => {
+      if (slot === asked) return true;
+      const required = this.requiredWith.get(slot);
+      return (!required || names(required)) && !(elsewhere && this.aboutSystem.has(slot));
+    };
     const heard = (m: Meaning) => m.kind !== 'about' || !m.shared || m.slot === asked || topics.has(this.topicOf(m.slot));
     // A topic stated in a clause of its own (証明書の発行履歴、見たけど|何もなかったです): its polarity
     // comes in the next clause.
@@ -402,11 +406,9 @@ export class FactReader {
             // Said of something that is not this system's (ログインしてなくて, with nothing of the KJ
             // login around it): it answers nothing, the question asked included.
             if (said && !stands(said)) continue;
-            const subject: FactSlot | undefined = said;
-            bound ||= subject !== undefined;
-            if (subject) add(found, subject, this.polarityOf[subject]![polarity]!);
-            else if (asked) levels[1]!.add(this.polarityOf[asked]?.[polarity] ?? '');
-            if (subject && subject === asked) levels[1]!.add(this.polarityOf[asked]![polarity]!);
+            bound ||= said !== undefined;
+            if (said) add(found, said, this.polarityOf[said]![polarity]!);
+            if (!said || said === asked) levels[1]!.add(asked ? (this.polarityOf[asked]?.[polarity] ?? '') : '');
           }
         }
       }

@@ -348,7 +348,8 @@ export class FactReader {
       if (m.kind === 'topic') topics.add(m.topic);
       if (m.kind === 'about' && !m.shared) topics.add(this.topicOf(m.slot));
     }
-    const whole = clauses.map((c) => c.text).join('');
+    // Quoted screen text names the system too (「パスワードの有効期限が切れています」).
+    const whole = [...clauses.map((c) => c.text), ...quotes.map((quote) => this.compact(quote).text)].join('');
     const names = (words: string[]) => words.some((w) => whole.includes(w));
     // A message about another system (Windowsのパスワード) that names nothing of this one.
     const elsewhere = names(this.otherSystems) && !names(this.ownSystem);

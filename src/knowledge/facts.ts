@@ -373,7 +373,9 @@ export class FactReader {
       asks ||= asking;
       residual += this.uncovered(compact, scanned, rest);
       const tokens = scanned.map((t) => ({ ...t, meanings: t.meanings.filter(heard) }));
-      const abouts = tokens.filter((t) => t.meanings.some((m) => m.kind === 'about'));
+      // What a polarity word may be said of: a fact's "about" words, and its value words, which name it
+      // too (一度も発行|したことがありません is the history's, not the 紙 before it).
+      const abouts = tokens.filter((t) => t.meanings.some((m) => this.namesFact(m) !== undefined));
       let bound = false;
       for (const token of tokens) {
         for (const meaning of token.meanings) {
@@ -442,6 +444,12 @@ export class FactReader {
     return { reading: { facts, contradictory, topics: named, vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, rest, asks, elsewhere }, answers };
   }
 
+  /** The fact a word names: one of its "about" words, or a word stating its yes or no (一度も発行). */
+  private namesFact(m: Meaning): FactSlot | undefined {
+    if (m.kind === 'about') return m.slot;
+    return m.kind === 'value' && m.slot in FACT_VALUES && this.isYesOrNo(m.slot, m.value) ? (m.slot as FactSlot) : undefined;
+  }
+
   /** A value that affirms or denies its fact (登録している), as against one that names a situation (代理請求). */
   private isYesOrNo(slot: Slot, value: string): boolean {
     return value === this.polarityOf[slot]?.affirm || value === this.polarityOf[slot]?.negate;
@@ -459,8 +467,9 @@ export class FactReader {
       // Words before count a little closer: Japanese states the subject first (履歴は、ありません).
       const weighted = about.end <= token.start ? distance : distance * 3;
       for (const m of about.meanings) {
-        if (m.kind !== 'about' || !this.polarityOf[m.slot]?.[polarity]) continue;
-        if (!best || weighted < best.distance) best = { slot: m.slot, distance: weighted };
+        const slot = this.namesFact(m);
+        if (!slot || !this.polarityOf[slot]?.[polarity]) continue;
+        if (!best || weighted < best.distance) best = { slot, distance: weighted };
       }
     }
     return best?.slot;

@@ -140,6 +140,8 @@ export interface Reading {
   contradictory: FactSlot[];
   /** Topics named, in facts.yaml's order of precedence. */
   topics: Topic[];
+  /** Those of them named by a topic's own words (証明書, エラー, ID), not only by a fact's. */
+  namedTopics: Topic[];
   /** Nothing but topic words, facts and filler: "証明書を入れたい", "エラーが出て困っています". */
   vague: boolean;
   /** How much the message says beyond its topic, facts and filler (a kanji counts two, kana and Latin one). */
@@ -325,6 +327,7 @@ export class FactReader {
   private interpret(text: string, asked?: Slot): { reading: Reading; answers: string[] } {
     const found = new Map<FactSlot, Set<string>>();
     const topics = new Set<Topic>();
+    const topicWords = new Set<Topic>();
     // The answer to the question asked, from the last clause that gives one: people correct themselves
     // forward (ないです…あ、ありました), and after けど comes the point (紙はあるけど字が読めません).
     let answerLevels: Array<Set<string>> = [];
@@ -345,7 +348,10 @@ export class FactReader {
       .map((c) => ({ ...c, tokens: this.scan(c.text, c.boundary, asked) }));
     // The topics the message names first: a shared word (書類) is said of a fact only in its own topic.
     for (const { tokens } of clauses) for (const token of tokens) for (const m of token.meanings) {
-      if (m.kind === 'topic') topics.add(m.topic);
+      if (m.kind === 'topic') {
+        topics.add(m.topic);
+        topicWords.add(m.topic);
+      }
       if (m.kind === 'about' && !m.shared) topics.add(this.topicOf(m.slot));
     }
     // Quoted screen text names the system too (「パスワードの有効期限が切れています」).
@@ -441,7 +447,7 @@ export class FactReader {
     const named = this.topicOrder.filter((t) => topics.has(t));
     // KJのIDでログインできる in a certificate question tells the login, not which ID the question is about.
     for (const [slot, within] of this.within) if (slot !== asked && named[0] && !within.includes(named[0])) delete facts[slot];
-    return { reading: { facts, contradictory, topics: named, vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, rest, asks, elsewhere }, answers };
+    return { reading: { facts, contradictory, topics: named, namedTopics: named.filter((t) => topicWords.has(t)), vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, rest, asks, elsewhere }, answers };
   }
 
   /** The fact a word names: one of its "about" words, or a word stating its yes or no (一度も発行). */

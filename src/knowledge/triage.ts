@@ -89,9 +89,10 @@ function planOf(reading: Reading, route: RouteResult, reader: FactReader): Plan 
   // The router cannot tell which entry, but the message names its topic (お世話になっております。
   // 証明書をインストールしたいのですが…): the triage's questions find the entry better than a guess.
   if (topic && route.decision === 'unsure' && reading.residual <= UNSURE_RESIDUAL) return { ...reading, action: 'triage', topic };
-  // The router knows no entry for it, but the message names a topic of this system and nothing of
-  // another (パソコンを新しくしたので、証明書を入れ直すように言われました): its triage, not a refusal.
-  if (topic && route.decision === 'off-topic' && !reading.elsewhere) return { ...reading, action: 'triage', topic };
+  // The router knows no entry for it, but the message names a topic of this system in so many words,
+  // and nothing of another (パソコンを新しくしたので、証明書を入れ直すように言われました): its triage, not a
+  // refusal. (メール alone, a fact's word, names no topic here: Outlookでメールが送れない.)
+  if (topic && reading.namedTopics.includes(topic) && route.decision === 'off-topic' && !reading.elsewhere) return { ...reading, action: 'triage', topic };
   if (route.decision === 'off-topic' || !best) return { ...reading, action: 'off-topic' };
   const reordered = best.entry !== route.candidates[0]?.entry;
   if (route.decision === 'answer' && !reordered) return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };

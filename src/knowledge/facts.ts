@@ -422,7 +422,10 @@ export class FactReader {
         }
       }
       for (const level of levels) level.delete('');
-      if (levels.some((level) => level.size > 0)) answerLevels = levels;
+      // A situation named in its own words stands against a later bare polarity (代理でやってるので、
+      // そっちはわからない is 代理請求); a yes or no does not (登録してます…いや、してないです).
+      const named = asked !== undefined && [...(answerLevels[0] ?? [])].some((value) => !this.isYesOrNo(asked, value));
+      if (levels.some((level) => level.size > 0) && !(named && levels[0]!.size === 0)) answerLevels = levels;
       lastSubject = bound ? [] : abouts.flatMap((t) => t.meanings.flatMap((m) => (m.kind === 'about' ? [m.slot] : []))).reverse();
     }
     for (const quote of quotes) {

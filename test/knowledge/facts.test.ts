@@ -69,6 +69,8 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['certificatePassword', '紙はあるけど水濡れで字が読めません', 'no'],
   ['kjLogin', '先月はできたけど今日やったらダメでした', 'no'],
   ['securityMail', '登録してます…いや、してないですね、それは別のアドレスでした', 'no'],
+  // A situation named in its own words stands against a later bare polarity.
+  ['certificateHistory', '請求は法人本部が代理でやってるので、そっちはわからないです', 'proxy'],
   // Dialect and keigo negations and unknowns.
   ['kjLogin', '入れへん', 'no'],
   ['securityMail', 'しとらん', 'no'],

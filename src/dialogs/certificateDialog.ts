@@ -1,5 +1,5 @@
 import type { Dialog, WaterfallStepContext } from 'botbuilder-dialogs';
-import type { ValueOf } from '../knowledge/facts';
+import type { ValueOf } from '../knowledge/factTable';
 import { replyActivity } from '../replies/activity';
 import { ANSWER_DIALOG, type AnswerOptions } from './answerDialog';
 import { ID_DIALOG } from './idDialog';

@@ -10,7 +10,8 @@ import {
   type PromptOptions,
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
-import { FACT_SLOTS, saidOf, valueOfLabel, type FactSlot, type Facts, type Reading, type Slot } from '../knowledge/facts';
+import type { Reading } from '../knowledge/facts';
+import { FACT_SLOTS, saidOf, valueOfLabel, type FactSlot, type Facts, type Slot } from '../knowledge/factTable';
 import type { Entry, Topic } from '../knowledge/schema';
 import { planFor } from '../knowledge/triage';
 import { replyActivity, replyOf } from '../replies/activity';

@@ -1,4 +1,4 @@
-import { labelOf } from '../knowledge/facts';
+import { labelOf } from '../knowledge/factTable';
 
 /**
  * The bot's own words (not guide content): greetings, questions, menu labels. Guide facts live in

@@ -12,7 +12,8 @@ import {
   type WaterfallStep,
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
-import { labelOf, labelsOf, valueOfLabel, type FactReader, type FactSlot, type Facts, type Slot, type ValueOf } from '../knowledge/facts';
+import type { FactReader } from '../knowledge/facts';
+import { labelOf, labelsOf, valueOfLabel, type FactSlot, type Facts, type Slot, type ValueOf } from '../knowledge/factTable';
 import type { Entry } from '../knowledge/schema';
 import { replyActivity } from '../replies/activity';
 import { entryReply } from '../replies/knowledgeReplies';

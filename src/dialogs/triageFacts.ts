@@ -1,4 +1,4 @@
-import type { Facts } from '../knowledge/facts';
+import type { Facts } from '../knowledge/factTable';
 import type { Topic } from '../knowledge/schema';
 
 /**

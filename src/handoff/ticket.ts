@@ -1,6 +1,6 @@
 import type { ConversationReference } from 'botbuilder';
 import type { TriageFacts } from '../dialogs/triageFacts';
-import { factRows } from '../knowledge/facts';
+import { factRows } from '../knowledge/factTable';
 
 export type TicketStatus = 'waiting' | 'in-progress' | 'resolved';
 export const TICKET_STATUSES: readonly TicketStatus[] = ['waiting', 'in-progress', 'resolved'];

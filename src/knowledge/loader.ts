@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { z } from 'zod';
-import { ANSWER_VALUES, FACT_VALUES } from './facts';
+import { ANSWER_VALUES, FACT_VALUES } from './factTable';
 import { Contact, Entry, FactFile, KnowledgeFile, SynonymFile } from './schema';
 
 export const KNOWLEDGE_DIR = join(__dirname, 'data');

@@ -1,4 +1,5 @@
-import type { Facts, FactReader, FactSlot, Reading } from './facts';
+import type { FactReader, Reading } from './facts';
+import type { Facts, FactSlot } from './factTable';
 import type { Candidate, RouteResult, Router } from './router';
 import type { Entry, Topic } from './schema';
 

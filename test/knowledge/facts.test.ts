@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FactReader, type Facts, type Slot } from '../../src/knowledge/facts';
+import { FactReader } from '../../src/knowledge/facts';
+import { type Facts, type Slot } from '../../src/knowledge/factTable';
 import { planFor } from '../../src/knowledge/triage';
 import { kb, router } from '../support/testBot';
 

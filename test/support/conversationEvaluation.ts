@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { z } from 'zod';
-import { FACT_SLOTS, FACT_VALUES, type FactSlot } from '../../src/knowledge/facts';
+import { FACT_SLOTS, FACT_VALUES, type FactSlot } from '../../src/knowledge/factTable';
 import { CHOICES, MENU, PHRASES } from '../../src/dialogs/phrases';
 import type { TriageFacts } from '../../src/dialogs/triageFacts';
 import { kb, say, storedState, testBot } from './testBot';

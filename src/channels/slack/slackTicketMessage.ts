@@ -1,5 +1,5 @@
 import type { TriageFacts } from '../../dialogs/triageFacts';
-import { factRows } from '../../knowledge/facts';
+import { factRows } from '../../knowledge/factTable';
 import type { HandoffTicket, TranscriptLine } from '../../handoff/ticket';
 import { escapeMrkdwn, truncate } from '../../replies/render/blockKit';
 

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ActivityTypes, type Activity, type ChannelAccount, type ConversationParameters, type ConversationReference, type TurnContext } from 'botbuilder';
 import type { TriageFacts } from '../../dialogs/triageFacts';
-import { factRows } from '../../knowledge/facts';
+import { factRows } from '../../knowledge/factTable';
 import { HandoffRefusedError, type HandoffService, type HelpdeskNotifier, type TicketEvent } from '../../handoff/handoffService';
 import type { HandoffTicket, TicketStatus, TranscriptLine } from '../../handoff/ticket';
 import { TicketNotFoundError } from '../../handoff/ticketStore';

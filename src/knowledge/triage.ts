@@ -19,12 +19,12 @@ export type Fit = 'fits' | 'open' | 'ruled-out';
 /**
  * How an entry stands to what the user said (its `when` in the knowledge base): it fits when every
  * fact of one alternative is stated with a listed value, is ruled out when every alternative has a
- * fact stated otherwise (or one of its `unless` is stated), and is open otherwise. `partly`: some fact of an alternative is stated and
- * none against it (the situation told in part).
+ * fact stated otherwise or one of its `unless` is stated wholly, and is open otherwise. `partly`:
+ * some fact of an alternative is stated and none against it (the situation told in part).
  */
 export function fitOf(entry: Entry, facts: Facts, how: 'wholly' | 'partly' = 'wholly'): Fit {
-  const stated = (alternative: Record<string, string[]>) => Object.entries(alternative).every(([slot, values]) => values.includes(facts[slot as keyof Facts] ?? ''));
-  if (entry.unless.some(stated)) return 'ruled-out';
+  const holds = (alternative: Record<string, string[]>) => Object.entries(alternative).every(([slot, values]) => values.includes(facts[slot as keyof Facts] ?? ''));
+  if (entry.unless.some(holds)) return 'ruled-out';
   let contradicted = false;
   for (const alternative of entry.when) {
     const stated = Object.entries(alternative).map(([slot, values]) => ({ value: facts[slot as keyof Facts], values }));

@@ -225,7 +225,7 @@ export class FactReader {
     // What the screen said, quoted (「…発行済みの介護DX証明書があります。」と表示された), is the
     // system's words, not the user's: it names a situation (期限切れ, 仮パスワード) but states no yes or no.
     // As the answer to the bot's own question, though, the screen's words are what the user saw there.
-    const quotes = asked ? [] : [...limited.matchAll(QUOTED)].map((m) => m[1] ?? m[2] ?? '');
+    const quotes = asked ? [] : [...limited.matchAll(QUOTED)].map((m) => this.compact(m[1] ?? m[2] ?? ''));
     const kept = (asked ? limited : limited.replace(QUOTED, '「」')).split(CLAUSE_END);
     // A text cut at the limit ends in half a clause (…うまくいかない|のはなぜですか): it says nothing.
     if (text.length > MAX_QUERY_CHARS * 2 && kept.length > 1) kept.pop();
@@ -242,7 +242,7 @@ export class FactReader {
       if (m.kind === 'about' && !m.shared) topics.add(this.topicOf(m.slot));
     }
     // Quoted screen text names the system too (「パスワードの有効期限が切れています」).
-    const whole = [...clauses.map((c) => c.text), ...quotes.map((quote) => this.compact(quote).text)].join('');
+    const whole = [...clauses, ...quotes].map((c) => c.text).join('');
     const names = (words: string[]) => words.some((w) => whole.includes(w));
     // A message about another system (Windowsのパスワード) that names nothing of this one.
     const elsewhere = names(this.otherSystems) && !names(this.ownSystem);
@@ -315,8 +315,7 @@ export class FactReader {
       if (levels.some((level) => level.size > 0) && !(named && levels[0]!.size === 0)) answerLevels = levels;
       lastSubject = bound ? [] : abouts.flatMap((t) => t.meanings.flatMap((m) => (m.kind === 'about' ? [m.slot] : []))).reverse();
     }
-    for (const quote of quotes) {
-      const { text: compact, boundary } = this.compact(quote);
+    for (const { text: compact, boundary } of quotes) {
       for (const token of this.scan(compact, boundary, asked)) {
         for (const m of token.meanings) {
           if (m.kind === 'topic') topics.add(m.topic);

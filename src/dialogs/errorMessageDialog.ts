@@ -8,6 +8,11 @@ import { PHRASES } from './phrases';
 import { ESCALATION_DIALOG, newPromptId, TEXT_PROMPT, TriageSteps } from './triageDialog';
 
 export const ERROR_DIALOG = 'error-message';
+
+interface ErrorOptions {
+  /** The user said they did not know the message: the question is asked once more. */
+  askedAgain?: boolean;
+}
 /** Buttons offered for the commonest messages; anything else can be pasted. */
 const BUTTONS = 6;
 const MAX_LABEL = 40;
@@ -32,7 +37,8 @@ export class ErrorMessageDialog extends TriageSteps {
   private async askMessage(step: WaterfallStepContext) {
     await this.updateFacts(step.context, { topic: 'error' });
     const choices = this.buttons().map((label) => ({ label }));
-    return step.prompt(TEXT_PROMPT, { prompt: replyActivity({ text: [PHRASES.errorAsk], choices, promptId: newPromptId() }) });
+    const again = (step.options as ErrorOptions | undefined)?.askedAgain;
+    return step.prompt(TEXT_PROMPT, { prompt: replyActivity({ text: again ? [PHRASES.errorAskAgain, PHRASES.errorAsk] : [PHRASES.errorAsk], choices, promptId: newPromptId() }) });
   }
 
   private buttons(): string[] {
@@ -46,6 +52,11 @@ export class ErrorMessageDialog extends TriageSteps {
     const text = byNumber ?? typed;
     await this.updateFacts(step.context, { errorMessage: redactSecrets(text).slice(0, MAX_KEPT_MESSAGE) });
     const entry = this.match(text);
+    // 「覚えてない」, 「よくわからない、赤い字が出てた」: no message to keep yet; the question once more,
+    // asking for any part of it, before the helpdesk.
+    if (!entry && !(step.options as ErrorOptions | undefined)?.askedAgain && this.services.reader.admitsNotKnowing(text)) {
+      return step.replaceDialog(ERROR_DIALOG, { askedAgain: true } satisfies ErrorOptions);
+    }
     if (!entry) {
       await step.context.sendActivity(replyActivity({ text: [PHRASES.errorUnknown] }));
       return step.replaceDialog(ESCALATION_DIALOG, { reason: 'unknown-error' });

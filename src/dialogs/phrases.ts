@@ -63,6 +63,7 @@ export const PHRASES = {
   kjIdInvalid: (problem: string) => `入力されたIDの形式が正しくないようです。${problem}「電子請求登録結果に関するお知らせ」の書類でご確認ください。`,
   // Error dialog
   errorAsk: '表示されたメッセージを下から選ぶか、メッセージをそのまま貼り付けてください。',
+  errorAskAgain: '画面に出た言葉の一部だけでもかまいません。覚えている言葉を入力するか、下から近いものを選んでください。',
   errorUnknown: 'そのメッセージは、ガイドに記載がありませんでした。内容を控えましたので、ヘルプデスクにお問い合わせください。',
   // Getting started
   gettingStartedDeeper: '詳しく知りたいステップをお選びください。',

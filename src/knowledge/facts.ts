@@ -195,6 +195,12 @@ export class FactReader {
     });
   }
 
+  /** The message says the user does not know or remember (わからない, 覚えてない), and asks nothing. */
+  admitsNotKnowing(text: string): boolean {
+    const { text: compact, boundary } = this.compact(text);
+    return !this.interpret(text).reading.asks && this.scan(compact, boundary, undefined).some((t) => t.meanings.some((m) => m.kind === 'polarity' && m.polarity === 'unknown'));
+  }
+
   /** The facts that `facts` imply and do not state (facts.yaml's `implies`): 期限切れ → the KJ login fails. */
   implied(facts: Facts): Facts {
     const implied: Facts = {};

@@ -77,3 +77,18 @@ describe('bad input while a question waits', () => {
     expect(storageText(bot.storage).length).toBeLessThan(10_000);
   });
 });
+
+describe('the error message asked for, and not known', () => {
+  it('「覚えてない」 gets the question once more, asking for any part of it; a second time, the helpdesk', async () => {
+    const { shown } = await chat('エラーが出て困っています', 'スクショ撮ってなくて覚えてないです', 'やっぱりわからないです');
+    expect(shown[1]!.asked).toContain('errorMessage');
+    expect(shown[1]!.replies.join('\n')).toContain(PHRASES.errorAskAgain);
+    expect(shown[1]!.replies.join('\n')).not.toContain(PHRASES.errorUnknown);
+    expect(shown[2]!.replies.join('\n')).toContain(PHRASES.errorUnknown);
+  });
+
+  it('part of a message, after that, is matched', async () => {
+    const { shown } = await chat('エラーが出て困っています', 'よくわからない、赤い字が出てた', '発行申請時の証明書発行用パスワードがないと');
+    expect(shown[2]!.entries[0]).toBe('error-install-needs-cert-password');
+  });
+});

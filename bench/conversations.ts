@@ -49,9 +49,9 @@ async function reportConversations(name: string, set: ConversationSet, showMisse
 
   const answers: AnswerResult[] = [];
   for (const a of set.answers) answers.push(await playAnswer(a));
-  const byKind = (kind: (means: string) => boolean) => answers.filter((r) => kind(r.answer.means));
+  const byKind = (kind: (means: string) => boolean) => answers.filter((r) => [r.answer.means].flat().every(kind));
   const choices = byKind((m) => m !== 'question' && m !== 'unclear');
-  const asides = byKind((m) => m === 'question' || m === 'unclear');
+  const asides = answers.filter((r) => !choices.includes(r));
   const rightOf = (rs: typeof answers) => rs.filter((r) => r.right).length;
   console.log(`  typed answers understood: ${percent(rightOf(answers), answers.length)} (${rightOf(answers)}/${answers.length}; choices ${rightOf(choices)}/${choices.length}, own questions and unclear answers ${rightOf(asides)}/${asides.length})`);
 

@@ -79,7 +79,7 @@ const CONTENDERS = 8;
  */
 export class Router {
   readonly analyzer: Analyzer;
-  private readonly entries: Entry[];
+  readonly entries: readonly Entry[];
   private readonly offTopicClass: number;
   private readonly termIndex = new Map<string, number>();
   private readonly idf: Float32Array;
@@ -142,7 +142,7 @@ export class Router {
     const compact = this.analyzer.canonicalize(text).replace(/ /g, '');
     let quoted: Entry | undefined;
     for (const { entry, text: fragment } of this.fragments) {
-      if (!compact.includes(fragment)) continue;
+      if (!quotes(compact, fragment)) continue;
       probabilities[entry]! += this.tuning.fragmentBonus;
       quoted ??= this.entries[entry];
     }
@@ -295,6 +295,18 @@ function distinctiveFragments(entries: Entry[], analyzer: Analyzer): Array<{ ent
   });
   return fragments;
 }
+
+/**
+ * The text holds the fragment as the screen's words: not continued into the user's own past tense
+ * (履歴はありません|でした tells what the user found, 履歴はありません。と表示 what the screen said).
+ */
+function quotes(compact: string, fragment: string): boolean {
+  for (let at = compact.indexOf(fragment); at >= 0; at = compact.indexOf(fragment, at + 1)) {
+    if (!NARRATED_PAST.test(compact.slice(at + fragment.length))) return true;
+  }
+  return false;
+}
+const NARRATED_PAST = /^デシ/;
 
 function areRelated(a: Entry, b: Entry): boolean {
   return a.related.includes(b.id) || b.related.includes(a.id);

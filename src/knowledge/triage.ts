@@ -51,14 +51,14 @@ const UNSURE_RESIDUAL = 20;
 export function planFor(text: string, router: Router, reader: FactReader): Plan {
   const reading = reader.read(text);
   const route = router.route(text);
-  const plan = planOf(reading, route, reader);
+  const plan = planOf(reading, route, router, reader);
   // 住民票の証明書, マイナンバーカードの電子証明書: another system's words start none of this one's triage.
   if (plan.action !== 'triage' || !reading.elsewhere) return plan;
   const [best] = route.candidates;
   return route.decision === 'answer' && best ? { ...reading, action: 'answer', answers: [best.entry] } : { ...reading, action: 'off-topic' };
 }
 
-function planOf(reading: Reading, route: RouteResult, reader: FactReader): Plan {
+function planOf(reading: Reading, route: RouteResult, router: Router, reader: FactReader): Plan {
   const ranked = rank(route.candidates, reading);
   const best = ranked[0];
   const topic = reading.topics[0];
@@ -67,12 +67,21 @@ function planOf(reading: Reading, route: RouteResult, reader: FactReader): Plan 
   // else the message tells (「…インストールができません。」とあるけど、パスワード覚えてない).
   const pasted = route.decision === 'answer' ? ranked.find((c) => c.entry === route.quoted) : undefined;
   if (pasted) return { ...reading, action: 'answer', answers: companions([pasted, ...ranked.filter((c) => c !== pasted)], route.answers), quoted: true };
+  // An error entry answers what the screen said, or a situation told in the entry's own words. Facts
+  // alone (発行履歴はありませんでした, 仮パスワードが届いた) name no error: the entry they lead to does,
+  // or the triage that finds it.
+  if (best?.entry.kind === 'error' && !reading.topics.includes('error') && !reader.sharesContent(reading, errorWords(best.entry))) {
+    const led = router.entries.filter((entry) => entry.kind !== 'error' && fitOf(entry, reading.facts) === 'fits');
+    if (led.length === 1) return { ...reading, action: 'answer', answers: led };
+    const opened = router.entries.find((entry) => entry.kind !== 'error' && entry.asksFirst && fitOf(entry, reading.facts, 'partly') === 'fits');
+    if (opened) return { ...reading, action: 'triage', topic: opened.topic };
+  }
   const fits = best !== undefined && fitOf(best.entry, reading.facts) === 'fits';
   // The facts point at an entry the router also found: that is the answer, however the message is worded.
   if (fits && route.decision !== 'off-topic') return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
   // "操作の途中でエラーメッセージが表示されて止まってしまいました": an error, but not which. The router's
   // guess at an error entry is no answer while the message shares nothing with that error's own words.
-  if (topic === 'error' && best?.entry.kind === 'error' && !reader.sharesContent(reading, [best.entry.title, best.entry.message, ...best.entry.patterns].join(' '))) {
+  if (topic === 'error' && best?.entry.kind === 'error' && !reader.sharesContent(reading, errorWords(best.entry))) {
     return { ...reading, action: 'triage', topic };
   }
   if (reading.vague && topic) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };
@@ -120,6 +129,11 @@ function rank(candidates: Candidate[], reading: Reading): Candidate[] {
   if (first.entry.topic === 'error' && reading.topics.includes('error')) return kept;
   const close = kept.find((c) => c !== first && fitOf(c.entry, facts) === 'fits' && (c.score >= FIT_RATIO * first.score || first !== candidates[0] || (sawNoMessage && c.entry.topic !== 'error')));
   return close ? [close, ...kept.filter((c) => c !== close)] : kept;
+}
+
+/** What an error entry's screen says, in its own words. */
+function errorWords(entry: Entry): string {
+  return [entry.title, entry.kind === 'error' ? entry.message : '', ...(entry.kind === 'error' ? entry.patterns : [])].join(' ');
 }
 
 /** The best entry, with the router's companion when the facts kept it. */

@@ -118,4 +118,12 @@ describe('what a first message starts', () => {
   it('the error, when the message names it without quoting it', () => expect(plan('和暦のエラーが出ます')).toBe('error-wareki'));
   it('the pasted message, whatever else the message tells', () =>
     expect(plan('「発行申請時の証明書発行用パスワードがないと証明書のインストールができません。」とあるけど、パスワード覚えてない')).toBe('error-install-needs-cert-password'));
+  it('the section the facts lead to, when the user tells what they found rather than what the screen said', () => {
+    expect(plan('証明書タブで確認しましたが、介護保険証明書の発行履歴はありませんでした。次は何をすれば？')).toBe('cert-install-dx');
+    expect(plan('「証明書発行の履歴はありません。」と表示されます')).toBe('error-no-issue-history');
+  });
+  it('the triage, when a fact alone names a situation an error entry shares', () => {
+    expect(plan('仮パスワードが届いたんですけど')).toBe('triage:id');
+    expect(plan('仮パスワードのまま利用状況WEBサイトにログインしようとしています')).toBe('error-temporary-password');
+  });
 });

@@ -49,7 +49,8 @@ const Expectation = z.union([
 const FactsShape = z.partialRecord(z.enum(FACT_SLOTS as [FactSlot, ...FactSlot[]]), z.string()).default({});
 export const ConversationSet = z.strictObject({
   openings: z.array(z.strictObject({ text: z.string().min(1), facts: FactsShape, expect: Expectation })),
-  answers: z.array(z.strictObject({ question: z.enum(QUESTION_IDS as [QuestionId, ...QuestionId[]]), text: z.string().min(1), means: z.string().min(1) })),
+  /** `means`: a list when the answer honestly reads either way, each right. */
+  answers: z.array(z.strictObject({ question: z.enum(QUESTION_IDS as [QuestionId, ...QuestionId[]]), text: z.string().min(1), means: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]) })),
   conversations: z.array(z.strictObject({ turns: z.array(z.string().min(1)).min(1), expect: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]) })),
 });
 export type ConversationSet = z.infer<typeof ConversationSet>;
@@ -164,16 +165,18 @@ export async function playAnswer(answer: TypedAnswer): Promise<AnswerResult> {
   const kept = slot ? (await factsOf(bot))[slot] : undefined;
   const askedAgain = turn.asked.includes(answer.question);
   const all = turn.replies.join('\n');
-  let right: boolean;
-  if (answer.means === 'question') right = askedAgain && (turn.entries.length > 0 || turn.offTopic) && all.includes(PHRASES.backToQuestion);
-  else if (answer.means === 'unclear') right = askedAgain && turn.entries.length === 0 && (!slot || kept === undefined);
-  else if (answer.question === 'solved') right = all.includes(answer.means === 'yes' ? PHRASES.solvedThanks : PHRASES.escalationUnsolved);
-  else if (answer.question === 'handoff') right = answer.means === 'yes' ? all.includes('受付番号') : all.includes(PHRASES.handoffDeclined);
-  // わからない to 発行履歴 or to "which ID?": the bot shows how to find out and asks again, by design.
-  else if (answer.means === 'unknown' && ASKED_AGAIN_AFTER_UNKNOWN.includes(answer.question)) right = kept === 'unknown' && turn.entries.length > 0;
-  // A pasted error message, or a step of the onboarding flow picked by typing: that entry is shown.
-  else if (!slot) right = turn.entries.includes(answer.means);
-  else right = kept === answer.means && !askedAgain;
+  const understood = (means: string): boolean => {
+    if (means === 'question') return askedAgain && (turn.entries.length > 0 || turn.offTopic) && all.includes(PHRASES.backToQuestion);
+    if (means === 'unclear') return askedAgain && turn.entries.length === 0 && (!slot || kept === undefined);
+    if (answer.question === 'solved') return all.includes(means === 'yes' ? PHRASES.solvedThanks : PHRASES.escalationUnsolved);
+    if (answer.question === 'handoff') return means === 'yes' ? all.includes('受付番号') : all.includes(PHRASES.handoffDeclined);
+    // わからない to 発行履歴 or to "which ID?": the bot shows how to find out and asks again, by design.
+    if (means === 'unknown' && ASKED_AGAIN_AFTER_UNKNOWN.includes(answer.question)) return kept === 'unknown' && turn.entries.length > 0;
+    // A pasted error message, or a step of the onboarding flow picked by typing: that entry is shown.
+    if (!slot) return turn.entries.includes(means);
+    return kept === means && !askedAgain;
+  };
+  const right = [answer.means].flat().some(understood);
   const got = [`kept ${kept ?? '-'}`, ...turn.entries, ...turn.asked.map((q) => `ask:${q}`)].join(' ');
   return { answer, right, got };
 }

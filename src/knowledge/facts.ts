@@ -75,6 +75,8 @@ const VAGUE_RESIDUAL = 1;
 const ASCII_CHAR = /[a-z0-9]/;
 const COMMA = /[、,，､]/u;
 const QUOTED = /「([^「」]{1,300})」|『([^『』]{1,300})』/gu;
+/** Screen words told without brackets, up to the verb saying the screen showed them (…ありません。と表示されます; not と出来). */
+const UNBRACKETED_QUOTE = /(?<=(?:^|[。．!！?？\n、,」』])\s*)([^。．!！?？\n、,「」『』]{4,120}?)[。．]?\s*(?=(?:と|って)(?:表示|出(?![来し])|で[たてまる]))/gu;
 /** Typos are corrected in answers this short (compact characters), to cues this long. */
 const MAX_CORRECTED_CHARS = 16;
 const MIN_CORRECTED_CUE = 4;
@@ -231,8 +233,9 @@ export class FactReader {
     // What the screen said, quoted (「…発行済みの介護DX証明書があります。」と表示された), is the
     // system's words, not the user's: it names a situation (期限切れ, 仮パスワード) but states no yes or no.
     // As the answer to the bot's own question, though, the screen's words are what the user saw there.
-    const quotes = asked ? [] : [...limited.matchAll(QUOTED)].map((m) => this.compact(m[1] ?? m[2] ?? ''));
-    const kept = (asked ? limited : limited.replace(QUOTED, '「」')).split(CLAUSE_END);
+    const bracketed = asked ? limited : limited.replace(UNBRACKETED_QUOTE, '「$1」');
+    const quotes = asked ? [] : [...bracketed.matchAll(QUOTED)].map((m) => ({ ...this.compact(m[1] ?? m[2] ?? ''), host: new Set<FactSlot>() }));
+    const kept = (asked ? limited : bracketed.replace(QUOTED, '「」')).split(CLAUSE_END);
     // A text cut at the limit ends in half a clause (…うまくいかない|のはなぜですか): it says nothing.
     if (text.length > MAX_QUERY_CHARS * 2 && kept.length > 1) kept.pop();
     const clauses = kept
@@ -263,6 +266,7 @@ export class FactReader {
     // A topic stated in a clause of its own (証明書の発行履歴、見たけど|何もなかったです): its polarity
     // comes in the next clause.
     let lastSubject: FactSlot[] = [];
+    let quoteIndex = 0;
     for (const { clause: trimmed, text: compact, pauses, tokens: scanned } of clauses) {
       // 「なかったです…あ、やっぱりありました」: what came before a correction no longer stands.
       if (this.turnarounds.some((w) => compact.includes(w))) found.clear();
@@ -275,6 +279,11 @@ export class FactReader {
       // What a polarity word may be said of: a fact's "about" words, and its value words, which name it
       // too (一度も発行|したことがありません is the history's, not the 紙 before it).
       const abouts = tokens.filter((t) => t.meanings.some((m) => this.namesFact(m) !== undefined));
+      // Where the user saw the screen's words (発行履歴のとこは「…ありません。」って出てた): they answer that fact.
+      for (let at = trimmed.indexOf('「」'); at >= 0; at = trimmed.indexOf('「」', at + 1)) {
+        const host = quotes[quoteIndex++]?.host;
+        for (const t of tokens) for (const m of t.meanings) if (m.kind === 'about') host?.add(m.slot);
+      }
       let bound = false;
       for (const token of tokens) {
         for (const meaning of token.meanings) {
@@ -321,11 +330,18 @@ export class FactReader {
       if (levels.some((level) => level.size > 0) && !(named && levels[0]!.size === 0)) answerLevels = levels;
       lastSubject = bound ? [] : abouts.flatMap((t) => t.meanings.flatMap((m) => (m.kind === 'about' ? [m.slot] : []))).reverse();
     }
-    for (const { text: compact, boundary } of quotes) {
-      for (const token of this.scan(compact, boundary, asked)) {
+    for (const { text: compact, boundary, pauses, host } of quotes) {
+      const tokens = this.scan(compact, boundary, asked);
+      const abouts = tokens.filter((t) => t.meanings.some((m) => this.namesFact(m) !== undefined));
+      for (const token of tokens) {
         for (const m of token.meanings) {
           if (m.kind === 'topic') topics.add(m.topic);
-          if (m.kind !== 'value' || !(m.slot in FACT_VALUES) || this.isYesOrNo(m.slot, m.value) || !stands(m.slot as FactSlot)) continue;
+          if (m.kind === 'polarity' && m.polarity !== 'yes' && m.polarity !== 'no') {
+            const polarity = m.polarity === 'affirm' && this.negatedAfter(compact, token.end) ? 'negate' : m.polarity;
+            const said = this.subjectOf(token, abouts, polarity, pauses);
+            if (said && host.has(said) && stands(said)) add(found, said, this.polarityOf[said]![polarity]!);
+          }
+          if (m.kind !== 'value' || !(m.slot in FACT_VALUES) || (this.isYesOrNo(m.slot, m.value) && !host.has(m.slot as FactSlot)) || !stands(m.slot as FactSlot)) continue;
           add(found, m.slot as FactSlot, m.value);
           topics.add(this.topicOf(m.slot as FactSlot));
         }

@@ -33,6 +33,10 @@ const openings: Array<[string, Facts]> = [
   // The screen's words, quoted, name a situation but state no yes or no of the user's own.
   ['「ログイン中のユーザIDで発行済みの介護DX証明書があります。」と表示されました', {}],
   ['KJでログインすると「パスワードの有効期限が切れています」と出ます', { idStatus: 'expired', idType: 'kj' }],
+  // Brackets or none, up to the verb that says the screen showed them.
+  ['証明書発行の履歴はありません。と表示されます', {}],
+  // Seen where the user says they looked, the screen's words answer that fact.
+  ['証明書入れたい。発行履歴のとこは「証明書発行の履歴はありません。」って出てた', { certificateHistory: 'no' }],
   // In a certificate question KJのIDで tells the login, not which ID the question is about.
   ['証明書を入れたい。KJのIDでログインはできます', { kjLogin: 'yes' }],
   // どれ asks; it says "I don't know which ID" only as the answer to "which ID?".

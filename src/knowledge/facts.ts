@@ -58,7 +58,7 @@ const SUBJECT_AFTER = 6;
 const PARTICLES = new Set(Array.from('ヲガハノニデトモヘヤカネヨナワダッンテタシイ'));
 // Sentence ends, and the conjunctions after which a new clause starts ("…ないのですが、どうすれば？"), longest first.
 // (Not the ので of なのでしょうか, which still asks.)
-const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,])/u;
+const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:でした|デシタ|ました|マシタ|です|デス|ます|マス|ません|マセン)[ \u3000]+)|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,])/u;
 const ASKING = /(?:[?？]\s*$)|(?:(?:です|ます|でしょう|ません|だろう|でした|ました)か[。．]?\s*$)/u;
 const HEDGED = /かな[?？]?\s*$/u;
 /** A request put as a question: 「お願いできますでしょうか」, 「つないでもらえますか」. */
@@ -73,10 +73,13 @@ const KANJI = /\p{Script=Han}/u;
 /** A message that says no more than this beyond its topic is vague. */
 const VAGUE_RESIDUAL = 1;
 const ASCII_CHAR = /[a-z0-9]/;
-const COMMA = /[、,，､]/u;
+/** Where a phrase ends: a comma, or a space between Japanese words (つうちしょはあります　ろぐいんもできます). */
+const PAUSE = /[、,，､]|(?<=[^\x00-\x7F])[ \u3000]+(?=[^\x00-\x7F])/u;
 const QUOTED = /「([^「」]{1,300})」|『([^『』]{1,300})』/gu;
 /** Screen words told without brackets, up to the verb saying the screen showed them (…ありません。と表示されます; not と出来). */
 const UNBRACKETED_QUOTE = /(?<=(?:^|[。．!！?？\n、,」』])\s*)([^。．!！?？\n、,「」『』]{4,120}?)[。．]?\s*(?=(?:と|って)(?:表示|出(?![来し])|で[たてまる]))/gu;
+/** What stands between a situation (代理請求) and the polarity word said of it: は|してなくて, じゃ|ない. */
+const SAID_OF_SITUATION = /^[ハモガヲ]?(?:ジャ|デハ|デ|シテ|シ)?$/u;
 /** Typos are corrected in answers this short (compact characters), to cues this long. */
 const MAX_CORRECTED_CHARS = 16;
 const MIN_CORRECTED_CUE = 4;
@@ -95,8 +98,9 @@ export class FactReader {
   private readonly topicOrder: Topic[];
   private readonly polarityOf: { [S in Slot]?: Partial<Record<'affirm' | 'negate' | 'unknown', string>> } = {};
   private readonly topicOfSlot = new Map<FactSlot, Topic>();
-  /** Per fact, words one of which must be in the message for its words to count. */
+  /** Per fact, words one of which must be in the message for its words to count; per value, for that value's. */
   private readonly requiredWith = new Map<FactSlot, string[]>();
+  private readonly neededWith = new Map<string, string[]>();
   /** Words that take back what a message said before them (やっぱり). */
   private readonly turnarounds: string[];
   /** Other systems staff log in to, this system's own names, and the facts that are about logging in to this one. */
@@ -127,6 +131,7 @@ export class FactReader {
       this.polarityOf[slot] = fact.polarity;
       if (fact.within.length) this.within.set(slot, fact.within);
       if (fact.requires.length) this.requiredWith.set(slot, fact.requires.map((w) => this.compact(w).text));
+      for (const [value, words] of Object.entries(fact.needs)) this.neededWith.set(`${slot}=${value}`, words.map((w) => this.compact(w).text));
       for (const w of fact.about) add(w, { kind: 'about', slot });
       for (const w of fact.mentions) add(w, { kind: 'about', slot, shared: true });
       for (const [value, words] of Object.entries(fact.values)) for (const w of words) add(w, { kind: 'value', slot, value });
@@ -229,7 +234,8 @@ export class FactReader {
     let residual = 0;
     const rest: string[] = [];
     let asks = false;
-    const limited = text.slice(0, MAX_QUERY_CHARS * 2);
+    // Width folded first, so that half-width kana end their sentences too (ﾅｼ ﾃﾞｼﾀ ﾂｷﾞﾊ?).
+    const limited = text.slice(0, MAX_QUERY_CHARS * 2).normalize('NFKC');
     // What the screen said, quoted (「…発行済みの介護DX証明書があります。」と表示された), is the
     // system's words, not the user's: it names a situation (期限切れ, 仮パスワード) but states no yes or no.
     // As the answer to the bot's own question, though, the screen's words are what the user saw there.
@@ -285,8 +291,12 @@ export class FactReader {
         for (const t of tokens) for (const m of t.meanings) if (m.kind === 'about') host?.add(m.slot);
       }
       let bound = false;
+      // The end of a situation just named (代理請求は|してなくて): a polarity word there is said of it.
+      let situationEnd = -1;
       for (const token of tokens) {
+        const saysOfSituation = situationEnd >= 0 && SAID_OF_SITUATION.test(compact.slice(situationEnd, token.start));
         for (const meaning of token.meanings) {
+          if (meaning.kind === 'value' && !this.isYesOrNo(meaning.slot, meaning.value)) situationEnd = token.end;
           if (meaning.kind === 'value') {
             // 「登録したかどうか(わからない)」 asks whether, it does not say so.
             if (EMBEDDED_QUESTION.test(compact.slice(token.end, token.end + 8))) continue;
@@ -294,7 +304,7 @@ export class FactReader {
             if (meaning.slot in FACT_VALUES) {
               const slot = meaning.slot as FactSlot;
               // The question asked is context enough: 「期限切れって出ました」 answers "どのような状況ですか？".
-              if (!stands(slot)) continue;
+              if (!stands(slot) || !(slot === asked || (this.neededWith.get(`${slot}=${meaning.value}`) ?? ['']).some((w) => whole.includes(w)))) continue;
               topics.add(this.topicOf(slot));
               // A question names a situation ("代理請求の場合は？" still says 代理請求), but asks a yes or no
               // ("登録してありますか？").
@@ -305,6 +315,7 @@ export class FactReader {
           }
           // "どこにあるか(わからない)", "あるのか" ask, they do not say there is one; "あるかも" does.
           if (meaning.kind === 'polarity' && EMBEDDED_QUESTION.test(compact.slice(token.end, token.end + 8))) continue;
+          if (meaning.kind === 'polarity' && saysOfSituation && (meaning.polarity === 'affirm' || meaning.polarity === 'negate')) continue;
           if (meaning.kind === 'polarity') {
             const polarity = meaning.polarity === 'affirm' && this.negatedAfter(compact, token.end) ? 'negate' : meaning.polarity;
             if (polarity === 'yes' || polarity === 'no') {
@@ -313,7 +324,7 @@ export class FactReader {
             }
             // "…はありますか？" asks whether, it does not say so.
             if (asking) continue;
-            const said: FactSlot | undefined = this.subjectOf(token, abouts, polarity, pauses) ?? (bound ? undefined : lastSubject.find((slot) => this.polarityOf[slot]?.[polarity]));
+            const said: FactSlot | undefined = this.subjectOf(token, abouts, polarity, pauses, tokens) ?? (bound ? undefined : lastSubject.find((slot) => this.polarityOf[slot]?.[polarity]));
             // Said of something that is not this system's (ログインしてなくて, with nothing of the KJ
             // login around it): it answers nothing, the question asked included.
             if (said && !stands(said)) continue;
@@ -338,7 +349,7 @@ export class FactReader {
           if (m.kind === 'topic') topics.add(m.topic);
           if (m.kind === 'polarity' && m.polarity !== 'yes' && m.polarity !== 'no') {
             const polarity = m.polarity === 'affirm' && this.negatedAfter(compact, token.end) ? 'negate' : m.polarity;
-            const said = this.subjectOf(token, abouts, polarity, pauses);
+            const said = this.subjectOf(token, abouts, polarity, pauses, tokens);
             if (said && host.has(said) && stands(said)) add(found, said, this.polarityOf[said]![polarity]!);
           }
           if (m.kind !== 'value' || !(m.slot in FACT_VALUES) || (this.isYesOrNo(m.slot, m.value) && !host.has(m.slot as FactSlot)) || !stands(m.slot as FactSlot)) continue;
@@ -373,11 +384,14 @@ export class FactReader {
   }
 
   /** The nearest thing (a fact's "about" word) the polarity word is said of, before it or just after it. */
-  private subjectOf(token: Token, abouts: Token[], polarity: 'affirm' | 'negate' | 'unknown', pauses: number[]): FactSlot | undefined {
+  private subjectOf(token: Token, abouts: Token[], polarity: 'affirm' | 'negate' | 'unknown', pauses: number[], tokens: Token[]): FactSlot | undefined {
     let best: { slot: FactSlot; distance: number } | undefined;
+    const polar = (t: Token) => t.meanings.some((m) => m.kind === 'polarity');
     for (const about of abouts) {
       // A subject after the word must stand before the next comma: ログインもできて、|履歴は….
       if (about.start >= token.end && pauses.some((p) => p >= token.end && p <= about.start)) continue;
+      // A subject before a comma that got its own word there is done: 通知書あり、…|空っぽでした.
+      if (about.end <= token.start && pauses.some((p) => p >= about.end && p <= token.start) && tokens.some((t) => t.start >= about.end && t.end <= token.start && t !== token && polar(t) && !pauses.some((p) => p > about.end && p <= t.start))) continue;
       const distance = about.end <= token.start ? token.start - about.end : about.start >= token.end ? about.start - token.end : -1;
       const limit = about.end <= token.start ? SUBJECT_BEFORE : SUBJECT_AFTER;
       if (distance < 0 || distance > limit) continue;
@@ -394,9 +408,11 @@ export class FactReader {
 
   /** A value that affirms its fact, followed by a negation ("登録して" + "いない"), means the fact's negative. */
   private flipped(slot: Slot, value: string, compact: string, end: number): string | undefined {
+    if (!this.negatedAfter(compact, end)) return value;
     const polarity = this.polarityOf[slot];
-    if (!polarity || polarity.affirm !== value || !this.negatedAfter(compact, end)) return value;
-    return polarity.negate;
+    if (polarity?.affirm === value) return polarity.negate;
+    // A situation denied (代理請求は|してなくて) names no value; a negative stays one.
+    return polarity && this.isYesOrNo(slot, value) ? value : undefined;
   }
 
   /** A negation right after, or after one particle (手元に|は|ない, 登録|も|していない). */
@@ -462,7 +478,7 @@ export class FactReader {
     let out = '';
     const boundary: boolean[] = [];
     const pauses: number[] = [];
-    for (const phrase of text.split(COMMA)) {
+    for (const phrase of text.split(PAUSE)) {
       if (out) pauses.push(out.length);
       let space = true;
       for (const char of this.analyzer.canonicalize(phrase)) {

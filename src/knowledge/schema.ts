@@ -120,6 +120,8 @@ const FactDefinition = z.strictObject({
   mentions: Words.default([]),
   /** Words one of which must stand in the same clause for this fact's words to count (介護DX証明書 … インストール). */
   requires: Words.default([]),
+  /** Per value, words one of which must stand in the message for that value's words to count, unless its question is asked (代行 is the billing's only beside 請求). */
+  needs: z.record(z.string(), Words).default({}),
   /** Topics in which this fact is read: a message whose first topic is another does not state it. */
   within: z.array(Topic).default([]),
   /** Which value an affirmation, a negation or a "don't know" states. */

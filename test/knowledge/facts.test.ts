@@ -37,6 +37,15 @@ const openings: Array<[string, Facts]> = [
   ['証明書発行の履歴はありません。と表示されます', {}],
   // Seen where the user says they looked, the screen's words answer that fact.
   ['証明書入れたい。発行履歴のとこは「証明書発行の履歴はありません。」って出てた', { certificateHistory: 'no' }],
+  // Someone else doing the install is not someone else billing: 代行 is the history's only beside 請求.
+  ['お客様先で電子証明書のインストールを代行しているので、手順を確認させてください', {}],
+  ['うちは請求を代行業者に任せています', { certificateHistory: 'proxy' }],
+  // A situation denied takes its polarity word with it; a subject that got its word before a comma is done.
+  ['証明書入れたいです。通知書あり、代理請求はしてなくて、証明書タブは空っぽでした', { certificatePassword: 'yes', certificateHistory: 'no' }],
+  // A space between Japanese phrases pauses as a comma does; a polite ending before it ends the sentence.
+  ['でんししょうめいしょをいれたいです　つうちしょはあります　しょうめいしょたぶのりれきはありませんでした', { certificatePassword: 'yes', certificateHistory: 'no' }],
+  ['ｼｮｳﾒｲｼｮ ﾉ ﾊｯｺｳﾘﾚｷ ﾅｼ ﾃﾞｼﾀ ﾂｷﾞﾊ?', { certificateHistory: 'no' }],
+  ['事業所のメールアドレスがOutlookに登録できません', {}],
   // In a certificate question KJのIDで tells the login, not which ID the question is about.
   ['証明書を入れたい。KJのIDでログインはできます', { kjLogin: 'yes' }],
   // どれ asks; it says "I don't know which ID" only as the answer to "which ID?".
@@ -52,6 +61,7 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['certificateHistory', 'なかっらです', 'no'],
   ['certificateHistory', '前に発行した履歴が残ってました', 'yes'],
   ['certificateHistory', '代理で請求してもらってます', 'proxy'],
+  ['certificateHistory', '代理じゃないです', undefined],
   ['kjLogin', 'さっき試したら入れなかったです', 'no'],
   ['kjLogin', 'ログインできます', 'yes'],
   ['securityMail', '登録しなかったと思います', 'no'],

@@ -71,14 +71,19 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // alone (発行履歴はありませんでした, 仮パスワードが届いた) name no error: the entry they lead to does,
   // or the triage that finds it.
   if (best?.entry.kind === 'error' && !reading.topics.includes('error') && !reader.sharesContent(reading, errorWords(best.entry))) {
-    const led = router.entries.filter((entry) => entry.kind !== 'error' && fitOf(entry, reading.facts) === 'fits');
-    if (led.length === 1) return { ...reading, action: 'answer', answers: led };
+    const led = ledTo(router.entries, reading.facts);
+    if (led) return { ...reading, action: 'answer', answers: [led] };
     const opened = router.entries.find((entry) => entry.kind !== 'error' && entry.asksFirst && fitOf(entry, reading.facts, 'partly') === 'fits');
     if (opened) return { ...reading, action: 'triage', topic: opened.topic };
   }
   const fits = best !== undefined && fitOf(best.entry, reading.facts) === 'fits';
   // The facts point at an entry the router also found: that is the answer, however the message is worded.
   if (fits && route.decision !== 'off-topic') return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
+  // The router cannot tell which entry, or the facts rule its choice out (代理請求はしてなくて), and the
+  // facts lead to one entry (証明書タブは空っぽでした → 3-1): that one.
+  const routed = route.candidates[0]?.entry;
+  const led = ledTo(router.entries, reading.facts);
+  if (led && (route.decision === 'unsure' || (route.decision === 'answer' && routed && fitOf(routed, reading.facts) === 'ruled-out'))) return { ...reading, action: 'answer', answers: [led] };
   // "操作の途中でエラーメッセージが表示されて止まってしまいました": an error, but not which. The router's
   // guess at an error entry is no answer while the message shares nothing with that error's own words.
   if (topic === 'error' && best?.entry.kind === 'error' && !reader.sharesContent(reading, errorWords(best.entry))) {
@@ -129,6 +134,12 @@ function rank(candidates: Candidate[], reading: Reading): Candidate[] {
   if (first.entry.topic === 'error' && reading.topics.includes('error')) return kept;
   const close = kept.find((c) => c !== first && fitOf(c.entry, facts) === 'fits' && (c.score >= FIT_RATIO * first.score || first !== candidates[0] || (sawNoMessage && c.entry.topic !== 'error')));
   return close ? [close, ...kept.filter((c) => c !== close)] : kept;
+}
+
+/** The one entry that facts alone lead to (発行履歴なし → 3-1), if one: never an error, which is a message the user saw. */
+function ledTo(entries: readonly Entry[], facts: Facts): Entry | undefined {
+  const led = entries.filter((entry) => entry.kind !== 'error' && fitOf(entry, facts) === 'fits');
+  return led.length === 1 ? led[0] : undefined;
 }
 
 /** What an error entry's screen says, in its own words. */

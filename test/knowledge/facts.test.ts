@@ -136,6 +136,8 @@ describe('what a first message starts', () => {
     expect(plan('証明書タブで確認しましたが、介護保険証明書の発行履歴はありませんでした。次は何をすれば？')).toBe('cert-install-dx');
     expect(plan('「証明書発行の履歴はありません。」と表示されます')).toBe('error-no-issue-history');
   });
+  it('the section the facts lead to, when they rule out the router\'s choice', () =>
+    expect(plan('証明書入れたいです。通知書あり、代理請求はしてなくて、証明書タブは空っぽでした')).toBe('cert-install-dx'));
   it('the triage, when a fact alone names a situation an error entry shares', () => {
     expect(plan('仮パスワードが届いたんですけど')).toBe('triage:id');
     expect(plan('仮パスワードのまま利用状況WEBサイトにログインしようとしています')).toBe('error-temporary-password');

@@ -396,7 +396,7 @@ export class FactReader {
       const limit = about.end <= token.start ? SUBJECT_BEFORE : SUBJECT_AFTER;
       if (distance < 0 || distance > limit) continue;
       // Words before count a little closer: Japanese states the subject first (履歴は、ありません).
-      const weighted = about.end <= token.start ? distance : distance * 3;
+      const weighted = about.end <= token.start ? distance : (distance + 1) * 3;
       for (const m of about.meanings) {
         const slot = this.namesFact(m);
         if (!slot || !this.polarityOf[slot]?.[polarity]) continue;

@@ -37,6 +37,8 @@ const openings: Array<[string, Facts]> = [
   ['証明書発行の履歴はありません。と表示されます', {}],
   // Seen where the user says they looked, the screen's words answer that fact.
   ['証明書入れたい。発行履歴のとこは「証明書発行の履歴はありません。」って出てた', { certificateHistory: 'no' }],
+  // The subject stated first wins over one just after (パスワードが分からず|ログイン).
+  ['KJのIDに紐づくパスワードが分からずログインできません', { idType: 'kj', idStatus: 'lost', kjLogin: 'no' }],
   // Someone else doing the install is not someone else billing: 代行 is the history's only beside 請求.
   ['お客様先で電子証明書のインストールを代行しているので、手順を確認させてください', {}],
   ['うちは請求を代行業者に任せています', { certificateHistory: 'proxy' }],
@@ -128,6 +130,7 @@ describe('what a first message starts', () => {
   it('the error triage, when the message says there was an error but not which', () => {
     expect(plan('証明書の画面でエラーメッセージが出ました')).toBe('triage:error');
     expect(plan('操作の途中でエラーメッセージが表示されて止まってしまいました')).toBe('triage:error');
+    expect(plan('画面に赤い字でなんか出てきたんですけど😢')).toBe('triage:error');
   });
   it('the error, when the message names it without quoting it', () => expect(plan('和暦のエラーが出ます')).toBe('error-wareki'));
   it('the pasted message, whatever else the message tells', () =>

@@ -1,7 +1,8 @@
 import type { Dialog, WaterfallStepContext } from 'botbuilder-dialogs';
 import diceCoefficient from 'natural/lib/natural/distance/dice_coefficient';
 import { replyActivity } from '../replies/activity';
-import type { ErrorEntry, Entry } from '../knowledge/schema';
+import type { ErrorEntry } from '../knowledge/schema';
+import { planFor } from '../knowledge/triage';
 import { redactSecrets } from '../safety/secrets';
 import { ANSWER_DIALOG, type AnswerOptions } from './answerDialog';
 import { PHRASES } from './phrases';
@@ -19,6 +20,8 @@ const MAX_LABEL = 40;
 /** Bigram overlap above which a pasted text is taken as the same message, typos and cut-offs included. */
 const SIMILAR_MESSAGE = 0.5;
 const MAX_KEPT_MESSAGE = 500;
+/** A message says a few words of its own beyond filler (通信に失敗しました, ファイルが見つかりません); えっとですね does not. */
+const MIN_MESSAGE_WORDS = 5;
 
 /**
  * エラーメッセージ: asks for the message (buttons or pasted text), matches it against the error
@@ -50,28 +53,40 @@ export class ErrorMessageDialog extends TriageSteps {
     // "2" picks the second button, as everywhere else.
     const byNumber = /^\d{1,2}$/.test(typed) ? this.buttons()[Number(typed) - 1] : undefined;
     const text = byNumber ?? typed;
-    await this.updateFacts(step.context, { errorMessage: redactSecrets(text).slice(0, MAX_KEPT_MESSAGE) });
+    const options = (step.options ?? {}) as ErrorOptions;
     const entry = this.match(text);
-    // 「覚えてない」, 「よくわからない、赤い字が出てた」: no message to keep yet; the question once more,
-    // asking for any part of it, before the helpdesk.
-    if (!entry && !(step.options as ErrorOptions | undefined)?.askedAgain && this.services.reader.admitsNotKnowing(text)) {
-      return step.replaceDialog(ERROR_DIALOG, { askedAgain: true } satisfies ErrorOptions);
+    if (entry) {
+      await this.updateFacts(step.context, { errorMessage: redactSecrets(text).slice(0, MAX_KEPT_MESSAGE) });
+      return step.replaceDialog(ANSWER_DIALOG, { items: [{ id: entry.id }] } satisfies AnswerOptions);
     }
-    if (!entry) {
-      await step.context.sendActivity(replyActivity({ text: [PHRASES.errorUnknown] }));
-      return step.replaceDialog(ESCALATION_DIALOG, { reason: 'unknown-error' });
+    const { reader } = this.services;
+    const reading = reader.read(text);
+    // A question of the user's own (「貼り付けってどうやるんですか？」): answered where the guides can,
+    // then the same question.
+    if (reading.asks) {
+      const plan = planFor(text, this.services.router, reader);
+      const closest = plan.action === 'answer' ? plan.answers[0] : plan.action === 'unsure' ? plan.candidates[0] : undefined;
+      if (closest) await this.showEntries(step.context, [{ entry: closest }]);
+      await step.context.sendActivity(replyActivity({ text: [...(closest ? [] : [PHRASES.offTopic]), PHRASES.backToQuestion] }));
+      return step.replaceDialog(ERROR_DIALOG, options);
     }
-    return step.replaceDialog(ANSWER_DIALOG, { items: [{ id: entry.id }] } satisfies AnswerOptions);
+    // 「覚えてない」, 「えっとですね」, 「赤い字で何か出ました」: no message to keep yet. The question once
+    // more, asking for any part of it, before the helpdesk.
+    const noMessage = reader.admitsNotKnowing(text) || reading.residual < MIN_MESSAGE_WORDS;
+    if (noMessage && !options.askedAgain) return step.replaceDialog(ERROR_DIALOG, { askedAgain: true } satisfies ErrorOptions);
+    if (!noMessage) await this.updateFacts(step.context, { errorMessage: redactSecrets(text).slice(0, MAX_KEPT_MESSAGE) });
+    await step.context.sendActivity(replyActivity({ text: [noMessage ? PHRASES.errorNotGiven : PHRASES.errorUnknown] }));
+    return step.replaceDialog(ESCALATION_DIALOG, { reason: 'unknown-error' });
   }
 
   /** A button label, then the router (which knows the distinctive fragments), then plain bigram similarity. */
-  private match(text: string): Entry | undefined {
+  private match(text: string): ErrorEntry | undefined {
     if (!text) return undefined;
     const clicked = this.errors.find((e) => buttonLabel(e) === text);
     if (clicked) return clicked;
     const route = this.services.router.route(text);
     const best = route.candidates[0];
-    if (best && route.decision === 'answer' && best.entry.kind === 'error') return best.entry;
+    if (best && route.decision === 'answer' && best.entry.kind === 'error') return best.entry as ErrorEntry;
     const { analyzer } = this.services.router;
     const pasted = analyzer.canonicalize(text);
     let closest: { entry: ErrorEntry; score: number } | undefined;
@@ -81,8 +96,7 @@ export class ErrorMessageDialog extends TriageSteps {
         if (score > (closest?.score ?? SIMILAR_MESSAGE)) closest = { entry, score };
       }
     }
-    if (closest) return closest.entry;
-    return route.decision === 'answer' ? best?.entry : undefined;
+    return closest?.entry;
   }
 }
 

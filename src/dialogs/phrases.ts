@@ -65,6 +65,7 @@ export const PHRASES = {
   errorAsk: '表示されたメッセージを下から選ぶか、メッセージをそのまま貼り付けてください。',
   errorAskAgain: '画面に出た言葉の一部だけでもかまいません。覚えている言葉を入力するか、下から近いものを選んでください。',
   errorUnknown: 'そのメッセージは、ガイドに記載がありませんでした。内容を控えましたので、ヘルプデスクにお問い合わせください。',
+  errorNotGiven: 'メッセージがわからない場合は、ヘルプデスクで画面を確認しながらご案内します。',
   // Getting started
   gettingStartedDeeper: '詳しく知りたいステップをお選びください。',
   gettingStartedDone: '大丈夫です',

@@ -37,6 +37,11 @@ export class Analyzer {
     this.synonymPattern = new RegExp(alternatives.join('|'), 'g');
   }
 
+  /** A synonym's variant, normalised, and the canonical word it becomes. */
+  get variants(): ReadonlyMap<string, string> {
+    return this.canonicalOf;
+  }
+
   /** Normalised text with every synonym replaced by its canonical word. */
   canonicalize(text: string): string {
     return normalizeText(text)

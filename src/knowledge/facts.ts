@@ -1,6 +1,6 @@
 import type { Analyzer } from './analyzer';
 import { FACT_VALUES, type AnswerSlot, type Facts, type FactSlot, type Slot, type ValueOf } from './factTable';
-import { MAX_QUERY_CHARS } from './normalize';
+import { MAX_QUERY_CHARS, normalizeText } from './normalize';
 import type { FactFile, Topic } from './schema';
 
 type Polarity = 'affirm' | 'negate' | 'unknown' | 'yes' | 'no';
@@ -94,6 +94,8 @@ const MIN_CORRECTED_CUE = 4;
 export class FactReader {
   private readonly cues = new Map<string, Meaning[]>();
   private readonly longestCue: number;
+  /** Per question, the written forms (four or more characters) of the cues that answer it and of their synonyms: what typos are corrected to. */
+  private readonly spellings = new Map<Slot, string[]>();
   private readonly negationSuffixes: string[];
   private readonly topicOrder: Topic[];
   private readonly polarityOf: { [S in Slot]?: Partial<Record<'affirm' | 'negate' | 'unknown', string>> } = {};
@@ -147,6 +149,14 @@ export class FactReader {
     for (const slot of file.systems.facts) this.aboutSystem.add(slot as FactSlot);
     this.negationSuffixes = polarity.negationSuffixes.map((s) => this.compact(s).text).filter(Boolean).sort((a, b) => b.length - a.length);
     this.longestCue = Math.max(...[...this.cues.keys()].map((k) => k.length));
+    const answering = (slot: Slot) => (form: string) => this.cues.get(form)?.some((m) => m.kind === 'polarity' || (m.kind === 'value' && m.slot === slot));
+    const slots = [...Object.keys(file.facts), ...Object.keys(file.answers)] as Slot[];
+    for (const slot of slots) {
+      const forms = new Set<string>();
+      for (const form of this.cues.keys()) if (answering(slot)(form)) forms.add(form);
+      for (const [variant, canonical] of analyzer.variants) if (answering(slot)(this.compact(canonical).text)) forms.add(variant.replace(/ /g, ''));
+      this.spellings.set(slot, [...forms].filter((form) => form.length >= MIN_CORRECTED_CUE));
+    }
   }
 
   /** The facts, topics and vagueness of a message that answers no question (an opening, a question mid-dialog). */
@@ -160,7 +170,7 @@ export class FactReader {
     // One mistyped character in a short answer (なかっらです): read it as the word it nearly is.
     // Not in a question: the corrected text has lost its question mark.
     if (answers.length === 0 && !reading.asks) {
-      const readings = this.corrections(text, slot).map((corrected) => this.interpret(corrected, slot));
+      const readings = this.corrections(text, slot).map((corrected) => this.interpret(corrected, slot)).filter((r) => r.answers.length > 0);
       const meant = new Set(readings.map((r) => r.answers.join(' ')));
       if (meant.size === 1 && readings[0]!.answers.length === 1) ({ reading, answers } = readings[0]!);
     }
@@ -169,21 +179,21 @@ export class FactReader {
   }
 
   /**
-   * The answer with one character replaced so that it spells a cue of four or more characters that
+   * The answer with one character replaced so that it spells a cue, or a synonym of one, of four or more characters that
    * answers `slot` (a polarity word, or one of its values); short answers only, where one word
    * carries the meaning. The caller takes them when they all mean the same.
    */
   private corrections(text: string, slot: Slot): string[] {
-    const { text: compact } = this.compact(text);
-    if (compact.length > MAX_CORRECTED_CHARS) return [];
+    // Before synonyms are folded: できまぜん is one letter from できません, not from its canonical できない.
+    const written = normalizeText(text).replace(/ /g, '');
+    if (written.length > MAX_CORRECTED_CHARS) return [];
     const fits = new Set<string>();
-    for (const [form, meanings] of this.cues) {
-      if (form.length < MIN_CORRECTED_CUE || !meanings.some((m) => m.kind === 'polarity' || (m.kind === 'value' && m.slot === slot))) continue;
-      for (let i = 0; i + form.length <= compact.length; i++) {
-        const part = compact.slice(i, i + form.length);
+    for (const form of this.spellings.get(slot) ?? []) {
+      for (let i = 0; i + form.length <= written.length; i++) {
+        const part = written.slice(i, i + form.length);
         // The first and last characters stand: オキマス is no typo of デキマス, nor デキネ of デキタ
         // (an ending carries the polarity).
-        if (part !== form && part[0] === form[0] && part.at(-1) === form.at(-1) && oneApart(part, form) && sameScript(part, form)) fits.add(compact.slice(0, i) + form + compact.slice(i + form.length));
+        if (part !== form && part[0] === form[0] && part.at(-1) === form.at(-1) && oneApart(part, form) && sameScript(part, form)) fits.add(written.slice(0, i) + form + written.slice(i + form.length));
       }
     }
     return [...fits];

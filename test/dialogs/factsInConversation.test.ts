@@ -84,7 +84,26 @@ describe('the error message asked for, and not known', () => {
     expect(shown[1]!.asked).toContain('errorMessage');
     expect(shown[1]!.replies.join('\n')).toContain(PHRASES.errorAskAgain);
     expect(shown[1]!.replies.join('\n')).not.toContain(PHRASES.errorUnknown);
-    expect(shown[2]!.replies.join('\n')).toContain(PHRASES.errorUnknown);
+    // Nothing was kept, so the bot does not say it kept the message.
+    expect(shown[2]!.replies.join('\n')).toContain(PHRASES.errorNotGiven);
+    expect(shown[2]!.replies.join('\n')).not.toContain(PHRASES.errorUnknown);
+  });
+
+  it('a hesitation is no message: the question once more, no hand-off', async () => {
+    const { shown } = await chat('エラーが出て困っています', 'えっとですね');
+    expect(shown[1]!.asked).toContain('errorMessage');
+    expect(shown[1]!.asked).not.toContain('handoff');
+  });
+
+  it('a question of the user\'s own is answered or declined, then the same question', async () => {
+    const { shown } = await chat('エラーが出て困っています', 'スクショを送ればいいですか？');
+    expect(shown[1]!.replies.join('\n')).toContain(PHRASES.backToQuestion);
+    expect(shown[1]!.asked).toContain('errorMessage');
+  });
+
+  it('a message the guides do not know is kept for the helpdesk', async () => {
+    const { shown } = await chat('エラーが出て困っています', '通信に失敗しました');
+    expect(shown[1]!.replies.join('\n')).toContain(PHRASES.errorUnknown);
   });
 
   it('part of a message, after that, is matched', async () => {

@@ -50,6 +50,8 @@ const entryBase = {
   unless: z.array(z.record(z.string(), z.array(z.string().min(1)).min(1))).default([]),
   /** One branch of a choice its triage makes (3-1 or 3-2): unless the message's facts fit it, the triage asks first. */
   asksFirst: z.boolean().default(false),
+  /** The whole flow of its topic (全体ステップ): reached on words every topic uses (何から始めれば), it yields to the topic a message names. */
+  overview: z.boolean().default(false),
   /** Other entries worth offering next (ids). */
   related: z.array(EntryId).default([]),
   /** How staff actually ask for this entry; the router's classifier learns from these and the title (and matches the guide text itself apart). */

@@ -89,6 +89,9 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   if (topic === 'error' && best?.entry.kind === 'error' && !reader.sharesContent(reading, errorWords(best.entry))) {
     return { ...reading, action: 'triage', topic };
   }
+  // The router's entry is the whole flow of a topic the message does not name, found on words topics
+  // share (何から始めれば: the certificate's steps or the whole onboarding): the topic the message names.
+  if (topic && best && route.decision !== 'off-topic' && best.entry.overview && !reading.topics.includes(best.entry.topic)) return { ...reading, action: 'triage', topic };
   if (reading.vague && topic) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };
   // "新しいパソコンに証明書を入れたい", "IDを忘れました": the best entry is one branch of a choice the
   // triage makes (3-1 or 3-2; which ID) and the message does not make it: the triage asks. So too

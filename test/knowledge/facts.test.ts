@@ -139,6 +139,10 @@ describe('what a first message starts', () => {
     expect(plan('証明書タブで確認しましたが、介護保険証明書の発行履歴はありませんでした。次は何をすれば？')).toBe('cert-install-dx');
     expect(plan('「証明書発行の履歴はありません。」と表示されます')).toBe('error-no-issue-history');
   });
+  it('the topic the message names, when the router found the whole flow of another on words both share', () => {
+    expect(plan('前任者から引き継いだけど何もわからないです。何から始めれば？')).toBe('triage:onboarding');
+    expect(plan('電子証明書のインストール、何から手をつければいいかわからないです')).toBe('cert-overview');
+  });
   it('the section the facts lead to, when they rule out the router\'s choice', () =>
     expect(plan('証明書入れたいです。通知書あり、代理請求はしてなくて、証明書タブは空っぽでした')).toBe('cert-install-dx'));
   it('the triage, when a fact alone names a situation an error entry shares', () => {

@@ -92,7 +92,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const directLineSecret = secret('DIRECT_LINE_SECRET');
   const teams = new TeamsChannel(runtime, config, config.MAX_BODY_BYTES);
   // A Direct Line conversation pushed out of the store takes the bot's state of it along (ConversationState's key).
-  const directLineStore = durable ? new StorageDirectLineStore(durable, undefined, undefined, (id) => [`${DIRECT_LINE_CHANNEL_ID}/conversations/${id}/`]) : new MemoryDirectLineStore();
+  const durableStore = durable ? new StorageDirectLineStore(durable, undefined, undefined, (id) => [`${DIRECT_LINE_CHANNEL_ID}/conversations/${id}/`]) : undefined;
+  const directLineStore = durableStore ?? new MemoryDirectLineStore();
   const { tokenLifetimeSeconds, ...streaming } = options.directLine ?? {};
   const directLine = new DirectLineChannel(runtime, directLineStore, new TokenSigner(directLineSecret, tokenLifetimeSeconds), config.MAX_BODY_BYTES, `http://localhost:${config.PORT}`, streaming);
   const slackConfig = slackSettings(config);
@@ -148,6 +149,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     listen: async (port, host = '0.0.0.0') => {
       // A store that cannot be opened (another process holds DATA_DIR, Redis unreachable) stops the start here.
       await durable?.open();
+      // Several instances on one Redis: each one's Direct Line sockets stream what the others append.
+      if (redis) await durableStore?.shareAppends(redis);
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => resolve((server.address() as { port: number }).port));

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { MemoryDirectLineStore } from '../../src/channels/directline/conversationStore';
+import { DirectLineStreaming } from '../../src/channels/directline/streaming';
 import { STREAM_CONNECT_SECONDS, TokenSigner } from '../../src/channels/directline/tokens';
+import { RateLimiter } from '../../src/server/rateLimit';
 import { MENU, PHRASES } from '../../src/dialogs/phrases';
 import { createLogger } from '../../src/logging';
 import { tokenClaims, type DirectLineActivity } from '../support/directLineClient';
@@ -482,5 +485,31 @@ describe('Direct Line streaming: sockets leave nothing behind', () => {
     expect((await socket.closed).code).toBe(1001);
     expect(own.app.directLine.streaming.stats()).toEqual({ sockets: 0, conversations: 0, timers: 0 });
     stalled.destroy();
+  });
+});
+
+describe('Direct Line streaming: an append the socket was not told of', () => {
+  it('arrives by the next keep-alive, when each socket reads the store again (another instance\'s, its announcement lost)', async () => {
+    // A store whose announcements never come: what a socket sees when Redis lost another instance's message.
+    const store = new MemoryDirectLineStore();
+    const deaf = Object.assign(Object.create(store) as MemoryDirectLineStore, { onAppended: () => () => undefined });
+    const signer = new TokenSigner(TEST_SECRET);
+    const streaming = new DirectLineStreaming(deaf, signer, { log: createLogger('silent'), keepAliveMs: 100 });
+    const httpServer = createServer();
+    streaming.listen(httpServer, { newSockets: new RateLimiter(0), trustedHops: 0 });
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    try {
+      await store.create('conv');
+      const { port } = httpServer.address() as { port: number };
+      const socket = await opened(`ws://127.0.0.1:${port}/v3/directline/conversations/conv/stream?watermark=-&t=${signer.issueStream('conv')}`);
+      await store.append('conv', { type: 'message', text: 'from another instance' });
+      await until('the activity, read at a keep-alive', () => activitiesOf(socket).length === 1, 1000);
+      expect(activitiesOf(socket)[0]).toMatchObject({ id: 'conv|0000000', text: 'from another instance' });
+      socket.ws.close();
+      await socket.closed;
+    } finally {
+      await streaming.close();
+      await new Promise((resolve) => httpServer.close(resolve));
+    }
   });
 });

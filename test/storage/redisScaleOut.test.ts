@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { TURN_ERROR_TEXT } from '../../src/channels/channel';
 import { CHOICES, MENU, PHRASES } from '../../src/dialogs/phrases';
 import { HANDOFF_PHRASES } from '../../src/handoff/handoffService';
@@ -11,6 +12,7 @@ import type { HandoffTicket } from '../../src/handoff/ticket';
 import { DirectLineClient, type DirectLineActivity } from '../support/directLineClient';
 import { buttonData, buttons, http, visibleText } from '../support/server';
 import { freePort, startServerProcess, type ServerProcess } from '../support/serverProcess';
+import { until } from '../support/until';
 
 // Two real servers (src/main.ts, as `npm start` runs it) in child processes, on different ports and
 // DATA_DIRs, with the same REDIS_URL, Direct Line secret and helpdesk API token: two instances
@@ -154,4 +156,35 @@ describe.skipIf(!REDIS_TEST_URL)(`two server processes on one Redis${SKIPPED}`, 
     expect(userLines.at(-1)).toBe('担当者');
     expect(`${a.output()}${b.output()}`).not.toMatch(/turn failed|eTag conflict/);
   }, 60_000);
+
+  it('a socket open on A streams what is appended through B: the user\'s message, the bot\'s reply, an agent\'s reply', async () => {
+    const started = await http<{ conversationId: string; token: string; streamUrl: string }>(`${a.base}/v3/directline/conversations`, { method: 'POST', auth: SECRET });
+    expect(started.status).toBe(201);
+    const { conversationId, token, streamUrl } = started.json;
+    expect(new URL(streamUrl).port).toBe(new URL(a.base).port);
+    const socket = new WebSocket(streamUrl);
+    const received: DirectLineActivity[] = [];
+    socket.on('message', (data) => {
+      const text = data.toString();
+      if (text) received.push(...(JSON.parse(text) as { activities: DirectLineActivity[] }).activities);
+    });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    await until('the welcome over A\'s socket', () => received.length >= 1);
+
+    // The user's next message lands on B (a load balancer's choice); its turn runs there.
+    const posted = await http<{ id: string }>(`${b.base}/v3/directline/conversations/${conversationId}/activities`, { auth: token, body: { type: 'message', text: '担当者', from: { id: 'scale-out-user' } } });
+    expect(posted.status).toBe(200);
+    const opened = await until('the ticket opened, over A\'s socket', () => received.map(visibleText).map((t) => OPENED.exec(t)?.[1]).find(Boolean));
+    expect(received.find((x) => x.id === posted.json.id)).toMatchObject({ text: '担当者' });
+
+    // An agent answers through B's API: the user sees it on A.
+    expect((await api(b, 'POST', `/${opened}/take`, { agent: '山田' })).status).toBe(200);
+    await until('the agent\'s message over A\'s socket', () => received.some((x) => fromBot(x) && visibleText(x) === HANDOFF_PHRASES.taken('山田')));
+
+    // Everything once, in the order the conversation has it.
+    const all = await http<{ activities: DirectLineActivity[] }>(`${a.base}/v3/directline/conversations/${conversationId}/activities`, { auth: token });
+    await until('every activity over the socket', () => received.length >= all.json.activities.length);
+    expect(received.map((x) => x.id)).toEqual(all.json.activities.map((x) => x.id));
+    socket.close();
+  }, 30_000);
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Activity, Storage, StoreItem } from 'botbuilder';
 import { KeyedQueue } from '../../bot/turnQueue';
 import { CREATE_ONLY_ETAG, retryOnETagConflict } from '../../storage/eTagRetry';
@@ -36,6 +37,14 @@ export interface DirectLineStore {
 }
 
 export type AppendedListener = (conversationId: string) => void;
+
+/** How instances that share a store tell each other of appends: RedisStorage's publish/subscribe. */
+export interface AppendBus {
+  publish(channel: string, message: string): Promise<void>;
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+}
+
+const APPENDED_CHANNEL = 'directline:appended';
 
 /** The listeners of one store's appends. */
 class AppendedListeners {
@@ -139,6 +148,9 @@ const RING = '#ring';
 export class StorageDirectLineStore implements DirectLineStore {
   private readonly queue = new KeyedQueue();
   private readonly appended = new AppendedListeners();
+  /** This instance, in its announcements, so that it does not hear its own twice. */
+  private readonly instance = randomBytes(6).toString('base64url');
+  private bus?: AppendBus;
 
   constructor(
     private readonly storage: Storage,
@@ -192,7 +204,22 @@ export class StorageDirectLineStore implements DirectLineStore {
       return assigned;
     }));
     this.appended.emit(id);
+    // Stored already: an announcement lost (Redis reconnecting) only delays the other instances'
+    // sockets until they next read the store (at their keep-alive).
+    this.bus?.publish(APPENDED_CHANNEL, `${this.instance} ${id}`).catch(() => undefined);
     return assigned;
+  }
+
+  /**
+   * Instances sharing this storage (Redis) hear each other's appends over `bus`, so a socket open on
+   * one instance streams what a turn on another appended.
+   */
+  async shareAppends(bus: AppendBus): Promise<void> {
+    await bus.subscribe(APPENDED_CHANNEL, (message) => {
+      const [from, conversationId] = message.split(' ');
+      if (from !== this.instance && conversationId && CONVERSATION_ID.test(conversationId)) this.appended.emit(conversationId);
+    });
+    this.bus = bus;
   }
 
   onAppended(listener: AppendedListener): () => void {

@@ -14,7 +14,10 @@ const STREAM_PATH = /^\/v3\/directline\/conversations\/([A-Za-z0-9_-]{1,128})\/s
 
 export interface StreamingOptions {
   log: Logger;
-  /** How often every socket is pinged (one left unanswered: the peer is gone) and an idle one gets an empty message, in ms. */
+  /**
+   * How often every socket is pinged (one left unanswered: the peer is gone), an idle one gets an
+   * empty message, and each reads the store once more, in ms.
+   */
   keepAliveMs?: number;
   /** A socket with more than this many bytes not yet sent is closed: its client does not read. */
   maxBufferedBytes?: number;
@@ -283,6 +286,8 @@ export class DirectLineStreaming {
         stream.ws.ping();
         if (!stream.busy) this.send(stream, '');
         stream.busy = false;
+        // Catches up on an append this instance was not told of (another instance's, its announcement lost).
+        void this.pump(stream);
       }
     }
   }

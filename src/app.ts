@@ -149,8 +149,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     listen: async (port, host = '0.0.0.0') => {
       // A store that cannot be opened (another process holds DATA_DIR, Redis unreachable) stops the start here.
       await durable?.open();
-      // Several instances on one Redis: each one's Direct Line sockets stream what the others append.
-      if (redis) await durableStore?.shareAppends(redis);
+      // Several instances on one Redis: each one's Direct Line sockets stream what the others append,
+      // and last as long as a token refreshed through any of them.
+      if (redis) {
+        await durableStore?.shareAppends(redis);
+        await directLine.streaming.shareRefreshes(redis);
+      }
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => resolve((server.address() as { port: number }).port));

@@ -17,6 +17,14 @@ export interface RedisStorageOptions {
 
 type Client = RedisClientType;
 
+/** Messages between the instances that share one Redis: what RedisStorage's publish/subscribe offers. */
+export interface PubSub {
+  /** Sends a message to every subscriber of the channel, on any instance (the sender's included). */
+  publish(channel: string, message: string): Promise<void>;
+  /** Calls `listener` with every message published on the channel from now on. */
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+}
+
 /** A Lua script, run by its digest (EVALSHA) and loaded on first use (EVAL). */
 interface Script {
   text: string;
@@ -67,7 +75,7 @@ const EXTEND = script(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redi
  * Later disconnections are repaired by reconnecting; commands issued meanwhile wait, for at most
  * `commandTimeoutMs`.
  */
-export class RedisStorage implements Storage, SharedLocks {
+export class RedisStorage implements Storage, SharedLocks, PubSub {
   private client?: Promise<Client>;
   private subscriber?: Promise<Client>;
   private closed = false;

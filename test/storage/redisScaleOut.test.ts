@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import '../support/quietDeprecations';
+import { createApp, type App } from '../../src/app';
 import { TURN_ERROR_TEXT } from '../../src/channels/channel';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logging';
 import { CHOICES, MENU, PHRASES } from '../../src/dialogs/phrases';
 import { HANDOFF_PHRASES } from '../../src/handoff/handoffService';
 import type { HandoffTicket } from '../../src/handoff/ticket';
@@ -187,4 +191,47 @@ describe.skipIf(!REDIS_TEST_URL)(`two server processes on one Redis${SKIPPED}`, 
     expect(received.map((x) => x.id)).toEqual(all.json.activities.map((x) => x.id));
     socket.close();
   }, 30_000);
+});
+
+describe.skipIf(!REDIS_TEST_URL)(`two instances on one Redis, with 3-second tokens${SKIPPED}`, () => {
+  const prefix = `${PREFIX}short:`;
+  const apps: Array<{ app: App; base: string }> = [];
+
+  beforeAll(async () => {
+    for (let i = 0; i < 2; i++) {
+      const config = loadConfig({ PORT: '3978', REDIS_URL: REDIS_TEST_URL!, REDIS_KEY_PREFIX: prefix, DIRECT_LINE_SECRET: SECRET }, '/nonexistent');
+      const app = createApp(config, { log: createLogger('silent'), now: () => new Date('2026-11-19T10:00:00+09:00'), directLine: { tokenLifetimeSeconds: 3 } });
+      apps.push({ app, base: `http://127.0.0.1:${await app.listen(0, '127.0.0.1')}` });
+    }
+  });
+  afterAll(async () => {
+    for (const { app } of apps) await app.close();
+    const admin = createClient({ url: REDIS_TEST_URL });
+    await admin.connect();
+    const keys: string[] = [];
+    for await (const batch of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
+    if (keys.length > 0) await admin.del(keys);
+    await admin.close();
+  });
+
+  it('a token refreshed through B keeps the conversation\'s socket on A open past the old expiry', async () => {
+    const [a, b] = apps as [(typeof apps)[number], (typeof apps)[number]];
+    const started = await http<{ conversationId: string; token: string; streamUrl: string }>(`${a.base}/v3/directline/conversations`, { method: 'POST', auth: SECRET });
+    // A second conversation on A, never refreshed: it shows when the first token would have expired.
+    const control = await http<{ streamUrl: string }>(`${a.base}/v3/directline/conversations`, { method: 'POST', auth: SECRET });
+    const open = async (url: string) => {
+      const socket = new WebSocket(url);
+      const closed = new Promise<string>((resolve) => socket.on('close', (_code, reason) => resolve(reason.toString())));
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      return { socket, closed };
+    };
+    const kept = await open(started.json.streamUrl);
+    const lapsing = await open(control.json.streamUrl);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await http(`${b.base}/v3/directline/tokens/refresh`, { method: 'POST', auth: started.json.token })).status).toBe(200);
+
+    expect(await lapsing.closed).toBe('token expired');
+    expect(kept.socket.readyState).toBe(WebSocket.OPEN);
+    expect(await kept.closed).toBe('token expired');
+  }, 15_000);
 });

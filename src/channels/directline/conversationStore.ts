@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Activity, Storage, StoreItem } from 'botbuilder';
 import { KeyedQueue } from '../../bot/turnQueue';
+import type { PubSub } from '../../storage/redisStorage';
 import { CREATE_ONLY_ETAG, retryOnETagConflict } from '../../storage/eTagRetry';
 
 /** What the channel needs to know of a conversation: that it exists, and whether it has started. */
@@ -37,12 +38,6 @@ export interface DirectLineStore {
 }
 
 export type AppendedListener = (conversationId: string) => void;
-
-/** How instances that share a store tell each other of appends: RedisStorage's publish/subscribe. */
-export interface AppendBus {
-  publish(channel: string, message: string): Promise<void>;
-  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
-}
 
 const APPENDED_CHANNEL = 'directline:appended';
 
@@ -150,7 +145,7 @@ export class StorageDirectLineStore implements DirectLineStore {
   private readonly appended = new AppendedListeners();
   /** This instance, in its announcements, so that it does not hear its own twice. */
   private readonly instance = randomBytes(6).toString('base64url');
-  private bus?: AppendBus;
+  private bus?: PubSub;
 
   constructor(
     private readonly storage: Storage,
@@ -214,7 +209,7 @@ export class StorageDirectLineStore implements DirectLineStore {
    * Instances sharing this storage (Redis) hear each other's appends over `bus`, so a socket open on
    * one instance streams what a turn on another appended.
    */
-  async shareAppends(bus: AppendBus): Promise<void> {
+  async shareAppends(bus: PubSub): Promise<void> {
     await bus.subscribe(APPENDED_CHANNEL, (message) => {
       const [from, conversationId] = message.split(' ');
       if (from !== this.instance && conversationId && CONVERSATION_ID.test(conversationId)) this.appended.emit(conversationId);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -5,6 +6,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Logger } from '../../logging';
 import { pathOf } from '../../server/requestContext';
 import { clientAddress, type RateLimiter } from '../../server/rateLimit';
+import type { PubSub } from '../../storage/redisStorage';
 import type { DirectLineStore } from './conversationStore';
 import type { TokenSigner } from './tokens';
 
@@ -62,6 +64,7 @@ interface Stream {
 const MAX_PAYLOAD_BYTES = 1024;
 /** setTimeout's limit; a longer delay would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const REFRESHED_CHANNEL = 'directline:refreshed';
 
 class Refusal extends Error {
   constructor(
@@ -96,6 +99,9 @@ export class DirectLineStreaming {
   private readonly stopListening: () => void;
   private keepAlive: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Other instances on one Redis, told of token refreshes; this one's id, so that it skips its own. */
+  private bus?: PubSub;
+  private readonly instance = randomBytes(6).toString('base64url');
 
   constructor(
     private readonly store: DirectLineStore,
@@ -125,11 +131,20 @@ export class DirectLineStreaming {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head, limits));
   }
 
-  /** The conversation's token was refreshed: its sockets stay open until the new one expires (seconds since the epoch). */
+  /** The conversation's token was refreshed: its sockets stay open until the new one expires (seconds since the epoch), on every instance. */
   extend(conversationId: string, untilSeconds: number): void {
-    for (const stream of this.byConversation.get(conversationId) ?? []) {
-      if (untilSeconds * 1000 > stream.until) this.expireAt(stream, untilSeconds * 1000);
-    }
+    this.extendHere(conversationId, untilSeconds);
+    // A lost message only means a socket elsewhere closes at the old expiry; Web Chat then reconnects with the new token.
+    this.bus?.publish(REFRESHED_CHANNEL, `${this.instance} ${conversationId} ${untilSeconds}`).catch(() => undefined);
+  }
+
+  /** Instances on one Redis: a refresh served by one keeps the conversation's sockets open on all of them. */
+  async shareRefreshes(bus: PubSub): Promise<void> {
+    await bus.subscribe(REFRESHED_CHANNEL, (message) => {
+      const [from, conversationId, until] = message.split(' ');
+      if (from !== this.instance && conversationId && Number.isInteger(Number(until))) this.extendHere(conversationId, Number(until));
+    });
+    this.bus = bus;
   }
 
   stats(): StreamingStats {
@@ -217,6 +232,12 @@ export class DirectLineStreaming {
     ws.on('close', () => this.remove(stream));
     if (!this.keepAlive) this.keepAlive = setInterval(() => this.tick(), this.keepAliveMs).unref();
     void this.pump(stream);
+  }
+
+  private extendHere(conversationId: string, untilSeconds: number): void {
+    for (const stream of this.byConversation.get(conversationId) ?? []) {
+      if (untilSeconds * 1000 > stream.until) this.expireAt(stream, untilSeconds * 1000);
+    }
   }
 
   private remove(stream: Stream): void {

@@ -64,6 +64,7 @@ interface Stream {
 const MAX_PAYLOAD_BYTES = 1024;
 /** setTimeout's limit; a longer delay would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Where token refreshes are announced to the other instances on one Redis. */
 const REFRESHED_CHANNEL = 'directline:refreshed';
 
 class Refusal extends Error {
@@ -88,6 +89,10 @@ class Refusal extends Error {
  * upgrade; it closes when the conversation's token expires, unless that token is refreshed. Idle
  * sockets get an empty message so proxies keep them; a socket that sends anything but that, stops
  * answering pings, or stops reading is closed; none of that touches other conversations.
+ *
+ * Several instances on one Redis: the store hears the others' appends, refreshes are announced to
+ * them (shareRefreshes), and every socket reads the store again at each keep-alive, in case an
+ * announcement was lost.
  */
 export class DirectLineStreaming {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false, clientTracking: false });
@@ -198,7 +203,12 @@ export class DirectLineStreaming {
   /** Checks an upgrade request, before the upgrade: the path, the client's budget, the stream token, the conversation. */
   private async admit(req: IncomingMessage, limits: StreamLimits): Promise<{ conversationId: string; watermark: number; until: number }> {
     if (this.closing) throw new Refusal(503, 'ServiceUnavailable', 'the server is shutting down');
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      throw new Refusal(404, 'NotFound', 'no stream here');
+    }
     const conversationId = STREAM_PATH.exec(url.pathname)?.[1];
     if (!conversationId || req.method !== 'GET') throw new Refusal(404, 'NotFound', 'no stream here');
     if (limits.newSockets.perMinute > 0) {
@@ -314,7 +324,10 @@ export class DirectLineStreaming {
   }
 }
 
-/** ws:// or wss:// and the host, as the client addressed this server. */
+/**
+ * ws:// or wss:// and the host, as the client addressed this server. Both headers are taken as given,
+ * whatever TRUST_PROXY_HOPS says: they shape only the URL handed back to the client that sent them.
+ */
 function streamOrigin(req: IncomingMessage): string {
   const forwarded = String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim().toLowerCase();
   const secure = forwarded ? forwarded === 'https' || forwarded === 'wss' : Boolean((req.socket as { encrypted?: boolean }).encrypted);

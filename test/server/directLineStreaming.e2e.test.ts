@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -93,6 +93,19 @@ function openWithoutReading(streamUrl: string): Promise<Socket> {
     req.on('response', (res) => reject(new Error(`refused: ${res.statusCode}`)));
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** The status line the server answers a hand-written upgrade request for `target` with. */
+function rawUpgrade(base: string, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(new URL(base).port), '127.0.0.1', () =>
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`),
+    );
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+    socket.on('error', reject);
   });
 }
 
@@ -269,6 +282,9 @@ describe('Direct Line streaming: refused before the upgrade', () => {
     expect(errorCode(res)).toBe('NotFound');
     expect((await refused(`${server.base.replace('http', 'ws')}/v3/directline/conversations`)).status).toBe(404);
     expect((await refused(`${server.base.replace('http', 'ws')}/`)).status).toBe(404);
+    // Targets no URL parser takes.
+    expect(await rawUpgrade(server.base, '//[')).toBe('HTTP/1.1 404 Not Found');
+    expect(await rawUpgrade(server.base, 'http://[')).toBe('HTTP/1.1 404 Not Found');
   });
 
   it('nothing refused was opened, and the server goes on serving', async () => {

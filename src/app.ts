@@ -40,6 +40,8 @@ export interface AppOptions {
    * store under DATA_DIR.
    */
   storage?: Storage;
+  /** Direct Line timings for tests: token lifetime (default 1800 s), keep-alive (30 s), unsent bytes a socket may hold (1 MiB). */
+  directLine?: { tokenLifetimeSeconds?: number; keepAliveMs?: number; maxBufferedBytes?: number };
 }
 
 export interface App {
@@ -90,14 +92,17 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const directLineSecret = secret('DIRECT_LINE_SECRET');
   const teams = new TeamsChannel(runtime, config, config.MAX_BODY_BYTES);
   // A Direct Line conversation pushed out of the store takes the bot's state of it along (ConversationState's key).
-  const directLineStore = durable ? new StorageDirectLineStore(durable, undefined, undefined, (id) => [`${DIRECT_LINE_CHANNEL_ID}/conversations/${id}/`]) : new MemoryDirectLineStore();
-  const directLine = new DirectLineChannel(runtime, directLineStore, new TokenSigner(directLineSecret), config.MAX_BODY_BYTES, `http://localhost:${config.PORT}`);
+  const durableStore = durable ? new StorageDirectLineStore(durable, undefined, undefined, (id) => [`${DIRECT_LINE_CHANNEL_ID}/conversations/${id}/`]) : undefined;
+  const directLineStore = durableStore ?? new MemoryDirectLineStore();
+  const { tokenLifetimeSeconds, ...streaming } = options.directLine ?? {};
+  const directLine = new DirectLineChannel(runtime, directLineStore, new TokenSigner(directLineSecret, tokenLifetimeSeconds), config.MAX_BODY_BYTES, `http://localhost:${config.PORT}`, streaming);
   const slackConfig = slackSettings(config);
   const slack = slackConfig ? new SlackChannel(runtime, slackConfig) : undefined;
   const channels: Channel[] = [teams, directLine, ...(slack ? [slack] : [])];
   for (const channel of [...channels, new WebChatPage(directLine, new Set(config.WEBCHAT_ALLOWED_ORIGINS))]) channel.mount(server);
   // After the channels' own pre handlers (Direct Line's CORS): body limits, per-address and per-conversation rate limits.
-  installLimits(server, config, { log, clock: options.clock, slack: slack?.app });
+  const limits = installLimits(server, config, { log, clock: options.clock, slack: slack?.app });
+  directLine.listenForStreams(server, { newSockets: limits.newSockets, trustedHops: config.TRUST_PROXY_HOPS });
 
   // Hand-off: agents' replies reach users through their own channel; tickets reach the helpdesk
   // in Slack and/or Teams when configured, and always through the API.
@@ -144,14 +149,23 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     listen: async (port, host = '0.0.0.0') => {
       // A store that cannot be opened (another process holds DATA_DIR, Redis unreachable) stops the start here.
       await durable?.open();
+      // Several instances on one Redis: each one's Direct Line sockets stream what the others append,
+      // and last as long as a token refreshed through any of them.
+      if (redis) {
+        await durableStore?.shareAppends(redis);
+        await directLine.streaming.shareRefreshes(redis);
+      }
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => resolve((server.address() as { port: number }).port));
       });
     },
     close: async () => {
-      // Resolves once the requests in flight (each holding its turn) have been answered.
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Resolves once the requests in flight (each holding its turn) have been answered, and every
+      // connection has closed: the Direct Line sockets are closed for that (their clients reconnect).
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await directLine.streaming.close();
+      await closed;
       // Then the turns that outlive their request (Slack's run after the ack) end, before the store closes.
       for (const channel of channels) await channel.close?.();
       await analytics.close();

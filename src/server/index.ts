@@ -14,6 +14,8 @@ export interface ServerLimits {
   perAddress: RateLimiter;
   perConversation: RateLimiter;
   newChats: RateLimiter;
+  /** New Direct Line sockets per client address, as many as new chats: every chat opens one. Counted by the stream's upgrade handler. */
+  newSockets: RateLimiter;
 }
 
 export interface LimitOptions {
@@ -36,6 +38,7 @@ export function installLimits(server: Server, config: Config, options: LimitOpti
     perAddress: new RateLimiter(config.RATE_LIMIT_PER_IP_PER_MINUTE, options.clock),
     perConversation: new RateLimiter(config.RATE_LIMIT_PER_CONVERSATION_PER_MINUTE, options.clock),
     newChats: new RateLimiter(config.RATE_LIMIT_NEW_CHATS_PER_IP_PER_MINUTE, options.clock),
+    newSockets: new RateLimiter(config.RATE_LIMIT_NEW_CHATS_PER_IP_PER_MINUTE, options.clock),
   };
   server.pre(perAddressLimit(limits.perAddress, config.TRUST_PROXY_HOPS));
   server.pre(newChatLimit(limits.newChats, config.TRUST_PROXY_HOPS));

@@ -17,6 +17,14 @@ export interface RedisStorageOptions {
 
 type Client = RedisClientType;
 
+/** Messages between the instances that share one Redis: what RedisStorage's publish/subscribe offers. */
+export interface PubSub {
+  /** Sends a message to every subscriber of the channel, on any instance (the sender's included). */
+  publish(channel: string, message: string): Promise<void>;
+  /** Calls `listener` with every message published on the channel from now on. */
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+}
+
 /** A Lua script, run by its digest (EVALSHA) and loaded on first use (EVAL). */
 interface Script {
   text: string;
@@ -60,14 +68,16 @@ const EXTEND = script(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redi
  * with replicas or Sentinel), not Redis Cluster: one write's keys may live in different slots.
  *
  * Also the shared locks of SharedTurnQueue: "<prefix>lock:<name>", SET NX PX with a random token,
- * released and extended by compare-and-delete / compare-and-expire scripts.
+ * released and extended by compare-and-delete / compare-and-expire scripts; and publish/subscribe on
+ * "<prefix>channel:<name>", over a second connection opened by the first subscribe.
  *
  * The connection opens on open() (or the first use), and fails then if Redis cannot be reached.
  * Later disconnections are repaired by reconnecting; commands issued meanwhile wait, for at most
  * `commandTimeoutMs`.
  */
-export class RedisStorage implements Storage, SharedLocks {
+export class RedisStorage implements Storage, SharedLocks, PubSub {
   private client?: Promise<Client>;
+  private subscriber?: Promise<Client>;
   private closed = false;
   private readonly prefix: string;
   private readonly timeoutMs: number;
@@ -132,16 +142,47 @@ export class RedisStorage implements Storage, SharedLocks {
     await this.run(UNLOCK, [this.lockKey(name)], [token]);
   }
 
+  /** Sends a message to every subscriber of the channel, on any instance (this one's included). */
+  async publish(channel: string, message: string): Promise<void> {
+    await this.command((client) => client.publish(this.channelKey(channel), message));
+  }
+
+  /**
+   * Calls `listener` with every message published on the channel from now on. Subscribing takes a
+   * connection of its own (opened here), which resubscribes by itself after a reconnect; messages
+   * published while it is away are lost, as Redis pub/sub does.
+   */
+  async subscribe(channel: string, listener: (message: string) => void): Promise<void> {
+    if (!this.subscriber) {
+      const opening = this.connection().then(async (client) => {
+        const subscriber = client.duplicate();
+        subscriber.on('error', (err: Error) => this.options.onError?.(err));
+        await subscriber.connect();
+        return subscriber;
+      });
+      this.subscriber = opening;
+      opening.catch(() => {
+        if (this.subscriber === opening) this.subscriber = undefined;
+      });
+    }
+    const subscriber = await this.subscriber;
+    await subscriber.subscribe(this.channelKey(channel), (message: string) => listener(message));
+  }
+
   /** Waits for the commands already sent, then disconnects; later calls fail. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const client = await this.client?.catch(() => undefined);
-    if (!client?.isOpen) return;
-    // A Redis that went away answers nothing: give up waiting after the command timeout.
-    const timer = setTimeout(() => client.destroy(), this.timeoutMs);
-    await client.close().catch(() => undefined);
-    clearTimeout(timer);
+    const clients = await Promise.all([this.client, this.subscriber].map((c) => c?.catch(() => undefined)));
+    await Promise.all(
+      clients.map(async (client) => {
+        if (!client?.isOpen) return;
+        // A Redis that went away answers nothing: give up waiting after the command timeout.
+        const timer = setTimeout(() => client.destroy(), this.timeoutMs);
+        await client.close().catch(() => undefined);
+        clearTimeout(timer);
+      }),
+    );
   }
 
   private itemKey(key: string): string {
@@ -150,6 +191,10 @@ export class RedisStorage implements Storage, SharedLocks {
 
   private lockKey(name: string): string {
     return `${this.prefix}lock:${name}`;
+  }
+
+  private channelKey(name: string): string {
+    return `${this.prefix}channel:${name}`;
   }
 
   private nextETag(): string {

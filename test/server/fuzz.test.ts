@@ -6,7 +6,8 @@
  * bad JSON, huge and odd Unicode text, deep nesting, wrong methods and content types, compressed and
  * multipart bodies, random paths and ids, bad or missing auth, truncated bodies and broken HTTP on
  * raw sockets, random Direct Line and Bot Framework activities (serviceUrl: a local fake connector,
- * a closed loopback port, or junk), signed and unsigned Slack requests. Nothing leaves loopback.
+ * a closed loopback port, or junk), signed and unsigned Slack requests, Direct Line stream upgrades
+ * (bad tokens and handshakes, then broken or huge frames). Nothing leaves loopback.
  *
  * Asserted: no response is 5xx, no request hangs, every HTTP answer carries x-request-id, the server
  * still answers /healthz, and a Direct Line and a Teams conversation started before the fuzz carry
@@ -134,7 +135,7 @@ interface Context {
   connector: string;
   closedPort: number;
   slackApi: string;
-  dl: Array<{ conversationId: string; token: string }>;
+  dl: Array<{ conversationId: string; token: string; streamUrl: string }>;
   /** Conversations the fuzz must not post into with their own token. */
   protectedIds: string[];
 }
@@ -363,6 +364,7 @@ function generate(ctx: Context): Spec {
     [8, 'random'],
     [6, 'wrong-method'],
     [6, 'raw'],
+    [4, 'dl-stream'],
   ]);
   const headers = commonHeaders();
   const spec = (method: string, path: string, extra: Record<string, string | undefined> = {}, payload?: { body: Buffer; type?: string; encoding?: string }): HttpSpec => {
@@ -435,9 +437,43 @@ function generate(ctx: Context): Spec {
       return spec(pick(METHODS), randomPath(), { authorization: chance(0.3) ? dlAuth(ctx) : undefined }, chance(0.4) ? body(json) : undefined);
     case 'wrong-method':
       return spec(pick(METHODS), pick(KNOWN_PATHS), {}, chance(0.5) ? body(json) : undefined);
+    case 'dl-stream':
+      return streamRequest(ctx);
     default:
       return rawRequest(ctx);
   }
+}
+
+/**
+ * A WebSocket upgrade for a Direct Line stream on a raw socket, often broken (token, path, handshake),
+ * and what a client might send once through: garbage, frames that break the protocol, a huge one.
+ */
+function streamRequest(ctx: Context): RawSpec {
+  const own = new URL(pick(ctx.dl).streamUrl);
+  const streamToken = own.searchParams.get('t')!;
+  const token = weighted<string | undefined>([[6, streamToken], [1, undefined], [1, 'garbage'], [1, pick(ctx.dl).token], [1, new URL(pick(ctx.dl).streamUrl).searchParams.get('t')!], [1, streamToken.slice(0, -3)]]);
+  const path = weighted<string>([[8, own.pathname], [1, `/v3/directline/conversations/${enc(id())}/stream`], [1, randomPath()], [1, '/v3/directline/conversations//stream']]);
+  const query = [chance(0.8) ? `watermark=${pick(['-', '0', '3', '-1', 'abc', '99999999999', ''])}` : '', token === undefined ? '' : `t=${token}`].filter(Boolean).join('&');
+  const key = weighted<string>([[8, Buffer.from(Array.from({ length: 16 }, () => int(256))).toString('base64')], [1, ''], [1, 'short']]);
+  const handshake =
+    `${chance(0.95) ? 'GET' : pick(['POST', 'PUT'])} ${path}${query ? `?${query}` : ''} HTTP/1.1\r\nHost: x\r\n` +
+    `Connection: ${pick(['Upgrade', 'Upgrade', 'keep-alive, Upgrade'])}\r\nUpgrade: ${weighted([[8, 'websocket'], [1, 'h2c'], [1, 'WebSocket']])}\r\n` +
+    `Sec-WebSocket-Version: ${weighted([[8, '13'], [1, '8'], [1, 'x']])}\r\nSec-WebSocket-Key: ${key}\r\n\r\n`;
+  const mask = [0, 0, 0, 0];
+  const text = (payload: string) => Buffer.concat([Buffer.from([0x81, 0x80 | payload.length, ...mask]), Buffer.from(payload)]);
+  const after = weighted<Buffer>([
+    [4, Buffer.alloc(0)],
+    // Web Chat's keep-alive: an empty text frame.
+    [2, Buffer.from([0x81, 0x80, ...mask])],
+    [1, text('{"type":"message","text":"hello"}')],
+    // Unmasked (clients must mask), a reserved opcode, a 2^63-byte length, garbage, a close frame.
+    [1, Buffer.from([0x81, 0x05, 0x68, 0x65, 0x6c, 0x6c, 0x6f])],
+    [1, Buffer.from([0x83, 0x80, ...mask])],
+    [1, Buffer.from([0x82, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, ...mask])],
+    [1, Buffer.from(Array.from({ length: int(2000) }, () => int(256)))],
+    [1, Buffer.from([0x88, 0x82, ...mask, 0x03, 0xe8])],
+  ]);
+  return { kind: 'raw', group: 'dl-stream', data: Buffer.concat([Buffer.from(handshake, 'latin1'), after]), halfClose: chance(0.5) };
 }
 
 /** Broken HTTP on a raw socket: what a client library would never send. */
@@ -607,9 +643,9 @@ describe(`fuzz: ${TOTAL} random and malformed requests on every endpoint (seed $
     // The fuzz's own Direct Line conversations.
     const dl = await Promise.all(
       Array.from({ length: 12 }, async () => {
-        const res = await http<{ conversationId: string; token: string }>(`${base}/v3/directline/conversations`, { method: 'POST', auth: TEST_SECRET });
+        const res = await http<{ conversationId: string; token: string; streamUrl: string }>(`${base}/v3/directline/conversations`, { method: 'POST', auth: TEST_SECRET });
         expect(res.status).toBe(201);
-        return { conversationId: res.json.conversationId, token: res.json.token };
+        return { conversationId: res.json.conversationId, token: res.json.token, streamUrl: res.json.streamUrl };
       }),
     );
     const closed = createNetServer();
@@ -675,7 +711,7 @@ describe(`fuzz: ${TOTAL} random and malformed requests on every endpoint (seed $
     expect(failures.length, report).toBe(0);
     expect(missingRequestId, 'HTTP answers without x-request-id').toBe(0);
     // Every group was exercised.
-    expect([...byGroup.keys()].sort()).toEqual(['bf', 'dl-conversations', 'dl-get', 'dl-post', 'dl-tokens', 'handoffs', 'preflight', 'random', 'raw', 'slack', 'static', 'webchat-token', 'wrong-method'].sort());
+    expect([...byGroup.keys()].sort()).toEqual(['bf', 'dl-conversations', 'dl-get', 'dl-post', 'dl-stream', 'dl-tokens', 'handoffs', 'preflight', 'random', 'raw', 'slack', 'static', 'webchat-token', 'wrong-method'].sort());
 
     // Still up.
     expect(server.child.exitCode, server.output().slice(-2000)).toBeNull();
@@ -693,7 +729,7 @@ describe(`fuzz: ${TOTAL} random and malformed requests on every endpoint (seed $
     expect(visibleText(teamsAnswer.at(-1)!)).toContain(PHRASES.certLogin);
 
     // Secrets sent in headers never reached the logs.
-    for (const secret of [TEST_SECRET, HELPDESK_TOKEN, BOT_TOKEN, TEST_SIGNING_SECRET, ...dl.map((d) => d.token)]) {
+    for (const secret of [TEST_SECRET, HELPDESK_TOKEN, BOT_TOKEN, TEST_SIGNING_SECRET, ...dl.map((d) => d.token), ...dl.map((d) => new URL(d.streamUrl).searchParams.get('t')!)]) {
       expect(logLines().filter((l) => l.includes(secret)).map((l) => l.slice(0, 300))).toEqual([]);
     }
 

@@ -82,6 +82,8 @@ describe('web chat page, token endpoint and health (default: only the page\'s ow
     expect(res.headers.get('content-type')).toMatch(/^application\/javascript/);
     expect(res.text).toMatch(/fetch\('\/api\/webchat\/token', \{ method: 'POST' \}\)/);
     expect(res.text).toContain("'/v3/directline'");
+    // Web Chat's defaults (streaming over a WebSocket), as the README's vendor snippet has them.
+    expect(res.text).not.toMatch(/webSocket|pollingInterval/);
   });
 
   it('GET /healthz → 200 with the number of guide entries', async () => {

@@ -49,12 +49,26 @@ interface Posted {
   value?: { choice?: string };
 }
 
+/** A WebSocket the page opened, and the text frames it received. */
+interface PageSocket {
+  url: string;
+  frames: string[];
+}
+
 interface Chat {
   page: Page;
   posted: Posted[];
+  /** The page's WebSockets: Web Chat's default is to stream activities over one. */
+  sockets: PageSocket[];
+  /** GET …/activities requests: what a polling client would send. */
+  polls: number;
   /** Uncaught exceptions and console errors, except the favicon the server does not have. */
   errors: string[];
 }
+
+/** The activities the page's sockets carried, in order (empty messages are keep-alives). */
+const streamed = (chat: Chat) =>
+  chat.sockets.flatMap((s) => s.frames.filter((f) => f !== '').flatMap((f) => (JSON.parse(f) as { activities: Array<{ id: string; from?: { id: string }; attachments?: unknown[] }> }).activities));
 
 const isActivityPost = (req: Request) => req.method() === 'POST' && /^\/v3\/directline\/conversations\/[^/]+\/activities$/.test(new URL(req.url()).pathname);
 
@@ -101,9 +115,15 @@ describe('the local web chat page in Chromium', () => {
   async function openChat(): Promise<Chat> {
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
-    const chat: Chat = { page, posted: [], errors: [] };
+    const chat: Chat = { page, posted: [], sockets: [], polls: 0, errors: [] };
     page.on('request', (req) => {
       if (isActivityPost(req)) chat.posted.push(req.postDataJSON() as Posted);
+      if (req.method() === 'GET' && new URL(req.url()).pathname.endsWith('/activities')) chat.polls++;
+    });
+    page.on('websocket', (ws) => {
+      const socket: PageSocket = { url: ws.url(), frames: [] };
+      chat.sockets.push(socket);
+      ws.on('framereceived', (frame) => socket.frames.push(typeof frame.payload === 'string' ? frame.payload : frame.payload.toString('utf8')));
     });
     page.on('pageerror', (err) => chat.errors.push(`pageerror: ${err.message}`));
     page.on('console', (msg) => {
@@ -132,7 +152,8 @@ describe('the local web chat page in Chromium', () => {
 
   it('greets with the welcome and the menu; 電子証明書のインストール → 手元にある leads to the login question', async (ctx) => {
     if (NO_BROWSER) ctx.skip(NO_BROWSER);
-    const { page, posted, errors } = await openChat();
+    const chat = await openChat();
+    const { page, posted, errors } = chat;
     expect(await page.title()).toBe('ケアプランデータ連携システム ヘルプデスク チャット');
 
     const welcome = cardWith(page, 'ヘルプデスクのチャットボットです');
@@ -153,6 +174,20 @@ describe('the local web chat page in Chromium', () => {
     // Card buttons post their choice as a value (a postBack), so the transcript shows no user bubble for them.
     expect(posted.map((p) => p.value?.choice)).toEqual(['電子証明書のインストール', '手元にある']);
     expect(await userBubbles(page).count()).toBe(0);
+
+    // The replies came over the page's one WebSocket, on the conversation's streamUrl; nothing was polled.
+    expect(chat.sockets).toHaveLength(1);
+    expect(chat.sockets[0]!.url).toMatch(new RegExp(`^ws://${new URL(base).host.replace(/\./g, '\\.')}/v3/directline/conversations/[A-Za-z0-9_-]+/stream\\?`));
+    const fromBot = streamed(chat).filter((a) => a.from?.id === 'careplan-helpdesk-bot');
+    expect(fromBot).toHaveLength(3);
+    const [welcomeCard, passwordCard, loginCard] = fromBot.map((a) => JSON.stringify(a.attachments));
+    expect(welcomeCard).toContain('ヘルプデスクのチャットボットです');
+    expect(passwordCard).toContain('お手元にありますか');
+    expect(loginCard).toContain('KJから始まるID（事業所ユーザID）でログインできますか');
+    // The user's own activities are echoed on the stream as well, each once.
+    expect(streamed(chat).filter((a) => a.from?.id !== 'careplan-helpdesk-bot')).toHaveLength(2);
+    expect(new Set(streamed(chat).map((a) => a.id)).size).toBe(streamed(chat).length);
+    expect(chat.polls).toBe(0);
     expect(errors).toEqual([]);
     await page.screenshot({ path: SCREENSHOT });
     await page.close();

@@ -121,3 +121,38 @@ describe('StorageDirectLineStore numbers and bounds activities as MemoryDirectLi
     await expect(store.create('a/b')).rejects.toThrow();
   });
 });
+
+describe('both stores tell their listeners of each append (what the WebSocket fan-out reads on)', () => {
+  const stores: Array<[string, () => DirectLineStore]> = [
+    ['MemoryDirectLineStore', () => new MemoryDirectLineStore()],
+    ['StorageDirectLineStore', () => new StorageDirectLineStore(new MemoryStorage())],
+  ];
+  it.each(stores)('%s: after the activity is readable, with its conversation; not after the listener is removed', async (_name, make) => {
+    const store = make();
+    await store.create('conv-A');
+    await store.create('conv-B');
+    const heard: Array<{ conversation: string; texts: Array<string | undefined> }> = [];
+    const seen = new Map<string, number>();
+    const remove = store.onAppended((conversation) => {
+      // What a reader fetches on hearing it: the new activity is already there.
+      const from = seen.get(conversation) ?? -1;
+      void store.since(conversation, from).then(({ activities, watermark }) => {
+        seen.set(conversation, watermark);
+        heard.push({ conversation, texts: texts(activities) });
+      });
+    });
+    await store.append('conv-A', message('a1'));
+    await store.append('conv-B', message('b1'));
+    await store.append('conv-A', message('a2'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(heard).toEqual([
+      { conversation: 'conv-A', texts: ['a1'] },
+      { conversation: 'conv-B', texts: ['b1'] },
+      { conversation: 'conv-A', texts: ['a2'] },
+    ]);
+    remove();
+    await store.append('conv-A', message('a3'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(heard).toHaveLength(3);
+  });
+});

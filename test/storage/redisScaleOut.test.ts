@@ -4,13 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import '../support/quietDeprecations';
+import { createApp, type App } from '../../src/app';
 import { TURN_ERROR_TEXT } from '../../src/channels/channel';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logging';
 import { CHOICES, MENU, PHRASES } from '../../src/dialogs/phrases';
 import { HANDOFF_PHRASES } from '../../src/handoff/handoffService';
 import type { HandoffTicket } from '../../src/handoff/ticket';
 import { DirectLineClient, type DirectLineActivity } from '../support/directLineClient';
 import { buttonData, buttons, http, visibleText } from '../support/server';
 import { freePort, startServerProcess, type ServerProcess } from '../support/serverProcess';
+import { until } from '../support/until';
 
 // Two real servers (src/main.ts, as `npm start` runs it) in child processes, on different ports and
 // DATA_DIRs, with the same REDIS_URL, Direct Line secret and helpdesk API token: two instances
@@ -154,4 +160,78 @@ describe.skipIf(!REDIS_TEST_URL)(`two server processes on one Redis${SKIPPED}`, 
     expect(userLines.at(-1)).toBe('担当者');
     expect(`${a.output()}${b.output()}`).not.toMatch(/turn failed|eTag conflict/);
   }, 60_000);
+
+  it('a socket open on A streams what is appended through B: the user\'s message, the bot\'s reply, an agent\'s reply', async () => {
+    const started = await http<{ conversationId: string; token: string; streamUrl: string }>(`${a.base}/v3/directline/conversations`, { method: 'POST', auth: SECRET });
+    expect(started.status).toBe(201);
+    const { conversationId, token, streamUrl } = started.json;
+    expect(new URL(streamUrl).port).toBe(new URL(a.base).port);
+    const socket = new WebSocket(streamUrl);
+    const received: DirectLineActivity[] = [];
+    socket.on('message', (data) => {
+      const text = data.toString();
+      if (text) received.push(...(JSON.parse(text) as { activities: DirectLineActivity[] }).activities);
+    });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    await until('the welcome over A\'s socket', () => received.length >= 1);
+
+    // The user's next message lands on B (a load balancer's choice); its turn runs there.
+    const posted = await http<{ id: string }>(`${b.base}/v3/directline/conversations/${conversationId}/activities`, { auth: token, body: { type: 'message', text: '担当者', from: { id: 'scale-out-user' } } });
+    expect(posted.status).toBe(200);
+    const opened = await until('the ticket opened, over A\'s socket', () => received.map(visibleText).map((t) => OPENED.exec(t)?.[1]).find(Boolean));
+    expect(received.find((x) => x.id === posted.json.id)).toMatchObject({ text: '担当者' });
+
+    // An agent answers through B's API: the user sees it on A.
+    expect((await api(b, 'POST', `/${opened}/take`, { agent: '山田' })).status).toBe(200);
+    await until('the agent\'s message over A\'s socket', () => received.some((x) => fromBot(x) && visibleText(x) === HANDOFF_PHRASES.taken('山田')));
+
+    // Everything once, in the order the conversation has it.
+    const all = await http<{ activities: DirectLineActivity[] }>(`${a.base}/v3/directline/conversations/${conversationId}/activities`, { auth: token });
+    await until('every activity over the socket', () => received.length >= all.json.activities.length);
+    expect(received.map((x) => x.id)).toEqual(all.json.activities.map((x) => x.id));
+    socket.close();
+  }, 30_000);
+});
+
+describe.skipIf(!REDIS_TEST_URL)(`two instances on one Redis, with 3-second tokens${SKIPPED}`, () => {
+  const prefix = `${PREFIX}short:`;
+  const apps: Array<{ app: App; base: string }> = [];
+
+  beforeAll(async () => {
+    for (let i = 0; i < 2; i++) {
+      const config = loadConfig({ PORT: '3978', REDIS_URL: REDIS_TEST_URL!, REDIS_KEY_PREFIX: prefix, DIRECT_LINE_SECRET: SECRET }, '/nonexistent');
+      const app = createApp(config, { log: createLogger('silent'), now: () => new Date('2026-11-19T10:00:00+09:00'), directLine: { tokenLifetimeSeconds: 3 } });
+      apps.push({ app, base: `http://127.0.0.1:${await app.listen(0, '127.0.0.1')}` });
+    }
+  });
+  afterAll(async () => {
+    for (const { app } of apps) await app.close();
+    const admin = createClient({ url: REDIS_TEST_URL });
+    await admin.connect();
+    const keys: string[] = [];
+    for await (const batch of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
+    if (keys.length > 0) await admin.del(keys);
+    await admin.close();
+  });
+
+  it('a token refreshed through B keeps the conversation\'s socket on A open past the old expiry', async () => {
+    const [a, b] = apps as [(typeof apps)[number], (typeof apps)[number]];
+    const started = await http<{ conversationId: string; token: string; streamUrl: string }>(`${a.base}/v3/directline/conversations`, { method: 'POST', auth: SECRET });
+    // A second conversation on A, never refreshed: it shows when the first token would have expired.
+    const control = await http<{ streamUrl: string }>(`${a.base}/v3/directline/conversations`, { method: 'POST', auth: SECRET });
+    const open = async (url: string) => {
+      const socket = new WebSocket(url);
+      const closed = new Promise<string>((resolve) => socket.on('close', (_code, reason) => resolve(reason.toString())));
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      return { socket, closed };
+    };
+    const kept = await open(started.json.streamUrl);
+    const lapsing = await open(control.json.streamUrl);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await http(`${b.base}/v3/directline/tokens/refresh`, { method: 'POST', auth: started.json.token })).status).toBe(200);
+
+    expect(await lapsing.closed).toBe('token expired');
+    expect(kept.socket.readyState).toBe(WebSocket.OPEN);
+    expect(await kept.closed).toBe('token expired');
+  }, 15_000);
 });

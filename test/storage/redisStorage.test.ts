@@ -314,6 +314,25 @@ describe.skipIf(!REDIS_TEST_URL)(`RedisStorage on a real Redis${SKIPPED}`, () =>
     expect((await storage.read(['a'])).a.n).toBe(2);
   });
 
+  it('publish reaches every subscriber with the same prefix, the publisher included; another prefix hears nothing; close ends both connections', async () => {
+    const prefix = freshPrefix();
+    const [a, b, elsewhere] = [redis(prefix), redis(prefix), redis()];
+    const heard: Record<string, string[]> = { a: [], b: [], elsewhere: [] };
+    await a.subscribe('news', (m) => heard.a!.push(m));
+    await b.subscribe('news', (m) => heard.b!.push(m));
+    await elsewhere.subscribe('news', (m) => heard.elsewhere!.push(m));
+    await a.publish('news', 'from a');
+    await b.publish('news', 'from b');
+    await b.publish('other', 'not news');
+    for (let i = 0; i < 50 && (heard.a!.length < 2 || heard.b!.length < 2); i++) await sleep(20);
+    expect(heard).toEqual({ a: ['from a', 'from b'], b: ['from a', 'from b'], elsewhere: [] });
+    // Both of a's connections (commands and subscriptions) close with it.
+    const subscribers = async () => Number(((await admin.sendCommand(['PUBSUB', 'NUMSUB', `${prefix}channel:news`])) as unknown as unknown[])[1]);
+    expect(await subscribers()).toBe(2);
+    await a.close();
+    expect(await subscribers()).toBe(1);
+  });
+
   it('a Redis that cannot be reached fails open() at once with a StorageOpenError naming it, without the password', async () => {
     const port = await freePort();
     const storage = new RedisStorage(`redis://user:s3cret-pass@127.0.0.1:${port}/2`);

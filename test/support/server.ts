@@ -1,6 +1,6 @@
 import './quietDeprecations';
 import { MemoryStorage } from 'botbuilder';
-import { createApp, type App } from '../../src/app';
+import { createApp, type App, type AppOptions } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logging';
 
@@ -18,12 +18,17 @@ export interface RunningApp {
 
 /**
  * The real server (createApp) on an ephemeral port, configured from env like `npm start` is,
- * with a silent logger and a fixed clock for business hours. No .env file is read.
+ * with a silent logger and a fixed clock for business hours. No .env file is read. `options`:
+ * Direct Line timings (short token lifetimes, keep-alives), a logger to read.
  */
-export async function startApp(env: Record<string, string> = {}, now = () => new Date('2026-11-19T10:00:00+09:00')): Promise<RunningApp> {
+export async function startApp(
+  env: Record<string, string> = {},
+  now = () => new Date('2026-11-19T10:00:00+09:00'),
+  options: Pick<AppOptions, 'directLine' | 'log'> = {},
+): Promise<RunningApp> {
   const config = loadConfig({ PORT: String(CONFIG_PORT), ...env }, '/nonexistent');
   // State in memory: test files run in parallel and must not share (or lock) DATA_DIR.
-  const app = createApp(config, { log: createLogger('silent'), now, storage: new MemoryStorage() });
+  const app = createApp(config, { log: createLogger('silent'), now, storage: new MemoryStorage(), ...options });
   const port = await app.listen(0, '127.0.0.1');
   return { app, base: `http://127.0.0.1:${port}`, close: () => app.close() };
 }

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { Activity, Storage, StoreItem } from 'botbuilder';
 import { KeyedQueue } from '../../bot/turnQueue';
+import type { PubSub } from '../../storage/redisStorage';
 import { CREATE_ONLY_ETAG, retryOnETagConflict } from '../../storage/eTagRetry';
 
 /** What the channel needs to know of a conversation: that it exists, and whether it has started. */
@@ -27,12 +29,37 @@ export interface DirectLineStore {
   append(id: string, activity: Partial<Activity>): Promise<string>;
   /** Activities after the watermark, and the new watermark. */
   since(id: string, watermark: number): Promise<{ activities: Array<Partial<Activity>>; watermark: number }>;
+  /**
+   * Calls `listener` after each append made through this store (in this process), with the
+   * conversation; readers then fetch what is new with `since`, as polling clients do. Returns the
+   * function that removes the listener.
+   */
+  onAppended(listener: AppendedListener): () => void;
+}
+
+export type AppendedListener = (conversationId: string) => void;
+
+const APPENDED_CHANNEL = 'directline:appended';
+
+/** The listeners of one store's appends. */
+class AppendedListeners {
+  private readonly listeners = new Set<AppendedListener>();
+
+  add(listener: AppendedListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(conversationId: string): void {
+    for (const listener of this.listeners) listener(conversationId);
+  }
 }
 
 const activityId = (conversationId: string, seq: number) => `${conversationId}|${String(seq).padStart(7, '0')}`;
 
 export class MemoryDirectLineStore implements DirectLineStore {
   private readonly conversations = new Map<string, DirectLineConversation>();
+  private readonly appended = new AppendedListeners();
 
   /** Oldest conversations are dropped beyond this many, so a flood of new ones cannot exhaust memory. */
   constructor(
@@ -66,7 +93,12 @@ export class MemoryDirectLineStore implements DirectLineStore {
       conversation.activities.shift();
       conversation.first++;
     }
+    this.appended.emit(id);
     return assigned;
+  }
+
+  onAppended(listener: AppendedListener): () => void {
+    return this.appended.add(listener);
   }
 
   async since(id: string, watermark: number) {
@@ -110,6 +142,10 @@ const RING = '#ring';
  */
 export class StorageDirectLineStore implements DirectLineStore {
   private readonly queue = new KeyedQueue();
+  private readonly appended = new AppendedListeners();
+  /** This instance, in its announcements, so that it does not hear its own twice. */
+  private readonly instance = randomBytes(6).toString('base64url');
+  private bus?: PubSub;
 
   constructor(
     private readonly storage: Storage,
@@ -151,7 +187,7 @@ export class StorageDirectLineStore implements DirectLineStore {
   }
 
   async append(id: string, activity: Partial<Activity>): Promise<string> {
-    return this.queue.run(id, () => retryOnETagConflict(async () => {
+    const assigned = await this.queue.run(id, () => retryOnETagConflict(async () => {
       const head = await this.head(id);
       if (!head) throw new Error(`unknown conversation ${id}`);
       const seq = head.next;
@@ -162,6 +198,27 @@ export class StorageDirectLineStore implements DirectLineStore {
       if (first > head.first) await this.storage.delete([ACTIVITY_KEY(id, head.first)]);
       return assigned;
     }));
+    this.appended.emit(id);
+    // Stored already: an announcement lost (Redis reconnecting) only delays the other instances'
+    // sockets until they next read the store (at their keep-alive).
+    this.bus?.publish(APPENDED_CHANNEL, `${this.instance} ${id}`).catch(() => undefined);
+    return assigned;
+  }
+
+  /**
+   * Instances sharing this storage (Redis) hear each other's appends over `bus`, so a socket open on
+   * one instance streams what a turn on another appended.
+   */
+  async shareAppends(bus: PubSub): Promise<void> {
+    await bus.subscribe(APPENDED_CHANNEL, (message) => {
+      const [from, conversationId] = message.split(' ');
+      if (from !== this.instance && conversationId && CONVERSATION_ID.test(conversationId)) this.appended.emit(conversationId);
+    });
+    this.bus = bus;
+  }
+
+  onAppended(listener: AppendedListener): () => void {
+    return this.appended.add(listener);
   }
 
   async since(id: string, watermark: number) {

@@ -6,6 +6,7 @@ import type { BotRuntime, Channel } from '../channel';
 import { TURN_ERROR_TEXT } from '../channel';
 import type { DirectLineStore } from './conversationStore';
 import { DirectLineAdapter } from './directLineAdapter';
+import { DirectLineStreaming, type StreamingOptions, type StreamLimits } from './streaming';
 import type { TokenSigner } from './tokens';
 
 const BASE = '/v3/directline';
@@ -17,6 +18,12 @@ const IncomingActivity = z.looseObject({
   from: z.looseObject({ id: z.string().min(1).max(256), name: z.string().max(256).optional() }).optional(),
   locale: z.string().max(32).optional(),
 });
+
+/** The request's ?watermark=N; undefined when absent or not a number (then everything is new). */
+function watermarkOf(req: Request): number | undefined {
+  const raw = (req.query as { watermark?: unknown } | undefined)?.watermark;
+  return typeof raw === 'string' && /^\d{1,9}$/.test(raw) ? Number(raw) : undefined;
+}
 
 type Access = { kind: 'secret' } | { kind: 'token'; conversationId: string };
 
@@ -32,12 +39,13 @@ class HttpError extends Error {
 
 /**
  * Direct Line 3.0, self-hosted, for vendors who embed the stock Web Chat without Azure: tokens,
- * conversations, posting and polling activities. Authorization is the shared secret or a token
- * bound to one conversation.
+ * conversations, posting activities, and reading them by WebSocket (streaming.ts) or by polling.
+ * Authorization is the shared secret or a token bound to one conversation.
  */
 export class DirectLineChannel implements Channel {
   readonly name = 'directline';
   readonly adapter: DirectLineAdapter;
+  readonly streaming: DirectLineStreaming;
 
   constructor(
     private readonly runtime: BotRuntime,
@@ -45,8 +53,10 @@ export class DirectLineChannel implements Channel {
     private readonly tokens: TokenSigner,
     private readonly maxBodyBytes: number,
     serviceUrl: string,
+    streaming: Omit<StreamingOptions, 'log'> = {},
   ) {
     this.adapter = new DirectLineAdapter(store, serviceUrl);
+    this.streaming = new DirectLineStreaming(store, tokens, { ...streaming, log: runtime.log });
     for (const m of runtime.middleware) this.adapter.use(m);
     this.adapter.onTurnError = async (context, error) => {
       runtime.log.error({ err: error, channel: 'directline', conversation: context.activity.conversation?.id }, 'turn failed');
@@ -92,6 +102,11 @@ export class DirectLineChannel implements Channel {
     server.get(`${BASE}/conversations/:conversationId/activities`, route(async (req) => [200, await this.getActivities(req)]));
   }
 
+  /** Opens conversations' WebSockets on the server's upgrade requests, which restify's handlers and limits never see. */
+  listenForStreams(server: Server, limits: StreamLimits): void {
+    this.streaming.listen(server.server, limits);
+  }
+
   /** A token for a new conversation; what a vendor's backend (or our page's token endpoint) hands to Web Chat. */
   async newConversationToken() {
     const conversationId = randomBytes(16).toString('base64url');
@@ -107,7 +122,10 @@ export class DirectLineChannel implements Channel {
   private async refreshToken(req: Request) {
     const access = this.authorize(req);
     if (access.kind !== 'token') throw new HttpError(403, 'Forbidden', 'refresh takes a token, not the secret');
-    return { conversationId: access.conversationId, ...this.tokens.issue(access.conversationId) };
+    const issued = this.tokens.issue(access.conversationId);
+    // The conversation's open sockets now last as long as the new token.
+    this.streaming.extend(access.conversationId, this.tokens.verify(issued.token)!.e);
+    return { conversationId: access.conversationId, ...issued };
   }
 
   private async startConversation(req: Request) {
@@ -118,12 +136,13 @@ export class DirectLineChannel implements Channel {
       await this.store.markStarted(conversationId);
       await this.adapter.receive(conversationId, { type: ActivityTypes.ConversationUpdate, membersAdded: [{ id: 'user', name: 'user' }], from: { id: 'user', name: 'user' } }, this.runtime.logic);
     }
-    return { conversationId, ...this.tokens.issue(conversationId) };
+    return { conversationId, ...this.tokens.issue(conversationId), streamUrl: this.streaming.streamUrl(req, conversationId) };
   }
 
+  /** A new token and streamUrl for a client that lost its socket; the stream resumes after its watermark. */
   private async reconnect(req: Request) {
     const conversationId = await this.conversationOf(req);
-    return { conversationId, ...this.tokens.issue(conversationId) };
+    return { conversationId, ...this.tokens.issue(conversationId), streamUrl: this.streaming.streamUrl(req, conversationId, watermarkOf(req)) };
   }
 
   private async postActivity(req: Request) {
@@ -137,9 +156,7 @@ export class DirectLineChannel implements Channel {
 
   private async getActivities(req: Request) {
     const conversationId = await this.conversationOf(req);
-    const raw = (req.query as { watermark?: unknown } | undefined)?.watermark;
-    const watermark = typeof raw === 'string' && /^\d{1,9}$/.test(raw) ? Number(raw) : -1;
-    const { activities, watermark: last } = await this.store.since(conversationId, watermark);
+    const { activities, watermark: last } = await this.store.since(conversationId, watermarkOf(req) ?? -1);
     return { activities, watermark: String(last) };
   }
 

@@ -11,6 +11,19 @@ export interface TokenClaims {
   e: number;
 }
 
+/**
+ * A stream token (the `t` of a streamUrl): it opens the conversation's WebSocket until `e`, soon
+ * after it is issued, and that socket stays open until `u`, the expiry of the conversation token
+ * handed out with it. It travels in a URL (proxies may log those), so it is good for nothing else.
+ */
+export interface StreamClaims extends TokenClaims {
+  /** When the socket it opened closes (unless the conversation's token is refreshed), seconds since the epoch. */
+  u: number;
+}
+
+/** How long a streamUrl may be used to connect, in seconds. */
+export const STREAM_CONNECT_SECONDS = 60;
+
 export class TokenSigner {
   constructor(
     private readonly secret: string,
@@ -19,25 +32,26 @@ export class TokenSigner {
   ) {}
 
   issue(conversationId: string): { token: string; expires_in: number } {
-    const claims: TokenClaims = { c: conversationId, e: Math.floor(this.now() / 1000) + this.lifetimeSeconds };
-    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-    return { token: `${payload}.${this.sign(payload)}`, expires_in: this.lifetimeSeconds };
+    return { token: this.sign({ c: conversationId, e: this.seconds() + this.lifetimeSeconds }), expires_in: this.lifetimeSeconds };
   }
 
-  /** The claims of a valid, unexpired token; undefined for anything else. */
+  /** A stream token for the conversation; its socket lasts as long as a token issued now. */
+  issueStream(conversationId: string): string {
+    const now = this.seconds();
+    const claims: StreamClaims = { c: conversationId, e: now + Math.min(STREAM_CONNECT_SECONDS, this.lifetimeSeconds), u: now + this.lifetimeSeconds };
+    return this.sign(claims);
+  }
+
+  /** The claims of a valid, unexpired conversation token; undefined for anything else (stream tokens included). */
   verify(token: string): TokenClaims | undefined {
-    const [payload, signature, extra] = token.split('.');
-    if (!payload || !signature || extra !== undefined) return undefined;
-    const expected = Buffer.from(this.sign(payload));
-    const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
-    try {
-      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<TokenClaims>;
-      if (typeof claims.c !== 'string' || typeof claims.e !== 'number') return undefined;
-      return claims.e * 1000 > this.now() ? (claims as TokenClaims) : undefined;
-    } catch {
-      return undefined;
-    }
+    const claims = this.claimsOf(token);
+    return claims && claims.u === undefined ? { c: claims.c, e: claims.e } : undefined;
+  }
+
+  /** The claims of a valid stream token that may still connect; undefined for anything else. */
+  verifyStream(token: string): StreamClaims | undefined {
+    const claims = this.claimsOf(token);
+    return claims && typeof claims.u === 'number' ? (claims as StreamClaims) : undefined;
   }
 
   /** True when the text is the shared secret (compared in constant time). */
@@ -47,8 +61,32 @@ export class TokenSigner {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  private sign(payload: string): string {
+  private claimsOf(token: string): (TokenClaims & { u?: unknown }) | undefined {
+    const [payload, signature, extra] = token.split('.');
+    if (!payload || !signature || extra !== undefined) return undefined;
+    const expected = Buffer.from(this.hmac(payload));
+    const given = Buffer.from(signature);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
+    try {
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<TokenClaims> & { u?: unknown };
+      if (typeof claims.c !== 'string' || typeof claims.e !== 'number') return undefined;
+      return claims.e * 1000 > this.now() ? (claims as TokenClaims & { u?: unknown }) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private sign(claims: TokenClaims): string {
+    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+    return `${payload}.${this.hmac(payload)}`;
+  }
+
+  private hmac(payload: string): string {
     return createHmac('sha256', this.secret).update(payload).digest('base64url');
+  }
+
+  private seconds(): number {
+    return Math.floor(this.now() / 1000);
   }
 }
 

@@ -25,11 +25,10 @@
       return res.json();
     })
     .then(function (session) {
+      // Web Chat's defaults, as a vendor's page has them: activities arrive over a WebSocket.
       var directLine = window.WebChat.createDirectLine({
         token: session.token,
         domain: new URL('/v3/directline', window.location.href).href,
-        webSocket: false,
-        pollingInterval: 500,
       });
       window.WebChat.renderWebChat(
         { directLine: directLine, locale: 'ja-JP', userID: 'webchat-user', styleOptions: { botAvatarInitials: 'HD', hideUploadButton: true } },

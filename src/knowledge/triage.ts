@@ -38,6 +38,8 @@ export function fitOf(entry: Entry, facts: Facts, how: 'wholly' | 'partly' = 'wh
 
 /** A message saying this little beyond its topic and facts does not choose a branch by its words (screen labels would). */
 const NEARLY_VAGUE = 6;
+/** The router's score below which its answer yields to the triage of a topic the message names. */
+const SURE = 0.5;
 /** How much an unsure message may say beyond its topic and still start the triage rather than offer buttons. */
 const UNSURE_RESIDUAL = 20;
 
@@ -92,6 +94,11 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // The router's entry is the whole flow of a topic the message does not name, found on words topics
   // share (何から始めれば: the certificate's steps or the whole onboarding): the topic the message names.
   if (topic && best && route.decision !== 'off-topic' && best.entry.overview && !reading.topics.includes(best.entry.topic)) return { ...reading, action: 'triage', topic };
+  // The router is no surer than even odds of its entry, and the message names a topic in so many
+  // words (事務長に言われて証明書の件を担当してるんですけど…): the topic's questions find the section
+  // better than the guess. (Not when it offers two related entries, which share the odds; not an error,
+  // whose triage asks for the message the user may have given.)
+  if (topic && best && route.decision === 'answer' && route.answers.length === 1 && best.score < SURE && reading.namedTopics.includes(topic) && best.entry.kind !== 'error') return { ...reading, action: 'triage', topic };
   if (reading.vague && topic) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };
   // "新しいパソコンに証明書を入れたい", "IDを忘れました": the best entry is one branch of a choice the
   // triage makes (3-1 or 3-2; which ID) and the message does not make it: the triage asks. So too

@@ -143,6 +143,10 @@ describe('what a first message starts', () => {
     expect(plan('前任者から引き継いだけど何もわからないです。何から始めれば？')).toBe('triage:onboarding');
     expect(plan('電子証明書のインストール、何から手をつければいいかわからないです')).toBe('cert-overview');
   });
+  it('the triage of the topic named, when the router is no surer than even odds; its answer, when it is', () => {
+    expect(plan('上司に頼まれて証明書の担当になったのですが、何を用意すればいいでしょうか')).toBe('triage:certificate');
+    expect(plan('電子証明書は事業所ごとに必要ですか')).toBe('faq-q4');
+  });
   it('the section the facts lead to, when they rule out the router\'s choice', () =>
     expect(plan('証明書入れたいです。通知書あり、代理請求はしてなくて、証明書タブは空っぽでした')).toBe('cert-install-dx'));
   it('the triage, when a fact alone names a situation an error entry shares', () => {

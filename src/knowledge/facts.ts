@@ -363,6 +363,10 @@ export class FactReader {
             if (said && host.has(said) && stands(said)) add(found, said, this.polarityOf[said]![polarity]!);
           }
           if (m.kind !== 'value' || !(m.slot in FACT_VALUES) || (this.isYesOrNo(m.slot, m.value) && !host.has(m.slot as FactSlot)) || !stands(m.slot as FactSlot)) continue;
+          // The screen says what it is about (「パスワードの有効期限が切れています」); 「有効期限切れ」 alone
+          // may be the certificate's, whatever the user typed around it.
+          const required = this.requiredWith.get(m.slot as FactSlot);
+          if (required && !required.some((w) => compact.includes(w))) continue;
           add(found, m.slot as FactSlot, m.value);
           topics.add(this.topicOf(m.slot as FactSlot));
         }

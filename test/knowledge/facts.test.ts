@@ -33,6 +33,8 @@ const openings: Array<[string, Facts]> = [
   // The screen's words, quoted, name a situation but state no yes or no of the user's own.
   ['「ログイン中のユーザIDで発行済みの介護DX証明書があります。」と表示されました', {}],
   ['KJでログインすると「パスワードの有効期限が切れています」と出ます', { idStatus: 'expired', idType: 'kj' }],
+  // The screen's words state a situation only when they say what it is of (期限切れ alone may be the certificate's).
+  ['データ送受信の際にIDとパスワードを入れると「有効期限切れ」と表示されます', {}],
   // Brackets or none, up to the verb that says the screen showed them.
   ['証明書発行の履歴はありません。と表示されます', {}],
   // Seen where the user says they looked, the screen's words answer that fact.

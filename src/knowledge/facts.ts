@@ -174,6 +174,12 @@ export class FactReader {
       const meant = new Set(readings.map((r) => r.answers.join(' ')));
       if (meant.size === 1 && readings[0]!.answers.length === 1) ({ reading, answers } = readings[0]!);
     }
+    // No word for the answer, but what the answer says, with what the question takes as given, implies
+    // one: 「IDがそもそもわからへん」 asked whether the KJ login works.
+    if (answers.length === 0 && !reading.asks && slot in FACT_VALUES) {
+      const implied = this.implied({ ...(this.file.facts[slot]!.presumes as Facts), ...reading.facts })[slot as FactSlot];
+      if (implied) answers = [implied];
+    }
     const candidates = answers as Array<ValueOf<S>>;
     return { value: candidates.length === 1 ? candidates[0] : undefined, candidates: candidates.length > 1 ? candidates : [], reading };
   }

@@ -66,6 +66,9 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['certificateHistory', '前に発行した履歴が残ってました', 'yes'],
   ['certificateHistory', '代理で請求してもらってます', 'proxy'],
   ['certificateHistory', '代理じゃないです', undefined],
+  // What the answer says, with the KJ ID the login question is about, implies the login fails.
+  ['kjLogin', 'IDがそもそもわからへん', 'no'],
+  ['idStatus', '前任者しか知らなくて、本人とも連絡取れません', 'lost'],
   ['kjLogin', 'さっき試したら入れなかったです', 'no'],
   ['kjLogin', 'ログインできます', 'yes'],
   ['securityMail', '登録しなかったと思います', 'no'],

@@ -111,3 +111,18 @@ describe('the error message asked for, and not known', () => {
     expect(shown[2]!.entries[0]).toBe('error-install-needs-cert-password');
   });
 });
+
+describe('a list of guide steps, answered by typing', () => {
+  it('part of a step\'s title picks that step', async () => {
+    const { shown } = await chat('何から始めればいいですか', 'ID確認のところ詳しく');
+    expect(shown[1]!.entries).toContain('onboarding-id');
+    expect(shown[1]!.asked).toContain('gettingStartedStep');
+  });
+
+  it('a question the guides do not answer is declined, then the same question', async () => {
+    const { shown } = await chat('何から始めればいいですか', 'これ全部でどれくらい日数かかりますか？');
+    expect(shown[1]!.replies.join('\n')).toContain(PHRASES.offTopic);
+    expect(shown[1]!.replies.join('\n')).toContain(PHRASES.backToQuestion);
+    expect(shown[1]!.asked).toContain('gettingStartedStep');
+  });
+});

@@ -126,3 +126,12 @@ describe('a list of guide steps, answered by typing', () => {
     expect(shown[1]!.asked).toContain('gettingStartedStep');
   });
 });
+
+describe('the ID triage entered from the certificate triage', () => {
+  it('a login told to work after all takes the chat back to the certificate\'s questions', async () => {
+    const { shown } = await chat('証明書入れたいです、通知書あり', 'ログインできないです', 'あ、ごめんなさい、別のIDで試してました。KJのIDならログインできました', '発行履歴ありです');
+    expect(shown[1]!.asked).toContain('idStatus');
+    expect(shown[2]!.asked).toContain('certHistory');
+    expect(shown[3]!.entries[0]).toBe('cert-install-hoken');
+  });
+});

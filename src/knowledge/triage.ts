@@ -50,7 +50,8 @@ const UNSURE_RESIDUAL = 20;
  * first. A message that names only a topic (証明書を入れたい), or whose best entry is one branch of a
  * choice the user has not made (3-1 or 3-2), starts that topic's triage instead of guessing.
  */
-export function planFor(text: string, router: Router, reader: FactReader): Plan {
+export function planFor(typed: string, router: Router, reader: FactReader): Plan {
+  const text = reader.spelt(typed);
   const reading = reader.read(text);
   const route = router.route(text);
   const plan = planOf(reading, route, router, reader);

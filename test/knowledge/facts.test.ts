@@ -152,6 +152,10 @@ describe('what a first message starts', () => {
     expect(plan('上司に頼まれて証明書の担当になったのですが、何を用意すればいいでしょうか')).toBe('triage:certificate');
     expect(plan('電子証明書は事業所ごとに必要ですか')).toBe('faq-q4');
   });
+  it('a short opening with a mistyped no read as the word it nearly is; a word read as it is left alone', () => {
+    expect(plan('ログインできまぜん')).toBe('triage:id');
+    expect(reader.spelt('証明書入れたいです')).toBe('証明書入れたいです');
+  });
   it('the section the facts lead to, when they rule out the router\'s choice', () =>
     expect(plan('証明書入れたいです。通知書あり、代理請求はしてなくて、証明書タブは空っぽでした')).toBe('cert-install-dx'));
   it('the triage, when a fact alone names a situation an error entry shares', () => {

@@ -78,6 +78,9 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['certificateHistory', 'あとで見ておきます', undefined],
   ['certificatePassword', 'ちょっと探してきます', undefined],
   ['kjLogin', 'いま上の者に確認しております', undefined],
+  // Can't look now is no answer yet.
+  ['certificatePassword', '今事務所にいなくて確認できません', undefined],
+  ['kjLogin', 'パソコンがないのでログインできません', 'no'],
   // A question back is no answer either, even when short enough for typo correction.
   ['securityMail', '登録してるかどこで確認できますか？', undefined],
   // …なのでしょうか is one clause that asks, not a reason (ので) and a question.

@@ -113,8 +113,9 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // the topic's triage, which skips what the facts already answer.
   if (topic && reading.residual <= NEARLY_VAGUE && stated.length > 0) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };
   // The router cannot tell which entry, but the message names its topic (お世話になっております。
-  // 証明書をインストールしたいのですが…): the triage's questions find the entry better than a guess.
-  if (topic && route.decision === 'unsure' && reading.residual <= UNSURE_RESIDUAL) return { ...reading, action: 'triage', topic };
+  // 証明書をインストールしたいのですが…), in so many words or with little else: the triage's questions
+  // find the entry better than a guess.
+  if (topic && route.decision === 'unsure' && (reading.residual <= UNSURE_RESIDUAL || reading.namedTopics.includes(topic))) return { ...reading, action: 'triage', topic };
   // The router knows no entry for it, but the message names a topic of this system in so many words,
   // and nothing of another (パソコンを新しくしたので、証明書を入れ直すように言われました): its triage, not a
   // refusal. (メール alone, a fact's word, names no topic here: Outlookでメールが送れない.)

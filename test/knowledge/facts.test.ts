@@ -155,6 +155,8 @@ describe('what a first message starts', () => {
     expect(plan('上司に頼まれて証明書の担当になったのですが、何を用意すればいいでしょうか')).toBe('triage:certificate');
     expect(plan('電子証明書は事業所ごとに必要ですか')).toBe('faq-q4');
   });
+  it('the triage, when the router is unsure and the message names its topic, however much else it tells', () =>
+    expect(plan('業者さんに言われて電子証明書を入れることになりました。うちはネットで請求しています。')).toBe('triage:certificate'));
   it('the system\'s own name makes no message more specific', () =>
     expect(plan('ケアプラン連携の certificate を install したいです')).toBe('triage:certificate'));
   it('a short opening with a mistyped no read as the word it nearly is; a word read as it is left alone', () => {

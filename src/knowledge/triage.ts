@@ -73,8 +73,8 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // An error entry answers what the screen said, or a situation told in the entry's own words. Facts
   // alone (発行履歴はありませんでした, 仮パスワードが届いた) name no error: the entry they lead to does,
   // or the triage that finds it.
+  const led = ledTo(router.entries, reading.facts);
   if (best?.entry.kind === 'error' && !reading.topics.includes('error') && !reader.sharesContent(reading, errorWords(best.entry))) {
-    const led = ledTo(router.entries, reading.facts);
     if (led) return { ...reading, action: 'answer', answers: [led] };
     const opened = router.entries.find((entry) => entry.kind !== 'error' && entry.asksFirst && fitOf(entry, reading.facts, 'partly') === 'fits');
     if (opened) return { ...reading, action: 'triage', topic: opened.topic };
@@ -85,7 +85,6 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // The router cannot tell which entry, or the facts rule its choice out (代理請求はしてなくて), and the
   // facts lead to one entry (証明書タブは空っぽでした → 3-1): that one.
   const routed = route.candidates[0]?.entry;
-  const led = ledTo(router.entries, reading.facts);
   if (led && (route.decision === 'unsure' || (route.decision === 'answer' && routed && fitOf(routed, reading.facts) === 'ruled-out'))) return { ...reading, action: 'answer', answers: [led] };
   // "操作の途中でエラーメッセージが表示されて止まってしまいました": an error, but not which. The router's
   // guess at an error entry is no answer while the message shares nothing with that error's own words.

@@ -21,6 +21,7 @@ import type { HandoffService } from './handoff/handoffService';
 import { mountHelpdeskApi } from './handoff/helpdeskApi';
 import { oidcSettings, slackSettings, type Config } from './config';
 import { HelpdeskAuth } from './helpdeskAuth';
+import { HelpdeskDashboard } from './helpdeskDashboard';
 import { loadKnowledge } from './knowledge/loader';
 import { createLogger, type Logger } from './logging';
 import { hoursPolicy } from './replies/knowledgeReplies';
@@ -129,6 +130,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   mountHelpdeskApi(server, handoff, helpdeskApiToken, config.MAX_BODY_BYTES, log);
   mountAnalytics(server, analytics, helpdeskApiToken, log);
   // The helpdesk's pages: sign-in first, then what needs it.
+  const now = options.now ?? (() => new Date());
   const helpdeskAuth = new HelpdeskAuth({
     storage,
     oidc: oidcSettings(config),
@@ -137,10 +139,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     sessionHours: config.HELPDESK_SESSION_HOURS,
     trustProxyHops: config.TRUST_PROXY_HOPS,
     maxBodyBytes: config.MAX_BODY_BYTES,
-    now: options.now ?? (() => new Date()),
+    now,
     log,
   });
   helpdeskAuth.mount(server);
+  new HelpdeskDashboard(helpdeskAuth, analytics, kb, now, log).mount(server);
 
   server.get('/healthz', async (_req, res) => {
     res.send(200, { status: 'ok', entries: kb.entries.length });

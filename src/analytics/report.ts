@@ -313,9 +313,11 @@ export function formatCsv(r: AnalyticsReport): string {
   return `${[['section', 'name', 'value'], ...rows].map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
 }
 
-const noFormula = (text: string) => (/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
+/** User text for a spreadsheet: a leading = + - @ gets a ' so it is never run as a formula. */
+export const noFormula = (text: string) => (/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
 
-function csvField(value: string | number): string {
+/** One RFC 4180 field. */
+export function csvField(value: string | number): string {
   const text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

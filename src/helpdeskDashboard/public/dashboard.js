@@ -44,12 +44,37 @@
     table.appendChild(body);
   }
 
-  function draw(id, type, labels, datasets, options) {
+  function draw(id, type, labels, datasets, options, plugins) {
     return new window.Chart(document.getElementById(id + '-chart'), {
       type: type,
       data: { labels: labels, datasets: datasets },
       options: Object.assign({ responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { position: 'bottom' } } }, options || {}),
+      plugins: plugins || [],
     });
+  }
+
+  /** Shades the hours [open, close) of an hour-of-day chart behind its bars, labelled 受付時間. */
+  function businessHoursBand(open, close) {
+    return {
+      id: 'businessHours',
+      beforeDatasetsDraw: function (chart) {
+        var x = chart.scales.x;
+        var area = chart.chartArea;
+        var step = x.getPixelForValue(1) - x.getPixelForValue(0);
+        var left = x.getPixelForValue(open) - step / 2;
+        var right = x.getPixelForValue(close - 1) + step / 2;
+        var ctx = chart.ctx;
+        ctx.save();
+        ctx.fillStyle = 'rgba(11, 92, 173, 0.08)';
+        ctx.fillRect(left, area.top, right - left, area.bottom - area.top);
+        ctx.fillStyle = '#0b5cad';
+        ctx.font = '12px sans-serif';
+        ctx.textAlign = 'center';
+        ctx.textBaseline = 'top';
+        ctx.fillText('受付時間', (left + right) / 2, area.top + 2);
+        ctx.restore();
+      },
+    };
   }
 
   var stacked = { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } };
@@ -106,11 +131,11 @@
     var hours = data.businessHours;
     var open = function (h) { return h >= hours.open && h < hours.close; };
     var hourLabels = r.handoffs.byHour.map(function (_n, h) { return h + '時'; });
-    document.getElementById('hours-note').textContent = '電話の' + hours.text + '。受付時間内の時間帯を青で示します。';
+    document.getElementById('hours-note').textContent = '電話の' + hours.text + '。受付時間の時間帯に色を付けています。';
     draw('hours', 'bar', hourLabels, [
       { label: '受付時間内', data: r.handoffs.byHour.map(function (n, h) { return open(h) ? n : 0; }), backgroundColor: COLORS.open },
       { label: '受付時間外', data: r.handoffs.byHour.map(function (n, h) { return open(h) ? 0 : n; }), backgroundColor: COLORS.closed },
-    ], stacked);
+    ], stacked, [businessHoursBand(hours.open, hours.close)]);
     fillTable('hours', ['時間帯', '引き継ぎ'], r.handoffs.byHour.map(function (n, h) { return [h + '時台' + (open(h) ? '（受付時間内）' : ''), n]; }));
 
     var t = r.handoffs;

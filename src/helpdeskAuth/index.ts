@@ -210,7 +210,7 @@ export class HelpdeskAuth {
 <input type="hidden" name="next" value="${escapeHtml(next)}">
 <button type="submit">サインイン</button>
 </form>
-<p class="note">トークンでサインインした方は「${escapeHtml(this.options.tokenAgentName)}」の名前で対応します。</p>`;
+<p class="note">トークンは管理者から受け取るか、npm start で生成された場合は起動時の表示（DATA_DIR の generated-secrets.json にも保存）をお使いください。トークンでサインインした方は「${escapeHtml(this.options.tokenAgentName)}」の名前で対応します。</p>`;
     sendPage(res, status, {
       title: 'サインイン | ヘルプデスク',
       body: `<main class="signin"><h1>ヘルプデスク サインイン</h1>${alert}${how}</main>`,

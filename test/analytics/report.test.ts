@@ -4,6 +4,7 @@ import { emptyDay, lastDays, type ConversationSummary, type DayData } from '../.
 import { buildReport, containmentRate, conversationState, formatCsv, formatText, rangeProblem, readRange } from '../../src/analytics/report';
 import type { HandoffTicket } from '../../src/handoff/ticket';
 import { TicketStore } from '../../src/handoff/ticketStore';
+import { ticketOpenedAt } from '../support/tickets';
 import { csvValue, DAY, minutesAfter, parseCsv, T0 } from './support';
 
 const conversation = (change: Partial<ConversationSummary> & { idleMinutes?: number }): ConversationSummary => {
@@ -110,24 +111,7 @@ describe('report output', () => {
 });
 
 describe('per day, guide entries shown, and hand-offs', () => {
-  const ticket = (createdAt: string, takenAfter?: number, resolvedAfter?: number): HandoffTicket => {
-    const at = (minutes: number) => new Date(Date.parse(createdAt) + minutes * 60_000).toISOString();
-    return {
-      id: `HD-${createdAt}`,
-      status: resolvedAfter !== undefined ? 'resolved' : takenAfter !== undefined ? 'in-progress' : 'waiting',
-      reason: 'requested',
-      channel: 'directline',
-      conversation: {},
-      userName: 'user',
-      facts: { shownEntries: [], feedback: [], unanswered: [] },
-      summary: '',
-      transcript: [],
-      createdAt,
-      ...(takenAfter !== undefined ? { takenAt: at(takenAfter), agent: '佐藤' } : {}),
-      ...(resolvedAfter !== undefined ? { resolvedAt: at(resolvedAfter) } : {}),
-      helpdesk: {},
-    };
-  };
+  const ticket = (createdAt: string, takenAfter?: number, resolvedAfter?: number): HandoffTicket => ({ id: `HD-${createdAt}`, ...ticketOpenedAt(createdAt, takenAfter, resolvedAfter) });
 
   it('counts each day of the range by the day its conversations started, zeros included', () => {
     const data = emptyDay();

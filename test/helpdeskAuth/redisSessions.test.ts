@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../support/quietDeprecations';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logging';
+import { deleteRedisKeys, redisKeys } from '../support/redisKeys';
 
 // Two instances on one Redis, as behind a load balancer: a helpdesk session started through one is
 // known to the other, and a sign-out through either ends it everywhere.
@@ -26,12 +26,7 @@ describe.skipIf(!REDIS_TEST_URL)(`helpdesk sessions on one Redis${SKIPPED}`, () 
   });
   afterAll(async () => {
     for (const { app } of apps) await app.close();
-    const admin = createClient({ url: REDIS_TEST_URL });
-    await admin.connect();
-    const keys: string[] = [];
-    for await (const batch of admin.scanIterator({ MATCH: `${PREFIX}*`, COUNT: 500 })) keys.push(...batch);
-    if (keys.length > 0) await admin.del(keys);
-    await admin.close();
+    await deleteRedisKeys(REDIS_TEST_URL!, PREFIX);
   });
 
   it('signed in through A, the agent uses B; signed out through B, A refuses the cookie too', async () => {
@@ -43,11 +38,7 @@ describe.skipIf(!REDIS_TEST_URL)(`helpdesk sessions on one Redis${SKIPPED}`, () 
     const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(await page.text())![1]!;
 
     // What Redis holds is keyed by a hash of the cookie, never by the cookie itself.
-    const admin = createClient({ url: REDIS_TEST_URL });
-    await admin.connect();
-    const keys: string[] = [];
-    for await (const batch of admin.scanIterator({ MATCH: `${PREFIX}item:helpdesk/session/*`, COUNT: 500 })) keys.push(...batch);
-    await admin.close();
+    const keys = await redisKeys(REDIS_TEST_URL!, `${PREFIX}item:helpdesk/session/*`);
     expect(keys).toHaveLength(1);
     expect(keys[0]).not.toContain(cookie.split('=')[1]);
 

@@ -1,5 +1,6 @@
 import type { App } from '../../src/app';
 import type { ConversationSummary } from '../../src/analytics/model';
+import { ticketOpenedAt } from './tickets';
 
 /** The server's clock in the dashboard tests: Thursday 19 Nov 2026 10:00 JST. */
 export const DASHBOARD_NOW = new Date('2026-11-19T10:00:00+09:00');
@@ -62,21 +63,6 @@ export async function recordWeek(app: App): Promise<void> {
     ['2026-11-19T03:15:00+09:00'],
     ['2026-11-12T10:00:00+09:00', 1, 2], // the day before the range
   ];
-  for (const [createdAt, takenAfter, resolvedAfter] of tickets) {
-    await app.handoff.tickets.create({
-      status: resolvedAfter !== undefined ? 'resolved' : takenAfter !== undefined ? 'in-progress' : 'waiting',
-      reason: 'requested',
-      channel: 'directline',
-      conversation: {},
-      userName: '利用者',
-      facts: { shownEntries: [], feedback: [], unanswered: [] },
-      summary: '電子証明書: 詳細未確認 — 担当者との会話を希望',
-      transcript: [],
-      createdAt: at(createdAt),
-      ...(takenAfter !== undefined ? { takenAt: at(createdAt, takenAfter), agent: '佐藤' } : {}),
-      ...(resolvedAfter !== undefined ? { resolvedAt: at(createdAt, resolvedAfter) } : {}),
-      helpdesk: {},
-    });
-  }
+  for (const [createdAt, takenAfter, resolvedAfter] of tickets) await app.handoff.tickets.create(ticketOpenedAt(at(createdAt), takenAfter, resolvedAfter));
   await app.analytics.flush();
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Storage } from 'botbuilder';
 import { plugins, type Next, type Request, type RequestHandler, type Response, type Server } from 'restify';
 import type { Logger } from '../logging';
-import { agentFromClaims, OidcSignIn, SignInRefused, type OidcSettings } from './oidc';
+import { agentFromClaims, decodePending, encodePending, OidcSignIn, SIGN_IN_MINUTES, SignInRefused, type OidcSettings } from './oidc';
 import { escapeHtml, sendPage } from './pages';
 import { sameSecret, SessionStore, type Session, type SignedInAgent } from './sessions';
 
@@ -136,18 +136,19 @@ export class HelpdeskAuth {
         return this.signInPage(res, 502, next, 'サインインサービスに接続できませんでした。しばらくしてからもう一度お試しください。');
       }
       const { url, ...checks } = started;
-      const pendingId = await this.sessions.savePending({ ...checks, redirectUri, next });
+      const pending = encodePending({ ...checks, redirectUri, next, expiresAt: this.options.now().getTime() + SIGN_IN_MINUTES * 60_000 });
       // Lax, not Strict: the provider's redirect back here is a cross-site navigation, which must carry it.
-      res.writeHead(302, { location: url.href, 'set-cookie': this.cookie(req, SIGN_IN_COOKIE, pendingId, { path: OIDC_CALLBACK_PATH, sameSite: 'Lax', maxAge: 600 }), 'cache-control': 'no-store' });
+      res.writeHead(302, { location: url.href, 'set-cookie': this.cookie(req, SIGN_IN_COOKIE, pending, { path: OIDC_CALLBACK_PATH, sameSite: 'Lax', maxAge: SIGN_IN_MINUTES * 60 }), 'cache-control': 'no-store' });
       res.end();
     });
     server.get(OIDC_CALLBACK_PATH, async (req: Request, res: Response) => {
       const clearSignIn = this.cookie(req, SIGN_IN_COOKIE, '', { path: OIDC_CALLBACK_PATH, sameSite: 'Lax', maxAge: 0 });
-      const pendingId = cookies(req)[SIGN_IN_COOKIE];
-      const pending = this.oidc && pendingId ? await this.sessions.takePending(pendingId) : undefined;
+      const pendingCookie = cookies(req)[SIGN_IN_COOKIE];
+      const pending = pendingCookie ? decodePending(pendingCookie, this.options.now()) : undefined;
       if (!this.oidc || !pending) return this.signInPage(res, 400, '/helpdesk', 'サインインの有効期限が切れたか、別のブラウザーで始められました。もう一度サインインしてください。', clearSignIn);
       const params = new URL(req.url ?? '', 'http://callback').searchParams;
-      if (params.has('error')) return this.signInPage(res, 403, pending.next, 'サインインが取り消されたか、許可されませんでした。', clearSignIn);
+      const next = safeNext(pending.next);
+      if (params.has('error')) return this.signInPage(res, 403, next, 'サインインが取り消されたか、許可されませんでした。', clearSignIn);
       let agent: SignedInAgent;
       try {
         const claims = await this.oidc.finish(new URL(`${pending.redirectUri}?${params}`), pending);
@@ -155,19 +156,18 @@ export class HelpdeskAuth {
       } catch (err) {
         if (err instanceof SignInRefused) {
           this.log(req).warn('helpdesk sign-in refused: tenant, group or mail domain not allowed');
-          return this.signInPage(res, 403, pending.next, err.message, clearSignIn);
+          return this.signInPage(res, 403, next, err.message, clearSignIn);
         }
         this.log(req).warn({ err }, 'helpdesk sign-in failed at the identity provider');
-        return this.signInPage(res, 400, pending.next, 'サインインを確認できませんでした。もう一度サインインしてください。', clearSignIn);
+        return this.signInPage(res, 400, next, 'サインインを確認できませんでした。もう一度サインインしてください。', clearSignIn);
       }
       const sessionCookie = await this.startSession(req, res, agent, false);
       // A redirect here would still belong to the provider's cross-site navigation, which carries no
       // SameSite=Strict cookie: the page moves on by itself, as a navigation of our own site.
-      const next = escapeHtml(pending.next);
       sendPage(res, 200, {
         title: 'サインインしました',
-        head: `<meta http-equiv="refresh" content="0;url=${next}">`,
-        body: `<main class="signin"><h1>サインインしました</h1><p><a href="${next}">ヘルプデスクへ進む</a></p></main>`,
+        head: `<meta http-equiv="refresh" content="0;url=${escapeHtml(next)}">`,
+        body: `<main class="signin"><h1>サインインしました</h1><p><a href="${escapeHtml(next)}">ヘルプデスクへ進む</a></p></main>`,
         headers: { 'set-cookie': [sessionCookie, clearSignIn] },
       });
     });

@@ -52,6 +52,38 @@ export function agentFromClaims(claims: IdClaims, settings: Pick<OidcSettings, '
   return { id: text(claims.oid) ?? claims.sub, name: text(claims.name) ?? mail ?? claims.sub };
 }
 
+/**
+ * A sign-in on its way through the identity provider. It travels in the browser's own HttpOnly cookie
+ * rather than the store, so that visitors who never come back leave nothing behind. It needs no
+ * signature: it only ever checks the answer that comes back to the same browser, and a changed one
+ * fails that check.
+ */
+export interface PendingSignIn {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  redirectUri: string;
+  /** Where to go once signed in: a /helpdesk path (checked again when used). */
+  next: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+export const SIGN_IN_MINUTES = 10;
+
+export const encodePending = (pending: PendingSignIn) => Buffer.from(JSON.stringify(pending), 'utf8').toString('base64url');
+
+/** The pending sign-in of a cookie's value, while it is whole and has not expired; else undefined. */
+export function decodePending(value: string, now: Date): PendingSignIn | undefined {
+  try {
+    const p = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Partial<PendingSignIn>;
+    const strings = [p.state, p.nonce, p.codeVerifier, p.redirectUri, p.next].every((v) => typeof v === 'string' && v.length > 0 && v.length <= 2000);
+    return strings && typeof p.expiresAt === 'number' && p.expiresAt > now.getTime() ? (p as PendingSignIn) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Plain http is accepted only for an issuer on this machine (a local test provider). */
 export const isLoopbackHttp = (url: URL) => url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 

@@ -17,19 +17,6 @@ export interface Session {
   expiresAt: string;
 }
 
-/** A sign-in started at the identity provider and not yet come back (one use, ten minutes). */
-export interface PendingSignIn {
-  state: string;
-  nonce: string;
-  codeVerifier: string;
-  redirectUri: string;
-  /** Where to go once signed in: a /helpdesk path. */
-  next: string;
-  expiresAt: string;
-}
-
-export const SIGN_IN_MINUTES = 10;
-
 /** A random opaque id for cookies and CSRF tokens: 256 bits, base64url. */
 export const newOpaqueId = () => randomBytes(32).toString('base64url');
 
@@ -41,9 +28,9 @@ export function sameSecret(given: string, expected: string): boolean {
 }
 
 /**
- * Sessions and pending sign-ins in the bot's Storage (DATA_DIR or Redis), so every instance behind a
+ * Sessions in the bot's Storage (DATA_DIR or Redis), so every instance behind a
  * load balancer knows every session. Records are keyed by a hash of the cookie's id: whoever reads
- * the store cannot turn a key into a cookie. Expired records are refused and deleted when met.
+ * the store cannot turn a key into a cookie. An expired session is refused and deleted when met.
  */
 export class SessionStore {
   constructor(
@@ -62,38 +49,21 @@ export class SessionStore {
   }
 
   async get(id: string): Promise<Session | undefined> {
-    return this.readLive<Session>(sessionKey(id));
-  }
-
-  async delete(id: string): Promise<void> {
-    await this.storage.delete([sessionKey(id)]);
-  }
-
-  async savePending(pending: Omit<PendingSignIn, 'expiresAt'>): Promise<string> {
-    const id = newOpaqueId();
-    await this.storage.write({ [pendingKey(id)]: { ...pending, expiresAt: new Date(this.now().getTime() + SIGN_IN_MINUTES * 60_000).toISOString() } });
-    return id;
-  }
-
-  /** The pending sign-in, removed: a callback is good once. */
-  async takePending(id: string): Promise<PendingSignIn | undefined> {
-    const pending = await this.readLive<PendingSignIn>(pendingKey(id));
-    if (pending) await this.storage.delete([pendingKey(id)]);
-    return pending;
-  }
-
-  private async readLive<T extends { expiresAt: string }>(key: string): Promise<T | undefined> {
-    const item = (await this.storage.read([key]))[key] as (T & { eTag?: string }) | undefined;
+    const key = sessionKey(id);
+    const item = (await this.storage.read([key]))[key] as (Session & { eTag?: string }) | undefined;
     if (!item) return undefined;
     if (!(Date.parse(item.expiresAt) > this.now().getTime())) {
       await this.storage.delete([key]);
       return undefined;
     }
-    const { eTag: _ignored, ...rest } = item;
-    return rest as unknown as T;
+    const { eTag: _ignored, ...session } = item;
+    return session;
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.storage.delete([sessionKey(id)]);
   }
 }
 
 const hashed = (id: string) => createHash('sha256').update(id).digest('base64url');
 const sessionKey = (id: string) => `helpdesk/session/${hashed(id)}`;
-const pendingKey = (id: string) => `helpdesk/signin/${hashed(id)}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, oidcSettings } from '../../src/config';
-import { agentFromClaims, SignInRefused } from '../../src/helpdeskAuth/oidc';
+import { agentFromClaims, decodePending, encodePending, SignInRefused } from '../../src/helpdeskAuth/oidc';
 
 const OIDC = { HELPDESK_OIDC_ISSUER: 'https://login.microsoftonline.com/tenant-a/v2.0', HELPDESK_OIDC_CLIENT_ID: 'app', HELPDESK_OIDC_CLIENT_SECRET: 'secret-value' };
 const load = (env: Record<string, string>) => loadConfig(env, '/nonexistent');
@@ -45,5 +45,21 @@ describe('sign-in settings', () => {
     expect(() => load({ ...OIDC, HELPDESK_OIDC_ISSUER: 'http://idp.example/v2.0', HELPDESK_OIDC_ALLOWED_TENANTS: 't' })).toThrow(ConfigError);
     expect(oidcSettings(load({ ...OIDC, HELPDESK_OIDC_ISSUER: 'http://127.0.0.1:9000', HELPDESK_OIDC_ALLOWED_TENANTS: 't' }))?.issuer).toBe('http://127.0.0.1:9000');
     expect(() => load({ HELPDESK_SESSION_HOURS: '0' })).toThrow(/HELPDESK_SESSION_HOURS/);
+  });
+});
+
+describe('a sign-in on its way through the provider (its cookie)', () => {
+  const now = new Date('2026-11-19T10:00:00+09:00');
+  const pending = { state: 's', nonce: 'n', codeVerifier: 'v', redirectUri: 'https://h/helpdesk/auth/callback', next: '/helpdesk', expiresAt: now.getTime() + 600_000 };
+
+  it('reads back what was written, until it expires', () => {
+    expect(decodePending(encodePending(pending), now)).toEqual(pending);
+    expect(decodePending(encodePending(pending), new Date(pending.expiresAt))).toBeUndefined();
+  });
+
+  it('a broken or incomplete value is no sign-in', () => {
+    for (const value of ['', 'garbage', Buffer.from('{"state":1}').toString('base64url'), encodePending({ ...pending, nonce: '' }), Buffer.from('null').toString('base64url')]) {
+      expect(decodePending(value, now), value).toBeUndefined();
+    }
   });
 });

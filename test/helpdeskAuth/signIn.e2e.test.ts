@@ -243,6 +243,7 @@ describe('Microsoft Entra ID sign-in (OpenID Connect against oauth2-mock-server)
   it('refuses a callback without its sign-in cookie, or with a state of another sign-in', async () => {
     const { callback } = await signInAs({ tid: 'tenant-careplan', oid: 'oid-1', name: 'A', email: 'a@careplan.example.jp' });
     expect((await call(base, `${callback.pathname}${callback.search}`)).status).toBe(400);
+    expect((await call(base, `${callback.pathname}${callback.search}`, { cookie: 'helpdesk_signin=not-a-sign-in' })).status).toBe(400);
     const second = await call(base, '/helpdesk/signin/oidc');
     const tampered = new URL(callback);
     const other = await signInAs({ tid: 'tenant-careplan', oid: 'oid-2', name: 'B', email: 'b@careplan.example.jp' });

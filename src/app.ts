@@ -143,7 +143,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     log,
   });
   helpdeskAuth.mount(server);
-  new HelpdeskDashboard(helpdeskAuth, analytics, kb, now, log).mount(server);
+  new HelpdeskDashboard(helpdeskAuth, analytics, kb, now).mount(server);
 
   server.get('/healthz', async (_req, res) => {
     res.send(200, { status: 'ok', entries: kb.entries.length });

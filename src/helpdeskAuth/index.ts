@@ -119,6 +119,7 @@ export class HelpdeskAuth {
       if (!sameOrigin(req)) return this.signInPage(res, 403, next, 'このページからサインインしてください。');
       if (this.oidc) return this.signInPage(res, 400, next, 'Microsoft アカウントでサインインしてください。');
       if (typeof body.token !== 'string' || !sameSecret(body.token.trim(), this.options.apiToken)) {
+        this.log(req).warn('helpdesk sign-in refused: wrong token');
         return this.signInPage(res, 401, next, 'トークンが正しくありません。');
       }
       await this.startSession(req, res, { id: 'token', name: this.options.tokenAgentName });

@@ -7,7 +7,6 @@ import { csvField, noFormula, rangeProblem, type AnalyticsReport, type DayRange 
 import { TOPIC_NAMES } from '../handoff/ticket';
 import { escapeHtml, HelpdeskAuth, sendPage } from '../helpdeskAuth';
 import type { KnowledgeBase } from '../knowledge/loader';
-import type { Logger } from '../logging';
 
 export const DASHBOARD_PATH = '/helpdesk/dashboard';
 const DATA_PATH = '/helpdesk/api/dashboard';
@@ -42,7 +41,6 @@ export class HelpdeskDashboard {
     private readonly analytics: AnalyticsRecorder,
     private readonly kb: KnowledgeBase,
     private readonly now: () => Date,
-    private readonly log: Logger,
   ) {
     this.files = {
       '/helpdesk/assets/dashboard.js': { type: 'application/javascript; charset=utf-8', body: readFileSync(join(PUBLIC_DIR, 'dashboard.js')) },
@@ -69,6 +67,7 @@ export class HelpdeskDashboard {
     server.get(DATA_PATH, ...this.auth.api, async (req: Request, res: Response) => {
       const { range, problem } = this.range(req);
       if (problem) return void res.send(400, { error: problem });
+      res.header('cache-control', 'no-store');
       res.send(200, await this.data(range, TOP));
     });
     server.get(EXPORT_PATH, ...this.auth.api, async (req: Request, res: Response) => {
@@ -90,10 +89,7 @@ export class HelpdeskDashboard {
 
   /** The dashboard's figures for `range`: the report, with titles for its ids. */
   async data(range: DayRange, top: number): Promise<DashboardData> {
-    const report = await this.analytics.report({ ...range, top, now: this.now() }).catch((err: unknown) => {
-      this.log.error({ err }, 'dashboard report failed');
-      throw err;
-    });
+    const report = await this.analytics.report({ ...range, top, now: this.now() });
     const { hours, hoursText } = this.kb.contact;
     return {
       report,

@@ -92,8 +92,8 @@ describe('the helpdesk dashboard in Chromium', () => {
     await context.clearCookies();
     await page.goto(`${base}/helpdesk/dashboard`);
     expect(new URL(page.url()).pathname).toBe('/helpdesk/signin');
-    // The token field has the focus: type, Enter.
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('token');
+    // The token field has the focus (autofocus, applied once the page has rendered): type, Enter.
+    await page.waitForFunction(() => document.activeElement?.id === 'token');
     await page.keyboard.type(TOKEN);
     await page.keyboard.press('Enter');
     await page.waitForURL(`${base}/helpdesk/dashboard`);

@@ -254,3 +254,22 @@ describe('Microsoft Entra ID sign-in (OpenID Connect against oauth2-mock-server)
     expect(other.done.status).toBe(200);
   });
 });
+
+describe('an identity provider that cannot be reached', () => {
+  it('answers the sign-in with a clear 502 page, and no session', async () => {
+    const running = await startApp({
+      HELPDESK_OIDC_ISSUER: 'http://127.0.0.1:9/unreachable',
+      HELPDESK_OIDC_CLIENT_ID: 'helpdesk-console',
+      HELPDESK_OIDC_CLIENT_SECRET: 'client-secret-of-the-test',
+      HELPDESK_OIDC_ALLOWED_TENANTS: 'tenant-careplan',
+    });
+    try {
+      const res = await call(running.base, '/helpdesk/signin/oidc?next=/helpdesk/dashboard');
+      expect(res.status).toBe(502);
+      expect(res.text).toContain('サインインサービスに接続できませんでした。');
+      expect(res.setCookies).toEqual([]);
+    } finally {
+      await running.close();
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Storage, StoreItems } from 'botbuilder';
 import { ClassicLevel } from 'classic-level';
+import { parseStored, storedETag, storedText } from './storedJson';
 
 export interface LevelStorageOptions {
   /**
@@ -26,6 +27,7 @@ export class StorageOpenError extends Error {}
  * in between), so of two writers holding the same eTag exactly one wins, and reads see it from then
  * on; its promise resolves once it is on disk. Accepted writes reach the disk one batch at a time,
  * in order. LevelDB locks its directory, so only one process uses it and this view is the truth.
+ * Items are kept as JSON with the eTag last (storedJson.ts).
  */
 export class LevelStorage implements Storage {
   private db?: Promise<ClassicLevel<string, string>>;
@@ -54,7 +56,7 @@ export class LevelStorage implements Storage {
     const items: StoreItems = {};
     for (const key of keys) {
       const value = this.current(db, key);
-      if (value !== undefined) items[key] = JSON.parse(value);
+      if (value !== undefined) items[key] = parseStored(value);
     }
     return items;
   }
@@ -68,11 +70,11 @@ export class LevelStorage implements Storage {
       const eTag = (changes[key] as { eTag?: unknown } | undefined)?.eTag;
       if (eTag === undefined || eTag === null || eTag === '' || eTag === '*') continue;
       const stored = this.current(db, key);
-      if (stored !== undefined && (JSON.parse(stored) as { eTag?: unknown }).eTag !== eTag) {
+      if (stored !== undefined && storedETag(stored) !== eTag) {
         throw new Error(`Storage: error writing "${key}" due to eTag conflict.`);
       }
     }
-    await this.commit(db, keys.map((key) => ({ type: 'put' as const, key, value: JSON.stringify({ ...changes[key], eTag: this.nextETag() }) })));
+    await this.commit(db, keys.map((key) => ({ type: 'put' as const, key, value: storedText(changes[key], this.nextETag()) })));
   }
 
   async delete(keys: string[]): Promise<void> {

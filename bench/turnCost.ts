@@ -4,7 +4,7 @@
 // Line (the conversation's activities stored, and read back after each append as an open socket
 // does). Prints CPU per turn (all threads) and the store's work per turn: reads, writes, bytes.
 //
-// Settings (environment): TURNS_PER_RUN (3000).
+// Settings (environment): TURNS_PER_RUN (3000). `npm run bench:turns -- directline` runs only that channel.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -24,13 +24,17 @@ const CONCURRENCY = 32;
 
 /** Counts what passes through a Storage. */
 class CountingStorage implements Storage {
+  /** As the store counted, so that states are saved the same way (see checkedState.ts). */
+  readonly writesAllOrNothing?: true;
   reads = 0;
   writes = 0;
   items = 0;
   bytes = 0;
   deletes = 0;
 
-  constructor(readonly inner: Storage) {}
+  constructor(readonly inner: Storage) {
+    if ((inner as { writesAllOrNothing?: true }).writesAllOrNothing) this.writesAllOrNothing = true;
+  }
 
   read(keys: string[]) {
     this.reads++;
@@ -143,7 +147,8 @@ async function main(): Promise<void> {
   const scriptTurns = scripts.reduce((n, s) => n + s.turns.length, 0);
   console.log(`${scripts.length} conversations (${(scriptTurns / scripts.length).toFixed(1)} typed turns each, a welcome turn before), ${CONCURRENCY} at a time, ${TURNS} typed turns per run; Node ${process.version}, ${os.cpus()[0]?.model.trim()}`);
   await run('botframework', new MemoryStorage(), Math.min(TURNS, 1500)); // warm-up
-  for (const channel of ['botframework', 'directline'] as const) {
+  const only = process.argv[2];
+  for (const channel of (['botframework', 'directline'] as const).filter((c) => !only || c === only)) {
     console.log(`${channel}, MemoryStorage: ${await run(channel, new MemoryStorage(), TURNS)}`);
     const dir = mkdtempSync(join(os.tmpdir(), 'turn-cost-'));
     const level = new LevelStorage(dir);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Storage, StoreItems } from 'botbuilder';
 import { ClassicLevel } from 'classic-level';
+import type { AllOrNothingWrites } from './checkedState';
 import { parseStored, storedETag, storedText } from './storedJson';
 
 export interface LevelStorageOptions {
@@ -33,7 +34,8 @@ export class StorageOpenError extends Error {}
  * trip to LevelDB's thread). LevelDB locks its directory, so only one process uses it and this view
  * is the truth. Items are kept as JSON with the eTag last (storedJson.ts).
  */
-export class LevelStorage implements Storage {
+export class LevelStorage implements Storage, AllOrNothingWrites {
+  readonly writesAllOrNothing = true;
   private db?: Promise<ClassicLevel<string, string>>;
   /** Accepted writes not yet on disk, by key: the newest serialized item, or undefined when deleted. */
   private readonly pending = new Map<string, { value: string | undefined }>();

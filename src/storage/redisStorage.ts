@@ -3,6 +3,7 @@ import { createClient, ErrorReply, TimeoutError, type RedisClientType } from '@r
 import type { Storage, StoreItems } from 'botbuilder';
 import type { SharedLocks } from '../bot/turnQueue';
 import { StorageOpenError } from './levelStorage';
+import type { AllOrNothingWrites } from './checkedState';
 import { parseStored, storedText } from './storedJson';
 
 export interface RedisStorageOptions {
@@ -76,7 +77,8 @@ const EXTEND = script(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redi
  * Later disconnections are repaired by reconnecting; commands issued meanwhile wait, for at most
  * `commandTimeoutMs`.
  */
-export class RedisStorage implements Storage, SharedLocks, PubSub {
+export class RedisStorage implements Storage, AllOrNothingWrites, SharedLocks, PubSub {
+  readonly writesAllOrNothing = true;
   private client?: Promise<Client>;
   private subscriber?: Promise<Client>;
   private closed = false;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Activity, Storage, StoreItem } from 'botbuilder';
+import type { Activity, Storage, StoreItem, StoreItems } from 'botbuilder';
 import { KeyedQueue } from '../../bot/turnQueue';
 import type { PubSub } from '../../storage/redisStorage';
 import { CREATE_ONLY_ETAG, retryOnETagConflict } from '../../storage/eTagRetry';
@@ -27,6 +27,8 @@ export interface DirectLineStore {
   markStarted(id: string): Promise<void>;
   /** Appends, assigning the activity id "<conversation>|<seq>"; returns that id. */
   append(id: string, activity: Partial<Activity>): Promise<string>;
+  /** Appends several activities at once, in order (one write, one announcement); returns their ids. */
+  appendAll(id: string, activities: Array<Partial<Activity>>): Promise<string[]>;
   /** Activities after the watermark, and the new watermark. */
   since(id: string, watermark: number): Promise<{ activities: Array<Partial<Activity>>; watermark: number }>;
   /**
@@ -85,16 +87,23 @@ export class MemoryDirectLineStore implements DirectLineStore {
   }
 
   async append(id: string, activity: Partial<Activity>): Promise<string> {
+    return (await this.appendAll(id, [activity]))[0]!;
+  }
+
+  async appendAll(id: string, activities: Array<Partial<Activity>>): Promise<string[]> {
     const conversation = this.conversations.get(id);
     if (!conversation) throw new Error(`unknown conversation ${id}`);
-    const assigned = activityId(id, conversation.first + conversation.activities.length);
-    conversation.activities.push({ ...activity, id: assigned });
-    if (conversation.activities.length > this.maxActivities) {
-      conversation.activities.shift();
-      conversation.first++;
-    }
-    this.appended.emit(id);
-    return assigned;
+    const ids = activities.map((activity) => {
+      const assigned = activityId(id, conversation.first + conversation.activities.length);
+      conversation.activities.push({ ...activity, id: assigned });
+      if (conversation.activities.length > this.maxActivities) {
+        conversation.activities.shift();
+        conversation.first++;
+      }
+      return assigned;
+    });
+    if (ids.length > 0) this.appended.emit(id);
+    return ids;
   }
 
   onAppended(listener: AppendedListener): () => void {
@@ -187,16 +196,29 @@ export class StorageDirectLineStore implements DirectLineStore {
   }
 
   async append(id: string, activity: Partial<Activity>): Promise<string> {
+    return (await this.appendAll(id, [activity]))[0]!;
+  }
+
+  /** The activities and the head that counts them in one write; the head last, for stores that write item by item. */
+  async appendAll(id: string, activities: Array<Partial<Activity>>): Promise<string[]> {
+    if (activities.length === 0) return [];
     const assigned = await this.queue.run(id, () => retryOnETagConflict(async () => {
       const head = await this.head(id);
       if (!head) throw new Error(`unknown conversation ${id}`);
-      const seq = head.next;
-      const assigned = activityId(id, seq);
-      const first = seq + 1 - head.first > this.maxActivities ? head.first + 1 : head.first;
-      // The activity before the head that counts it: a reader never gets a watermark past a missing activity.
-      await this.storage.write({ [ACTIVITY_KEY(id, seq)]: { ...activity, id: assigned }, [HEAD_KEY(id)]: { ...head, first, next: seq + 1 } });
-      if (first > head.first) await this.storage.delete([ACTIVITY_KEY(id, head.first)]);
-      return assigned;
+      const changes: StoreItems = {};
+      const ids: string[] = [];
+      let { first, next } = head;
+      for (const activity of activities) {
+        const seq = next++;
+        ids.push(activityId(id, seq));
+        changes[ACTIVITY_KEY(id, seq)] = { ...activity, id: ids[ids.length - 1] };
+        if (next - first > this.maxActivities) first++;
+      }
+      // The activities before the head that counts them: a reader never gets a watermark past a missing activity.
+      changes[HEAD_KEY(id)] = { ...head, first, next };
+      await this.storage.write(changes);
+      if (first > head.first) await this.storage.delete(Array.from({ length: first - head.first }, (_, i) => ACTIVITY_KEY(id, head.first + i)));
+      return ids;
     }));
     this.appended.emit(id);
     // Stored already: an announcement lost (Redis reconnecting) only delays the other instances'

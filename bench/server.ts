@@ -294,7 +294,7 @@ interface IdleResult {
   /** RSS of the fresh server before any chat, to tell what the chats added. */
   rssBefore: number | undefined;
   streaming: { cpuPercent: number; rss: number | undefined; heap: string; keepAlives: number; seconds: number };
-  polling: { cpuPercent: number; rss: number | undefined; polls: number; failed: number; seconds: number };
+  polling: { cpuPercent: number; rss: number | undefined; polls: number; failed: number; firstFailure?: string; seconds: number };
   openSeconds: number;
 }
 
@@ -338,6 +338,11 @@ async function idleChats(child: Child, secret: string): Promise<IdleResult> {
   const busy = chats.map(() => false);
   let polls = 0;
   let failed = 0;
+  let firstFailure: string | undefined;
+  const fail = (why: string) => {
+    failed++;
+    firstFailure ??= why;
+  };
   const cpu1 = cpuSeconds(child.pid);
   const t1 = performance.now();
   const pollEnd = t1 + POLL_SECONDS * 1000;
@@ -360,16 +365,16 @@ async function idleChats(child: Child, secret: string): Promise<IdleResult> {
               if (res.status === 200) {
                 polls++;
                 watermarks[i] = (JSON.parse(res.body) as { watermark: string }).watermark;
-              } else failed++;
+              } else fail(`status ${res.status}: ${res.body.slice(0, 200)}`);
             },
-            () => failed++,
+            (err: Error) => fail(err.message),
           )
           .finally(() => (busy[i] = false));
       }
     }, 5);
   });
   const pollSeconds = (performance.now() - t1) / 1000;
-  const polling = { cpuPercent: (100 * (cpuSeconds(child.pid) - cpu1)) / pollSeconds, rss: procStatus(child.pid, 'VmRSS'), polls, failed, seconds: pollSeconds };
+  const polling = { cpuPercent: (100 * (cpuSeconds(child.pid) - cpu1)) / pollSeconds, rss: procStatus(child.pid, 'VmRSS'), polls, failed, firstFailure, seconds: pollSeconds };
   return { chats: chats.length, rssBefore, streaming, polling, openSeconds };
 }
 
@@ -500,7 +505,7 @@ async function main(): Promise<number> {
     const { streaming: s, polling: p } = idle;
     console.log(`${idle.chats} idle Direct Line chats (opened in ${idle.openSeconds.toFixed(1)} s; RSS ${mb(idle.rssBefore)} before):`);
     console.log(`  streaming, ${s.seconds.toFixed(0)} s with ${s.keepAlives} keep-alives read: server CPU ${s.cpuPercent.toFixed(1)} % of a core, RSS ${mb(s.rss)} (${s.heap})   targets ≤ ${TARGETS.idleCpuPercent} %: ${meets(s.cpuPercent <= TARGETS.idleCpuPercent)}, ≤ ${TARGETS.idleRssMb} MB: ${meets(mbOf(s.rss) <= TARGETS.idleRssMb)}`);
-    console.log(`  polling once a second, ${p.seconds.toFixed(0)} s: ${(p.polls / p.seconds).toFixed(0)} polls/s answered, ${p.failed} failed; server CPU ${p.cpuPercent.toFixed(1)} % of a core, RSS ${mb(p.rss)}`);
+    console.log(`  polling once a second, ${p.seconds.toFixed(0)} s: ${(p.polls / p.seconds).toFixed(0)} polls/s answered, ${p.failed} failed${p.firstFailure ? ` (first: ${p.firstFailure})` : ''}; server CPU ${p.cpuPercent.toFixed(1)} % of a core, RSS ${mb(p.rss)}`);
   }
 
   // The README's table.

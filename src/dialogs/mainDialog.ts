@@ -34,8 +34,8 @@ import {
   isFactSlot,
   newPromptId,
   TEXT_PROMPT,
+  TriageChoicePrompt,
   TriageSteps,
-  typedAnswerValidator,
   type MainOptions,
   type MainStart,
   type QuestionValidations,
@@ -99,7 +99,7 @@ export class MainDialog extends ComponentDialog {
   constructor(private readonly services: TriageServices) {
     super(MAIN_DIALOG);
     this.steps = new MainSteps(services, this);
-    this.addDialog(new ChoicePrompt(CHOICE_PROMPT, typedAnswerValidator(services.reader), 'ja-jp'));
+    this.addDialog(new TriageChoicePrompt(CHOICE_PROMPT, services.reader, 'ja-jp'));
     this.addDialog(new TextPrompt(TEXT_PROMPT));
     for (const part of [this.steps, ...[AnswerDialog, EscalationDialog, CertificateDialog, IdDialog, ErrorMessageDialog, GettingStartedDialog, FaqDialog].map((P) => new P(services))]) {
       for (const dialog of part.dialogs()) this.addDialog(dialog);

@@ -264,7 +264,7 @@ async function measureRow(name: string, child: Child, client: ChatClient, script
   if (WARMUP_SECONDS > 0) await saturate(child.pid, client, scripts, WARMUP_SECONDS);
   const from = performance.now() - child.spawnedAt;
   const saturation = await saturate(child.pid, client, scripts, SECONDS);
-  options.profile?.push({ label: `${name} at saturation (${SECONDS} s)`, fromMs: from, toMs: performance.now() - child.spawnedAt });
+  options.profile?.push({ label: `${name} at saturation (${SECONDS} s)`, fromMs: from, toMs: performance.now() - child.spawnedAt, turns: saturation.turns.length });
   const rssAfterSaturation = procStatus(child.pid, 'VmRSS');
   const fixed = await offer(child.pid, client, scripts, RATE, RATE_SECONDS);
   const row: Row = { name, saturation, fixed, rss: procStatus(child.pid, 'VmRSS'), peak: procStatus(child.pid, 'VmHWM') };
@@ -430,10 +430,11 @@ async function main(): Promise<number> {
       `per row ${WARMUP_SECONDS} s warm-up, ${SECONDS} s at saturation (${USERS} users), ${RATE_SECONDS} s at ${RATE} turns/s; a turn is one typed message, timed from its request to its last reply`,
   );
   if (CPU_PROF_DIR) mkdirSync(CPU_PROF_DIR, { recursive: true });
-  const profiled = async (name: string, run: (child: Child, windows: Window[]) => Promise<void>) => {
+  /** A server for one row, profiled with BENCH_CPU_PROF (then where its time went is printed after the row). */
+  const profiled = async (name: string, entry: string, env: Record<string, string>, run: (child: Child, windows: Window[]) => Promise<void>) => {
     const since = Date.now();
     const windows: Window[] = [];
-    const child = await startChild(name, BOT_ENTRY, botEnv(), CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : []);
+    const child = await startChild(name, entry, env, CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : []);
     try {
       await waitReady(child, healthy(child.port));
       await run(child, windows);
@@ -471,16 +472,12 @@ async function main(): Promise<number> {
   const connector = await new FakeConnector({ keepCalls: false }).start();
   try {
     if (PARTS.has('echo')) {
-      const echo = await startChild('echo bot', ECHO_ENTRY, {});
-      try {
-        await waitReady(echo, healthy(echo.port));
-        rows.push(await measureRow('stock echo bot (EchoBot sample, ConversationState on MemoryStorage), /api/messages', echo, new BotFrameworkClient(echo.port, connector), scripts, { triage: false }));
-      } finally {
-        await stopChild(echo);
-      }
+      await profiled('echo bot', ECHO_ENTRY, {}, async (echo, windows) => {
+        rows.push(await measureRow('stock echo bot (EchoBot sample, ConversationState on MemoryStorage), /api/messages', echo, new BotFrameworkClient(echo.port, connector), scripts, { triage: false, profile: windows }));
+      });
     }
     if (PARTS.has('ours')) {
-      await profiled('bot', async (bot, windows) => {
+      await profiled('bot', BOT_ENTRY, botEnv(), async (bot, windows) => {
         rows.push(await measureRow('ours, /api/messages, state on disk', bot, new BotFrameworkClient(bot.port, connector), scripts, { triage: true, profile: windows }));
       });
     }
@@ -488,7 +485,7 @@ async function main(): Promise<number> {
     await connector.stop();
   }
   if (PARTS.has('directline')) {
-    await profiled('bot', async (bot, windows) => {
+    await profiled('bot', BOT_ENTRY, botEnv(), async (bot, windows) => {
       rows.push(await measureRow('ours, Direct Line streaming, state on disk', bot, new DirectLineStreamClient(bot.port, secret), scripts, { triage: true, profile: windows }));
     });
   }

@@ -23,12 +23,18 @@ export function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number | unde
 
 /** User + system CPU seconds of a process, all its threads (/proc/<pid>/stat, USER_HZ = 100). */
 export function cpuSeconds(pid: number): number {
+  const { user, system } = cpuTimes(pid);
+  return user + system;
+}
+
+/** User and system (kernel: sockets, disk) CPU seconds of a process, all its threads. */
+export function cpuTimes(pid: number): { user: number; system: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
   } catch {
-    return NaN;
+    return { user: NaN, system: NaN };
   }
 }
 

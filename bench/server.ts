@@ -25,7 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { FakeConnector } from '../test/support/fakeConnector';
 import { agent, BotFrameworkClient, DirectLineStreamClient, loadScripts, request, turnLatency, type Chat, type ChatClient, type DirectLineChat, type Script, type Turn } from './chatClients';
 import { summarizeProfile, type Window } from './cpuProfile';
-import { cpuSeconds, HEALTH_TIMEOUT_MS, killAll, procStatus, startChild, stopChild, waitReady, type Child } from './processes';
+import { cpuSeconds, cpuTimes, HEALTH_TIMEOUT_MS, killAll, procStatus, startChild, stopChild, waitReady, type Child } from './processes';
 
 const ROOT = resolve(__dirname, '..');
 const BOT_ENTRY = join(ROOT, 'dist/main.js');
@@ -78,6 +78,9 @@ class Tally {
   chatsReached = 0;
   failures: string[] = [];
   private cpuBefore: number;
+  private readonly systemBefore: number;
+  /** Of serverCpuSeconds, what the kernel spent for the server (sockets, disk). */
+  serverSystemSeconds = NaN;
   private readonly clientBefore = process.cpuUsage();
   readonly startedAt = performance.now();
   endedAt = NaN;
@@ -86,6 +89,7 @@ class Tally {
 
   constructor(private readonly pid: number) {
     this.cpuBefore = cpuSeconds(pid);
+    this.systemBefore = cpuTimes(pid).system;
   }
 
   get tooManyFailures(): boolean {
@@ -106,6 +110,7 @@ class Tally {
   end(): this {
     this.endedAt = performance.now();
     this.serverCpuSeconds = cpuSeconds(this.pid) - this.cpuBefore;
+    this.serverSystemSeconds = cpuTimes(this.pid).system - this.systemBefore;
     const client = process.cpuUsage(this.clientBefore);
     this.clientCpuSeconds = (client.user + client.system) / 1e6;
     return this;
@@ -273,7 +278,7 @@ async function measureRow(name: string, child: Child, client: ChatClient, script
   console.log(`${name}:`);
   console.log(
     `  saturation, ${USERS} users: ${saturation.turnsPerSecond.toFixed(0)} turns/s (${saturation.turns.length} in ${saturation.seconds.toFixed(1)} s), ` +
-      `p50 ${ms(quantile(lat, 0.5))}, p99 ${ms(quantile(lat, 0.99))}; server CPU ${ms(saturation.cpuMsPerTurn)} per turn (${((100 * saturation.serverCpuSeconds) / saturation.seconds).toFixed(0)} % of a core), client ${((100 * saturation.clientCpuSeconds) / saturation.seconds).toFixed(0)} %`,
+      `p50 ${ms(quantile(lat, 0.5))}, p99 ${ms(quantile(lat, 0.99))}; server CPU ${ms(saturation.cpuMsPerTurn)} per turn (${ms((1000 * saturation.serverSystemSeconds) / saturation.turns.length)} of it in the kernel; ${((100 * saturation.serverCpuSeconds) / saturation.seconds).toFixed(0)} % of a core), client ${((100 * saturation.clientCpuSeconds) / saturation.seconds).toFixed(0)} %`,
   );
   console.log(
     `  fixed ${RATE} turns/s: ${fixed.turnsPerSecond.toFixed(1)} turns/s offered and answered (${fixed.turns.length} in ${fixed.seconds.toFixed(1)} s${fixed.late ? `, ${fixed.late} times no user was ready` : ''}), ` +

@@ -40,7 +40,9 @@ export function loadScripts(): Script[] {
 // ---------------------------------------------------------------------------------------------
 // HTTP: keep-alive sockets shared by every simulated user.
 
-export const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// A socket left idle is dropped after 4 s, before the server's 5 s keep-alive timeout can close it
+// under a request being sent (ECONNRESET).
+export const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
 
 export interface HttpResult {
   status: number;
@@ -146,7 +148,10 @@ export class BotFrameworkClient implements ChatClient {
     private readonly port: number,
     private readonly connector: FakeConnector,
   ) {
+    // Several clients may share the connector: each takes the replies to its own activities.
+    const previous = connector.onCall;
     connector.onCall = (call) => {
+      previous?.(call);
       const entry = call.replyToId === undefined ? undefined : this.waiting.get(call.replyToId);
       if (!entry) return;
       const body = JSON.stringify(call.body);

@@ -18,6 +18,8 @@ export interface Window {
   label: string;
   fromMs?: number;
   toMs?: number;
+  /** Several stretches instead of one from…to. */
+  ranges?: Array<{ fromMs: number; toMs: number }>;
   /** Turns served in the window: each part's main-thread time is then also given per turn. */
   turns?: number;
 }
@@ -67,13 +69,12 @@ export function summarizeProfile(path: string, windows: Window[], top = 15): str
 function summarizeWindow(profile: Profile, window: Window, top: number): string[] {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  const from = (window.fromMs ?? 0) * 1000;
-  const to = (window.toMs ?? Infinity) * 1000;
+  const ranges = (window.ranges ?? [{ fromMs: window.fromMs ?? 0, toMs: window.toMs ?? Infinity }]).map((r) => [r.fromMs * 1000, r.toMs * 1000] as const);
   let at = 0; // µs since the profile started
   profile.samples.forEach((id, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
     at += delta;
-    if (at >= from && at < to) self.set(id, (self.get(id) ?? 0) + delta);
+    if (ranges.some(([from, to]) => at >= from && at < to)) self.set(id, (self.get(id) ?? 0) + delta);
   });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const idle = [...self].filter(([id]) => byId.get(id)?.callFrame.functionName === '(idle)').reduce((a, [, t]) => a + t, 0);

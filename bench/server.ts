@@ -6,6 +6,8 @@
 //     echoing the same texts;
 //   - ours again through Direct Line, replies read off the conversation's WebSocket;
 //   each: turns/s at saturation, p50/p99 turn latency at a fixed 100 turns/s, server CPU per turn, RSS;
+//   the three servers are up together and take turns, three rounds per phase, so that other load on
+//   the machine weighs on each alike;
 //   - 1,000 idle Direct Line chats, streaming and then polling once a second: CPU % of one core, RSS;
 //   - start to healthy and RSS after start.
 // Printed as figures with the issue's targets, ending with the README's table; nothing is asserted
@@ -15,10 +17,10 @@
 // BENCH_WARMUP_SECONDS (3), BENCH_RATE (100 turns/s) for BENCH_RATE_SECONDS (10), BENCH_IDLE_CHATS
 // (1000) idle for BENCH_IDLE_SECONDS (31; the keep-alive is every 30 s), polled for
 // BENCH_POLL_SECONDS (20), BENCH_ONLY (comma-separated: start, echo, ours, directline, idle),
-// BENCH_CPU_PROF=<dir> (profile ours at saturation and print where the time goes).
+// BENCH_CPU_PROF=<dir> (profile each row's server at saturation and print where the time goes).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -48,6 +50,8 @@ const POLL_SECONDS = setting('BENCH_POLL_SECONDS', 20);
 const PARTS = new Set((process.env.BENCH_ONLY || 'start,echo,ours,directline,idle').split(',').map((s) => s.trim()));
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined;
 const START_RUNS = 3;
+/** The rows take turns this many times in each phase (see measureRows). */
+const ROUNDS = 3;
 /** Users kept ready at the fixed rate (each has at most one turn in flight, as a person typing). */
 const RATE_USERS = 64;
 /** Web Chat's polling interval (botframework-directlinejs' default). */
@@ -70,26 +74,34 @@ const sleep = (millis: number) => new Promise<void>((done) => setTimeout(done, m
 const meets = (ok: boolean) => (ok ? 'met' : 'NOT met');
 const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
-/** What one timed phase gave: the turns, the conversations, the server's CPU over it. */
+/** What the timed windows of one row gave, summed over the rounds: the turns, the conversations, the server's CPU. */
 class Tally {
   readonly turns: Turn[] = [];
   chatsStarted = 0;
   chatsWalked = 0;
   chatsReached = 0;
-  failures: string[] = [];
-  private cpuBefore: number;
-  private readonly systemBefore: number;
+  readonly failures: string[] = [];
+  /** Times a turn was due at the fixed rate and no user was ready (the server is behind). */
+  late = 0;
+  seconds = 0;
+  serverCpuSeconds = 0;
   /** Of serverCpuSeconds, what the kernel spent for the server (sockets, disk). */
-  serverSystemSeconds = NaN;
-  private readonly clientBefore = process.cpuUsage();
-  readonly startedAt = performance.now();
-  endedAt = NaN;
-  serverCpuSeconds = NaN;
-  clientCpuSeconds = NaN;
+  serverSystemSeconds = 0;
+  clientCpuSeconds = 0;
 
-  constructor(private readonly pid: number) {
-    this.cpuBefore = cpuSeconds(pid);
-    this.systemBefore = cpuTimes(pid).system;
+  /** Starts a timed window on the server `pid`; the function returned ends it and adds it up. */
+  window(pid: number): () => void {
+    const at = performance.now();
+    const cpu = cpuTimes(pid);
+    const client = process.cpuUsage();
+    return () => {
+      const after = cpuTimes(pid);
+      const used = process.cpuUsage(client);
+      this.seconds += (performance.now() - at) / 1000;
+      this.serverCpuSeconds += after.user + after.system - cpu.user - cpu.system;
+      this.serverSystemSeconds += after.system - cpu.system;
+      this.clientCpuSeconds += (used.user + used.system) / 1e6;
+    };
   }
 
   get tooManyFailures(): boolean {
@@ -105,19 +117,6 @@ class Tally {
   walked(chat: Chat, script: Script): void {
     this.chatsWalked++;
     if (script.expect.some((title) => chat.said.includes(title))) this.chatsReached++;
-  }
-
-  end(): this {
-    this.endedAt = performance.now();
-    this.serverCpuSeconds = cpuSeconds(this.pid) - this.cpuBefore;
-    this.serverSystemSeconds = cpuTimes(this.pid).system - this.systemBefore;
-    const client = process.cpuUsage(this.clientBefore);
-    this.clientCpuSeconds = (client.user + client.system) / 1e6;
-    return this;
-  }
-
-  get seconds(): number {
-    return (this.endedAt - this.startedAt) / 1000;
   }
 
   get turnsPerSecond(): number {
@@ -146,9 +145,8 @@ function scriptDealer(scripts: Script[]): () => Script {
  * Saturation: USERS users at once, each starting a conversation, saying its turns one after the
  * other (the next as soon as the reply is in), then starting another, until the time is up.
  */
-async function saturate(pid: number, client: ChatClient, scripts: Script[], seconds: number): Promise<Tally> {
-  const tally = new Tally(pid);
-  const deal = scriptDealer(scripts);
+async function saturate(pid: number, client: ChatClient, deal: () => Script, seconds: number, tally = new Tally()): Promise<Tally> {
+  const ended = tally.window(pid);
   const end = performance.now() + seconds * 1000;
   const done = () => performance.now() >= end || tally.tooManyFailures;
   await Promise.all(
@@ -176,16 +174,17 @@ async function saturate(pid: number, client: ChatClient, scripts: Script[], seco
       }
     }),
   );
-  return tally.end();
+  ended();
+  return tally;
 }
 
 /**
  * A fixed offered load: `rate` typed turns a second, evenly spaced, each from a user whose previous
- * turn has been answered (RATE_USERS of them, each walking conversations as above; a finished
- * conversation's user starts another before it is ready again). Latency is from each request's send.
+ * turn has been answered (RATE_USERS of them, started before the window, each walking conversations
+ * as above; a finished conversation's user starts another before it is ready again). Latency is from
+ * each request's send.
  */
-async function offer(pid: number, client: ChatClient, scripts: Script[], rate: number, seconds: number): Promise<Tally & { late: number }> {
-  const deal = scriptDealer(scripts);
+async function offer(pid: number, client: ChatClient, deal: () => Script, rate: number, seconds: number, tally: Tally): Promise<void> {
   interface User {
     index: number;
     chat: Chat;
@@ -193,7 +192,6 @@ async function offer(pid: number, client: ChatClient, scripts: Script[], rate: n
     said: number;
   }
   const ready: User[] = [];
-  const failures: string[] = [];
   const begin = async (index: number): Promise<void> => {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -201,13 +199,12 @@ async function offer(pid: number, client: ChatClient, scripts: Script[], rate: n
         ready.push({ index, chat: await client.start(index), script, said: 0 });
         return;
       } catch (err) {
-        failures.push(`start: ${(err as Error).message}`);
+        tally.failures.push(`start: ${(err as Error).message}`);
       }
     }
   };
   await Promise.all(Array.from({ length: RATE_USERS }, (_, i) => begin(i)));
-  const tally = Object.assign(new Tally(pid), { late: 0 });
-  tally.failures.push(...failures);
+  const ended = tally.window(pid);
   const inFlight = new Set<Promise<void>>();
   const run = (user: User) => {
     const text = user.script.turns[user.said]!;
@@ -250,32 +247,62 @@ async function offer(pid: number, client: ChatClient, scripts: Script[], rate: n
     }, 2);
   });
   while (inFlight.size > 0) await Promise.all([...inFlight]);
+  ended();
   for (const user of ready) user.chat.close();
-  return tally.end();
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rows
 
+/** One server measured through one client. */
 interface Row {
   name: string;
+  child: Child;
+  client: ChatClient;
+  /** Ours: each conversation should end on its entry. */
+  triage: boolean;
+  deal: () => Script;
   saturation: Tally;
-  fixed: Tally & { late: number };
-  rss: number | undefined;
-  peak: number | undefined;
+  fixed: Tally;
+  /** The saturation windows, for the CPU profile. */
+  profile: Window;
+  rssAfterSaturation?: number;
+  rss?: number;
+  peak?: number;
 }
 
-async function measureRow(name: string, child: Child, client: ChatClient, scripts: Script[], options: { triage: boolean; profile?: Window[] }): Promise<Row> {
-  if (WARMUP_SECONDS > 0) await saturate(child.pid, client, scripts, WARMUP_SECONDS);
-  const from = performance.now() - child.spawnedAt;
-  const saturation = await saturate(child.pid, client, scripts, SECONDS);
-  options.profile?.push({ label: `${name} at saturation (${SECONDS} s)`, fromMs: from, toMs: performance.now() - child.spawnedAt, turns: saturation.turns.length });
-  const rssAfterSaturation = procStatus(child.pid, 'VmRSS');
-  const fixed = await offer(child.pid, client, scripts, RATE, RATE_SECONDS);
-  const row: Row = { name, saturation, fixed, rss: procStatus(child.pid, 'VmRSS'), peak: procStatus(child.pid, 'VmHWM') };
+/**
+ * The rows side by side: all servers up at once, each measured in turn for a share of the time, round
+ * after round (ROUNDS), so that what else the machine does at the time weighs on every row alike.
+ * Warm-up, then saturation, then the fixed rate.
+ */
+async function measureRows(rows: Row[]): Promise<void> {
+  if (WARMUP_SECONDS > 0) for (const row of rows) await saturate(row.child.pid, row.client, row.deal, WARMUP_SECONDS);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const row of rows) {
+      const from = performance.now() - row.child.spawnedAt;
+      const before = row.saturation.turns.length;
+      await saturate(row.child.pid, row.client, row.deal, SECONDS / ROUNDS, row.saturation);
+      row.profile.ranges!.push({ fromMs: from, toMs: performance.now() - row.child.spawnedAt });
+      row.profile.turns = (row.profile.turns ?? 0) + row.saturation.turns.length - before;
+    }
+  }
+  for (const row of rows) row.rssAfterSaturation = procStatus(row.child.pid, 'VmRSS');
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const row of rows) await offer(row.child.pid, row.client, row.deal, RATE, RATE_SECONDS / ROUNDS, row.fixed);
+  }
+  for (const row of rows) {
+    row.rss = procStatus(row.child.pid, 'VmRSS');
+    row.peak = procStatus(row.child.pid, 'VmHWM');
+    printRow(row);
+  }
+}
+
+function printRow(row: Row): void {
+  const { saturation, fixed } = row;
   const lat = saturation.latencies();
   const fixedLat = fixed.latencies();
-  console.log(`${name}:`);
+  console.log(`${row.name}:`);
   console.log(
     `  saturation, ${USERS} users: ${saturation.turnsPerSecond.toFixed(0)} turns/s (${saturation.turns.length} in ${saturation.seconds.toFixed(1)} s), ` +
       `p50 ${ms(quantile(lat, 0.5))}, p99 ${ms(quantile(lat, 0.99))}; server CPU ${ms(saturation.cpuMsPerTurn)} per turn (${ms((1000 * saturation.serverSystemSeconds) / saturation.turns.length)} of it in the kernel; ${((100 * saturation.serverCpuSeconds) / saturation.seconds).toFixed(0)} % of a core), client ${((100 * saturation.clientCpuSeconds) / saturation.seconds).toFixed(0)} %`,
@@ -287,11 +314,10 @@ async function measureRow(name: string, child: Child, client: ChatClient, script
   const chats = saturation.chatsStarted + fixed.chatsStarted;
   const walked = saturation.chatsWalked + fixed.chatsWalked;
   const reached = saturation.chatsReached + fixed.chatsReached;
-  const triage = options.triage ? `; of the ${walked} said to their end, ${reached} showed the entry they were written for` : '';
-  console.log(`  ${chats} conversations started${triage}; RSS ${mb(rssAfterSaturation)} after saturation, ${mb(row.rss)} at the end, peak ${mb(row.peak)}`);
+  const triage = row.triage ? `; of the ${walked} said to their end, ${reached} showed the entry they were written for` : '';
+  console.log(`  ${chats} conversations started${triage}; RSS ${mb(row.rssAfterSaturation)} after saturation, ${mb(row.rss)} at the end, peak ${mb(row.peak)}`);
   const failures = [...saturation.failures, ...fixed.failures];
   if (failures.length) console.log(`  FAILED: ${failures.length} turns, first: ${failures[0]}`);
-  return row;
 }
 
 interface IdleResult {
@@ -392,14 +418,6 @@ async function heapOf(port: number): Promise<string> {
 
 // ---------------------------------------------------------------------------------------------
 
-function newestProfile(dir: string, since: number): string | undefined {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .map((f) => join(dir, f))
-    .filter((f) => statSync(f).mtimeMs >= since)
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
-}
-
 const healthy = (port: number) => async () => (await request(port, 'GET', '/healthz', { fresh: true, timeoutMs: 1000 })).status === 200;
 
 function utcDate(): string {
@@ -435,23 +453,6 @@ async function main(): Promise<number> {
       `per row ${WARMUP_SECONDS} s warm-up, ${SECONDS} s at saturation (${USERS} users), ${RATE_SECONDS} s at ${RATE} turns/s; a turn is one typed message, timed from its request to its last reply`,
   );
   if (CPU_PROF_DIR) mkdirSync(CPU_PROF_DIR, { recursive: true });
-  /** A server for one row, profiled with BENCH_CPU_PROF (then where its time went is printed after the row). */
-  const profiled = async (name: string, entry: string, env: Record<string, string>, run: (child: Child, windows: Window[]) => Promise<void>) => {
-    const since = Date.now();
-    const windows: Window[] = [];
-    const child = await startChild(name, entry, env, CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : []);
-    try {
-      await waitReady(child, healthy(child.port));
-      await run(child, windows);
-    } finally {
-      await stopChild(child);
-    }
-    if (!CPU_PROF_DIR) return;
-    const profile = newestProfile(CPU_PROF_DIR, since - 1000);
-    if (profile) for (const line of summarizeProfile(profile, windows)) console.log(line);
-    else console.log(`no .cpuprofile appeared in ${CPU_PROF_DIR}`);
-  };
-
   // Start-up: each run a fresh process.
   let startMedian = NaN;
   let startRss = NaN;
@@ -473,26 +474,34 @@ async function main(): Promise<number> {
     console.log(`RSS after start: median ${mb(startRss)} (${rss.map((r) => mb(r)).join(', ')})   target ≤ ${TARGETS.rssMb} MB: ${meets(startRss <= TARGETS.rssMb * 2 ** 20)}`);
   }
 
+  // The rows' servers, all up at once (each in its own process, ours each with a fresh DATA_DIR).
   const rows: Row[] = [];
+  const started: Array<{ child: Child; since: number }> = [];
   const connector = await new FakeConnector({ keepCalls: false }).start();
+  const serve = async (name: string, entry: string, env: Record<string, string>, client: (port: number) => ChatClient, triage: boolean) => {
+    const since = Date.now();
+    const child = await startChild(name, entry, env, CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : []);
+    started.push({ child, since });
+    await waitReady(child, healthy(child.port));
+    rows.push({ name, child, client: client(child.port), triage, deal: scriptDealer(scripts), saturation: new Tally(), fixed: new Tally(), profile: { label: `${name}, at saturation`, ranges: [] } });
+  };
   try {
-    if (PARTS.has('echo')) {
-      await profiled('echo bot', ECHO_ENTRY, {}, async (echo, windows) => {
-        rows.push(await measureRow('stock echo bot (EchoBot sample, ConversationState on MemoryStorage), /api/messages', echo, new BotFrameworkClient(echo.port, connector), scripts, { triage: false, profile: windows }));
-      });
-    }
-    if (PARTS.has('ours')) {
-      await profiled('bot', BOT_ENTRY, botEnv(), async (bot, windows) => {
-        rows.push(await measureRow('ours, /api/messages, state on disk', bot, new BotFrameworkClient(bot.port, connector), scripts, { triage: true, profile: windows }));
-      });
-    }
+    if (PARTS.has('echo')) await serve('stock echo bot (EchoBot sample, ConversationState on MemoryStorage), /api/messages', ECHO_ENTRY, {}, (port) => new BotFrameworkClient(port, connector), false);
+    if (PARTS.has('ours')) await serve('ours, /api/messages, state on disk', BOT_ENTRY, botEnv(), (port) => new BotFrameworkClient(port, connector), true);
+    if (PARTS.has('directline')) await serve('ours, Direct Line streaming, state on disk', BOT_ENTRY, botEnv(), (port) => new DirectLineStreamClient(port, secret), true);
+    await measureRows(rows);
   } finally {
+    for (const { child } of started) await stopChild(child);
     await connector.stop();
   }
-  if (PARTS.has('directline')) {
-    await profiled('bot', BOT_ENTRY, botEnv(), async (bot, windows) => {
-      rows.push(await measureRow('ours, Direct Line streaming, state on disk', bot, new DirectLineStreamClient(bot.port, secret), scripts, { triage: true, profile: windows }));
-    });
+  if (CPU_PROF_DIR) {
+    // Each server writes its profile as it exits: the one whose pid is in the file name.
+    const profiles = readdirSync(CPU_PROF_DIR).filter((f) => f.endsWith('.cpuprofile'));
+    for (const row of rows) {
+      const file = profiles.find((f) => f.includes(`.${row.child.pid}.`));
+      if (file) for (const line of summarizeProfile(join(CPU_PROF_DIR, file), [row.profile])) console.log(line);
+      else console.log(`no .cpuprofile of ${row.name} appeared in ${CPU_PROF_DIR}`);
+    }
   }
 
   let idle: IdleResult | undefined;

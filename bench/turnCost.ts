@@ -102,13 +102,17 @@ async function run(channel: Channel, storage: Storage, turns: number): Promise<s
     const store = new StorageDirectLineStore(counted, undefined, undefined, (id) => [`${DIRECT_LINE_CHANNEL_ID}/conversations/${id}/`]);
     const adapter = new DirectLineAdapter(store, 'http://127.0.0.1');
     for (const m of bot.middleware) adapter.use(m);
-    // One socket per conversation: after each append it reads what is new, as streaming.ts's pump does.
+    // One socket per conversation, as streaming.ts serves it: on each append it is sent what the
+    // append stored when it was up to date, else it reads what is new.
     const watermarks = new Map<string, number>();
-    store.onAppended((id) => {
-      void store.since(id, watermarks.get(id) ?? -1).then(({ activities, watermark }) => {
-        JSON.stringify({ activities, watermark: String(watermark) });
-        watermarks.set(id, watermark);
-      });
+    const frame = (id: string, activities: Array<Partial<Activity>>, watermark: number) => {
+      JSON.stringify({ activities, watermark: String(watermark) });
+      watermarks.set(id, watermark);
+    };
+    store.onAppended((id, appended) => {
+      const watermark = watermarks.get(id) ?? -1;
+      if (appended && appended.after === watermark) frame(id, appended.activities, appended.watermark);
+      else void store.since(id, watermark).then(({ activities, watermark: last }) => frame(id, activities, last));
     });
     say = async (conversation, user, fields) => {
       await adapter.receive(conversation, { ...fields, from: { id: user, name: user } }, logic);

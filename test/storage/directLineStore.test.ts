@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStorage, type Activity } from 'botbuilder';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { MemoryDirectLineStore, StorageDirectLineStore, type DirectLineStore } from '../../src/channels/directline/conversationStore';
+import { MemoryDirectLineStore, StorageDirectLineStore, type Appended, type DirectLineStore } from '../../src/channels/directline/conversationStore';
 import { LevelStorage } from '../../src/storage/levelStorage';
 
 const root = mkdtempSync(join(tmpdir(), 'dl-store-test-'));
@@ -178,5 +178,25 @@ describe('both stores tell their listeners of each append (what the WebSocket fa
     await store.append('conv-A', message('a3'));
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(heard).toHaveLength(3);
+  });
+
+  it.each([
+    ['MemoryDirectLineStore', () => new MemoryDirectLineStore(10, 5)],
+    ['StorageDirectLineStore', () => new StorageDirectLineStore(new MemoryStorage(), 10, 5)],
+  ] as Array<[string, () => DirectLineStore]>)('%s: each append tells what it stored, exactly what since() reads after the watermark before it, also past the bound', async (_name, make) => {
+    const store = make();
+    await store.create('c');
+    const told: Appended[] = [];
+    store.onAppended((_id, appended) => told.push(appended!));
+    await store.append('c', message('m0'));
+    await store.appendAll('c', [message('m1'), message('m2')]);
+    await store.appendAll('c', Array.from({ length: 7 }, (_, i) => message(`n${i}`)));
+    expect(told.map((t) => [t.after, t.watermark, texts(t.activities)])).toEqual([
+      [-1, 0, ['m0']],
+      [0, 2, ['m1', 'm2']],
+      [2, 9, ['n2', 'n3', 'n4', 'n5', 'n6']],
+    ]);
+    // What a reader at the watermark before each append would read, once the store holds only the last five.
+    expect(await store.since('c', 2)).toEqual({ activities: told[2]!.activities.map((a) => JSON.parse(JSON.stringify(a))), watermark: 9 });
   });
 });

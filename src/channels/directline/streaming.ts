@@ -7,7 +7,7 @@ import type { Logger } from '../../logging';
 import { pathOf } from '../../server/requestContext';
 import { clientAddress, type RateLimiter } from '../../server/rateLimit';
 import type { PubSub } from '../../storage/redisStorage';
-import type { DirectLineStore } from './conversationStore';
+import type { Appended, DirectLineStore } from './conversationStore';
 import type { TokenSigner } from './tokens';
 
 /** The route of a conversation's stream, as access log lines name it. */
@@ -83,7 +83,9 @@ class Refusal extends Error {
  * `{"activities":[…],"watermark":"N"}` for everything appended to the conversation (the user's own
  * activities too), starting after the watermark in the URL. The store is the one source: each
  * socket reads it with its own watermark when told of an append, as a polling client would, so a
- * reconnect with the last watermark it was sent misses nothing and repeats nothing.
+ * reconnect with the last watermark it was sent misses nothing and repeats nothing; a socket that
+ * was sent everything before an append of this process is sent what that append stored, without
+ * reading it back.
  *
  * The socket is opened with a short-lived stream token (the streamUrl's `t`), checked before the
  * upgrade; it closes when the conversation's token expires, unless that token is refreshed. Idle
@@ -117,8 +119,13 @@ export class DirectLineStreaming {
     this.keepAliveMs = options.keepAliveMs ?? 30_000;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
     this.maxSocketsPerConversation = options.maxSocketsPerConversation ?? 8;
-    this.stopListening = store.onAppended((conversationId) => {
-      for (const stream of this.byConversation.get(conversationId) ?? []) void this.pump(stream);
+    this.stopListening = store.onAppended((conversationId, appended) => {
+      for (const stream of this.byConversation.get(conversationId) ?? []) {
+        // A socket that has been sent everything before this append gets what it stored, as the
+        // store would give it on reading: it need not read back what was just written.
+        if (appended && !stream.pumping && stream.watermark === appended.after) this.sendAppended(stream, appended);
+        else void this.pump(stream);
+      }
     });
   }
 
@@ -290,6 +297,12 @@ export class DirectLineStreaming {
     } finally {
       stream.pumping = false;
     }
+  }
+
+  private sendAppended(stream: Stream, appended: Appended): void {
+    if (stream.ws.readyState !== WebSocket.OPEN) return;
+    if (appended.activities.length > 0 && !this.send(stream, JSON.stringify({ activities: appended.activities, watermark: String(appended.watermark) }))) return;
+    stream.watermark = appended.watermark;
   }
 
   /** Sends unless the client has stopped reading (then the socket is cut: a close frame would not get through either). */

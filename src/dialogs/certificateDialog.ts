@@ -20,6 +20,7 @@ interface HistoryOptions {
 }
 /** Which certificate to install: the 発行履歴 decides (あり → 3-2, なし → 3-1, 代理請求 → FAQ Q5 and 3-1). */
 type Branch = Exclude<ValueOf<'certificateHistory'>, 'unknown'>;
+const BRANCHES: readonly Branch[] = ['yes', 'no', 'proxy'];
 
 /**
  * 電子証明書のインストール. When the 発行履歴 is already known (or the user named the certificate to
@@ -54,14 +55,17 @@ export class CertificateDialog extends TriageSteps {
   private async checkLogin(step: WaterfallStepContext) {
     if ((await this.answerOf(step, 'kjLogin')) === 'no') {
       await step.context.sendActivity(replyActivity({ text: [PHRASES.certLoginFailed] }));
-      // The login in question is the KJ ID's: the ID triage goes straight to what is wrong with it.
+      // The login in question is the KJ ID's: the ID triage goes straight to what is wrong with it. It
+      // runs inside this one, so that a login told to work after all (別のIDで試してました) comes back here.
       await this.updateFacts(step.context, { idType: 'kj' });
-      return step.replaceDialog(ID_DIALOG);
+      return step.beginDialog(ID_DIALOG);
     }
     return step.beginDialog(HISTORY_LOOP);
   }
 
   private async answer(step: WaterfallStepContext) {
+    // Back from the ID triage: its answer was this one's.
+    if (!BRANCHES.includes(step.result as Branch)) return step.endDialog(step.result);
     return this.install(step, step.result as Branch);
   }
 

@@ -172,7 +172,8 @@ export class MainDialog extends ComponentDialog {
     const plan = planFor(text, router, reader);
     const answer = plan.action === 'answer' ? plan.answers[0] : plan.action === 'triage' ? plan.routed : undefined;
     if (!waiting.slot || (plan.action === 'answer' && plan.quoted)) {
-      if (!answer) return undefined;
+      // A question of its own the guides do not answer (「全部でどれくらい日数かかりますか？」): said so, then the same question.
+      if (!answer) return plan.action === 'off-topic' && plan.asks ? askAgain(PHRASES.offTopic, PHRASES.backToQuestion) : undefined;
       await this.steps.show(context, answer);
       return askAgain(PHRASES.backToQuestion);
     }

@@ -15,6 +15,7 @@ import {
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import type { FactReader } from '../knowledge/facts';
+import { normalizeText } from '../knowledge/normalize';
 import { labelOf, labelsOf, valueOfLabel, type FactSlot, type Facts, type Slot, type ValueOf } from '../knowledge/factTable';
 import type { Entry } from '../knowledge/schema';
 import { replyActivity } from '../replies/activity';
@@ -209,6 +210,11 @@ export function typedAnswerValidator(reader: FactReader) {
         return true;
       }
       prompt.recognized.succeeded = false;
+    } else if (!prompt.recognized.succeeded) {
+      const labels = (prompt.options.choices as Choice[]).map((c) => c.value);
+      const named = namedLabel(prompt.context.activity.text ?? '', labels);
+      if (named !== undefined) prompt.recognized.value = { value: named, index: labels.indexOf(named), score: 1 };
+      prompt.recognized.succeeded = named !== undefined;
     }
     return stopAfterRetries(prompt);
   };
@@ -228,6 +234,32 @@ async function checkTypedKjId(prompt: PromptValidatorContext<FoundChoice>, text:
   if (prompt.attemptCount < MAX_ATTEMPTS && prompt.options.prompt) await prompt.context.sendActivity(prompt.options.prompt);
   prompt.recognized.succeeded = false;
   return stopAfterRetries(prompt);
+}
+
+/**
+ * The one label a typed text names by a run of its words (「ID確認のところ詳しく」 → 「3. 電子請求用のID
+ *確認」): the longest run of three or more characters the text shares with a label, longer than any
+ * it shares with another. For lists of titles, where botbuilder's word matching finds nothing in Japanese.
+ */
+export function namedLabel(text: string, labels: readonly string[]): string | undefined {
+  const typed = compactText(text);
+  const runs = labels.map((label) => ({ label, run: longestSharedRun(typed, compactText(label.replace(/^\d+\.\s*/, ''))) })).sort((a, b) => b.run - a.run);
+  const [best, next] = runs;
+  return best && best.run >= MIN_NAMING_RUN && best.run > (next?.run ?? 0) ? best.label : undefined;
+}
+const MIN_NAMING_RUN = 3;
+const compactText = (text: string) => normalizeText(text).replace(/ /g, '');
+
+function longestSharedRun(a: string, b: string): number {
+  let longest = 0;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = 0; j < b.length; j++) {
+      let n = 0;
+      while (i + n < a.length && j + n < b.length && a[i + n] === b[j + n]) n++;
+      longest = Math.max(longest, n);
+    }
+  }
+  return longest;
 }
 
 function stopAfterRetries(prompt: PromptValidatorContext<FoundChoice>): boolean {

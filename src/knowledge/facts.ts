@@ -96,6 +96,7 @@ export class FactReader {
   private readonly longestCue: number;
   /** Per question, the written forms (four or more characters) of the cues that answer it and of their synonyms: what typos are corrected to. */
   private readonly spellings = new Map<Slot, string[]>();
+  private readonly polaritySpellings: string[];
   private readonly negationSuffixes: string[];
   private readonly topicOrder: Topic[];
   private readonly polarityOf: { [S in Slot]?: Partial<Record<'affirm' | 'negate' | 'unknown', string>> } = {};
@@ -149,14 +150,16 @@ export class FactReader {
     for (const slot of file.systems.facts) this.aboutSystem.add(slot as FactSlot);
     this.negationSuffixes = polarity.negationSuffixes.map((s) => this.compact(s).text).filter(Boolean).sort((a, b) => b.length - a.length);
     this.longestCue = Math.max(...[...this.cues.keys()].map((k) => k.length));
-    const answering = (slot: Slot) => (form: string) => this.cues.get(form)?.some((m) => m.kind === 'polarity' || (m.kind === 'value' && m.slot === slot));
-    const slots = [...Object.keys(file.facts), ...Object.keys(file.answers)] as Slot[];
-    for (const slot of slots) {
+    const spellingsOf = (means: (m: Meaning) => boolean) => {
+      const says = (form: string) => this.cues.get(form)?.some(means) ?? false;
       const forms = new Set<string>();
-      for (const form of this.cues.keys()) if (answering(slot)(form)) forms.add(form);
-      for (const [variant, canonical] of analyzer.variants) if (answering(slot)(this.compact(canonical).text)) forms.add(variant.replace(/ /g, ''));
-      this.spellings.set(slot, [...forms].filter((form) => form.length >= MIN_CORRECTED_CUE));
-    }
+      for (const form of this.cues.keys()) if (says(form)) forms.add(form);
+      for (const [variant, canonical] of analyzer.variants) if (says(this.compact(canonical).text)) forms.add(variant.replace(/ /g, ''));
+      return [...forms].filter((form) => form.length >= MIN_CORRECTED_CUE);
+    };
+    const slots = [...Object.keys(file.facts), ...Object.keys(file.answers)] as Slot[];
+    for (const slot of slots) this.spellings.set(slot, spellingsOf((m) => m.kind === 'polarity' || (m.kind === 'value' && m.slot === slot)));
+    this.polaritySpellings = spellingsOf((m) => m.kind === 'polarity' && (m.polarity === 'affirm' || m.polarity === 'negate' || m.polarity === 'unknown'));
   }
 
   /** The facts, topics and vagueness of a message that answers no question (an opening, a question mid-dialog). */
@@ -170,25 +173,45 @@ export class FactReader {
     // One mistyped character in a short answer (なかっらです): read it as the word it nearly is.
     // Not in a question: the corrected text has lost its question mark.
     if (answers.length === 0 && !reading.asks) {
-      const readings = this.corrections(text, slot).map((corrected) => this.interpret(corrected, slot)).filter((r) => r.answers.length > 0);
+      const readings = this.corrections(text, this.spellings.get(slot) ?? []).map((corrected) => this.interpret(corrected, slot)).filter((r) => r.answers.length > 0);
       const meant = new Set(readings.map((r) => r.answers.join(' ')));
       if (meant.size === 1 && readings[0]!.answers.length === 1) ({ reading, answers } = readings[0]!);
+    }
+    // No word for the answer, but what the answer says, with what the question takes as given, implies
+    // one: 「IDがそもそもわからへん」 asked whether the KJ login works.
+    if (answers.length === 0 && !reading.asks && slot in FACT_VALUES) {
+      const implied = this.implied({ ...(this.file.facts[slot]!.presumes as Facts), ...reading.facts })[slot as FactSlot];
+      if (implied) answers = [implied];
     }
     const candidates = answers as Array<ValueOf<S>>;
     return { value: candidates.length === 1 ? candidates[0] : undefined, candidates: candidates.length > 1 ? candidates : [], reading };
   }
 
   /**
-   * The answer with one character replaced so that it spells a cue, or a synonym of one, of four or more characters that
-   * answers `slot` (a polarity word, or one of its values); short answers only, where one word
-   * carries the meaning. The caller takes them when they all mean the same.
+   * A short first message with one mistyped character in a yes, no or don't-know (ログインできまぜん),
+   * spelt as the word it nearly is; the message as it is when no such word, or more than one, fits.
    */
-  private corrections(text: string, slot: Slot): string[] {
+  spelt(text: string): string {
+    const { reading } = this.interpret(text);
+    // Only where the message is not understood as it is, and the fix is: 入れたい is no typo of 入れない.
+    if (reading.asks || reading.vague) return text;
+    const fixes = this.corrections(text, this.polaritySpellings);
+    if (fixes.length !== 1) return text;
+    const fixed = this.interpret(fixes[0]!).reading;
+    return fixed.residual < reading.residual ? fixes[0]! : text;
+  }
+
+  /**
+   * The text with one character replaced so that it spells one of `spellings` (four or more characters:
+   * cues and their synonyms); short texts only, where one word carries the meaning. The caller takes
+   * them when they all mean the same.
+   */
+  private corrections(text: string, spellings: readonly string[]): string[] {
     // Before synonyms are folded: できまぜん is one letter from できません, not from its canonical できない.
     const written = normalizeText(text).replace(/ /g, '');
     if (written.length > MAX_CORRECTED_CHARS) return [];
     const fits = new Set<string>();
-    for (const form of this.spellings.get(slot) ?? []) {
+    for (const form of spellings) {
       for (let i = 0; i + form.length <= written.length; i++) {
         const part = written.slice(i, i + form.length);
         // The first and last characters stand: オキマス is no typo of デキマス, nor デキネ of デキタ
@@ -363,6 +386,10 @@ export class FactReader {
             if (said && host.has(said) && stands(said)) add(found, said, this.polarityOf[said]![polarity]!);
           }
           if (m.kind !== 'value' || !(m.slot in FACT_VALUES) || (this.isYesOrNo(m.slot, m.value) && !host.has(m.slot as FactSlot)) || !stands(m.slot as FactSlot)) continue;
+          // The screen says what it is about (「パスワードの有効期限が切れています」); 「有効期限切れ」 alone
+          // may be the certificate's, whatever the user typed around it.
+          const required = this.requiredWith.get(m.slot as FactSlot);
+          if (required && !required.some((w) => compact.includes(w))) continue;
           add(found, m.slot as FactSlot, m.value);
           topics.add(this.topicOf(m.slot as FactSlot));
         }

@@ -124,6 +124,8 @@ const FactDefinition = z.strictObject({
   requires: Words.default([]),
   /** Per value, words one of which must stand in the message for that value's words to count, unless its question is asked (代行 is the billing's only beside 請求). */
   needs: z.record(z.string(), Words).default({}),
+  /** What this fact's question takes as given (the login question is about the KJ ID): facts.yaml's `implies` read with it. */
+  presumes: z.record(z.string(), z.string()).default({}),
   /** Topics in which this fact is read: a message whose first topic is another does not state it. */
   within: z.array(Topic).default([]),
   /** Which value an affirmation, a negation or a "don't know" states. */

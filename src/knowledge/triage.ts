@@ -38,6 +38,8 @@ export function fitOf(entry: Entry, facts: Facts, how: 'wholly' | 'partly' = 'wh
 
 /** A message saying this little beyond its topic and facts does not choose a branch by its words (screen labels would). */
 const NEARLY_VAGUE = 6;
+/** The router's score below which its answer yields to the triage of a topic the message names. */
+const SURE = 0.5;
 /** How much an unsure message may say beyond its topic and still start the triage rather than offer buttons. */
 const UNSURE_RESIDUAL = 20;
 
@@ -48,7 +50,8 @@ const UNSURE_RESIDUAL = 20;
  * first. A message that names only a topic (証明書を入れたい), or whose best entry is one branch of a
  * choice the user has not made (3-1 or 3-2), starts that topic's triage instead of guessing.
  */
-export function planFor(text: string, router: Router, reader: FactReader): Plan {
+export function planFor(typed: string, router: Router, reader: FactReader): Plan {
+  const text = reader.spelt(typed);
   const reading = reader.read(text);
   const route = router.route(text);
   const plan = planOf(reading, route, router, reader);
@@ -70,8 +73,8 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // An error entry answers what the screen said, or a situation told in the entry's own words. Facts
   // alone (発行履歴はありませんでした, 仮パスワードが届いた) name no error: the entry they lead to does,
   // or the triage that finds it.
+  const led = ledTo(router.entries, reading.facts);
   if (best?.entry.kind === 'error' && !reading.topics.includes('error') && !reader.sharesContent(reading, errorWords(best.entry))) {
-    const led = ledTo(router.entries, reading.facts);
     if (led) return { ...reading, action: 'answer', answers: [led] };
     const opened = router.entries.find((entry) => entry.kind !== 'error' && entry.asksFirst && fitOf(entry, reading.facts, 'partly') === 'fits');
     if (opened) return { ...reading, action: 'triage', topic: opened.topic };
@@ -82,7 +85,6 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // The router cannot tell which entry, or the facts rule its choice out (代理請求はしてなくて), and the
   // facts lead to one entry (証明書タブは空っぽでした → 3-1): that one.
   const routed = route.candidates[0]?.entry;
-  const led = ledTo(router.entries, reading.facts);
   if (led && (route.decision === 'unsure' || (route.decision === 'answer' && routed && fitOf(routed, reading.facts) === 'ruled-out'))) return { ...reading, action: 'answer', answers: [led] };
   // "操作の途中でエラーメッセージが表示されて止まってしまいました": an error, but not which. The router's
   // guess at an error entry is no answer while the message shares nothing with that error's own words.
@@ -92,6 +94,11 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // The router's entry is the whole flow of a topic the message does not name, found on words topics
   // share (何から始めれば: the certificate's steps or the whole onboarding): the topic the message names.
   if (topic && best && route.decision !== 'off-topic' && best.entry.overview && !reading.topics.includes(best.entry.topic)) return { ...reading, action: 'triage', topic };
+  // The router is no surer than even odds of its entry, and the message names a topic in so many
+  // words (事務長に言われて証明書の件を担当してるんですけど…): the topic's questions find the section
+  // better than the guess. (Not when it offers two related entries, which share the odds; not an error,
+  // whose triage asks for the message the user may have given.)
+  if (topic && best && route.decision === 'answer' && route.answers.length === 1 && best.score < SURE && reading.namedTopics.includes(topic) && best.entry.kind !== 'error') return { ...reading, action: 'triage', topic };
   if (reading.vague && topic) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };
   // "新しいパソコンに証明書を入れたい", "IDを忘れました": the best entry is one branch of a choice the
   // triage makes (3-1 or 3-2; which ID) and the message does not make it: the triage asks. So too
@@ -105,8 +112,9 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // the topic's triage, which skips what the facts already answer.
   if (topic && reading.residual <= NEARLY_VAGUE && stated.length > 0) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };
   // The router cannot tell which entry, but the message names its topic (お世話になっております。
-  // 証明書をインストールしたいのですが…): the triage's questions find the entry better than a guess.
-  if (topic && route.decision === 'unsure' && reading.residual <= UNSURE_RESIDUAL) return { ...reading, action: 'triage', topic };
+  // 証明書をインストールしたいのですが…), in so many words or with little else: the triage's questions
+  // find the entry better than a guess.
+  if (topic && route.decision === 'unsure' && (reading.residual <= UNSURE_RESIDUAL || reading.namedTopics.includes(topic))) return { ...reading, action: 'triage', topic };
   // The router knows no entry for it, but the message names a topic of this system in so many words,
   // and nothing of another (パソコンを新しくしたので、証明書を入れ直すように言われました): its triage, not a
   // refusal. (メール alone, a fact's word, names no topic here: Outlookでメールが送れない.)

@@ -111,3 +111,27 @@ describe('the error message asked for, and not known', () => {
     expect(shown[2]!.entries[0]).toBe('error-install-needs-cert-password');
   });
 });
+
+describe('a list of guide steps, answered by typing', () => {
+  it('part of a step\'s title picks that step', async () => {
+    const { shown } = await chat('何から始めればいいですか', 'ID確認のところ詳しく');
+    expect(shown[1]!.entries).toContain('onboarding-id');
+    expect(shown[1]!.asked).toContain('gettingStartedStep');
+  });
+
+  it('a question the guides do not answer is declined, then the same question', async () => {
+    const { shown } = await chat('何から始めればいいですか', 'これ全部でどれくらい日数かかりますか？');
+    expect(shown[1]!.replies.join('\n')).toContain(PHRASES.offTopic);
+    expect(shown[1]!.replies.join('\n')).toContain(PHRASES.backToQuestion);
+    expect(shown[1]!.asked).toContain('gettingStartedStep');
+  });
+});
+
+describe('the ID triage entered from the certificate triage', () => {
+  it('a login told to work after all takes the chat back to the certificate\'s questions', async () => {
+    const { shown } = await chat('証明書入れたいです、通知書あり', 'ログインできないです', 'あ、ごめんなさい、別のIDで試してました。KJのIDならログインできました', '発行履歴ありです');
+    expect(shown[1]!.asked).toContain('idStatus');
+    expect(shown[2]!.asked).toContain('certHistory');
+    expect(shown[3]!.entries[0]).toBe('cert-install-hoken');
+  });
+});

@@ -33,6 +33,8 @@ const openings: Array<[string, Facts]> = [
   // The screen's words, quoted, name a situation but state no yes or no of the user's own.
   ['「ログイン中のユーザIDで発行済みの介護DX証明書があります。」と表示されました', {}],
   ['KJでログインすると「パスワードの有効期限が切れています」と出ます', { idStatus: 'expired', idType: 'kj' }],
+  // The screen's words state a situation only when they say what it is of (期限切れ alone may be the certificate's).
+  ['データ送受信の際にIDとパスワードを入れると「有効期限切れ」と表示されます', {}],
   // Brackets or none, up to the verb that says the screen showed them.
   ['証明書発行の履歴はありません。と表示されます', {}],
   // Seen where the user says they looked, the screen's words answer that fact.
@@ -64,6 +66,9 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['certificateHistory', '前に発行した履歴が残ってました', 'yes'],
   ['certificateHistory', '代理で請求してもらってます', 'proxy'],
   ['certificateHistory', '代理じゃないです', undefined],
+  // What the answer says, with the KJ ID the login question is about, implies the login fails.
+  ['kjLogin', 'IDがそもそもわからへん', 'no'],
+  ['idStatus', '前任者しか知らなくて、本人とも連絡取れません', 'lost'],
   ['kjLogin', 'さっき試したら入れなかったです', 'no'],
   ['kjLogin', 'ログインできます', 'yes'],
   ['securityMail', '登録しなかったと思います', 'no'],
@@ -73,6 +78,9 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['certificateHistory', 'あとで見ておきます', undefined],
   ['certificatePassword', 'ちょっと探してきます', undefined],
   ['kjLogin', 'いま上の者に確認しております', undefined],
+  // Can't look now is no answer yet.
+  ['certificatePassword', '今事務所にいなくて確認できません', undefined],
+  ['kjLogin', 'パソコンがないのでログインできません', 'no'],
   // A question back is no answer either, even when short enough for typo correction.
   ['securityMail', '登録してるかどこで確認できますか？', undefined],
   // …なのでしょうか is one clause that asks, not a reason (ので) and a question.
@@ -142,6 +150,18 @@ describe('what a first message starts', () => {
   it('the topic the message names, when the router found the whole flow of another on words both share', () => {
     expect(plan('前任者から引き継いだけど何もわからないです。何から始めれば？')).toBe('triage:onboarding');
     expect(plan('電子証明書のインストール、何から手をつければいいかわからないです')).toBe('cert-overview');
+  });
+  it('the triage of the topic named, when the router is no surer than even odds; its answer, when it is', () => {
+    expect(plan('上司に頼まれて証明書の担当になったのですが、何を用意すればいいでしょうか')).toBe('triage:certificate');
+    expect(plan('電子証明書は事業所ごとに必要ですか')).toBe('faq-q4');
+  });
+  it('the triage, when the router is unsure and the message names its topic, however much else it tells', () =>
+    expect(plan('業者さんに言われて電子証明書を入れることになりました。うちはネットで請求しています。')).toBe('triage:certificate'));
+  it('the system\'s own name makes no message more specific', () =>
+    expect(plan('ケアプラン連携の certificate を install したいです')).toBe('triage:certificate'));
+  it('a short opening with a mistyped no read as the word it nearly is; a word read as it is left alone', () => {
+    expect(plan('ログインできまぜん')).toBe('triage:id');
+    expect(reader.spelt('証明書入れたいです')).toBe('証明書入れたいです');
   });
   it('the section the facts lead to, when they rule out the router\'s choice', () =>
     expect(plan('証明書入れたいです。通知書あり、代理請求はしてなくて、証明書タブは空っぽでした')).toBe('cert-install-dx'));

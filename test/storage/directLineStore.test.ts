@@ -131,6 +131,29 @@ describe('StorageDirectLineStore numbers and bounds activities as MemoryDirectLi
     expect(texts((await after.since('conv', watermark)).activities)).toEqual(['手元にある']);
   });
 
+  it('a reader is handed an activity only once it is on disk: no watermark a kill -9 could take back', async () => {
+    // LevelStorage shows a write to reads before its batch reaches the disk. Were a socket or a poll
+    // sent the activity then, a crash would lose it while the client kept its watermark, and the
+    // next append after the restart would reuse the id, past the client's watermark and never sent.
+    const store = new StorageDirectLineStore(levelAt(join(root, `db-${++dirs}`)));
+    await store.create('conv');
+    const early: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      let written = false;
+      const appended = store.append('conv', message(`m${i}`)).then(() => (written = true));
+      for (let seen = i - 1; !written && seen < i; ) {
+        const read = await store.since('conv', -1);
+        seen = read.watermark;
+        if (seen === i && !written) early.push(i);
+        expect(read.activities).toHaveLength(seen + 1);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await appended;
+      expect((await store.since('conv', i - 1)).watermark).toBe(i);
+    }
+    expect(early, 'appends read before their write resolved').toEqual([]);
+  });
+
   it('ids that are not ours are no conversation and build no key', async () => {
     const storage = new MemoryStorage();
     const store = new StorageDirectLineStore(storage);

@@ -5,13 +5,27 @@ import { WebSocket } from 'ws';
 import { DirectLine, ConnectionStatus, type Activity } from 'botframework-directlinejs';
 import { until } from './until';
 
+/**
+ * xmlhttprequest-ssl as a browser's XMLHttpRequest is on a network error (a refused connection, a
+ * reset): no response at all. The polyfill leaves an empty Buffer there, which rxjs' ajax takes for
+ * a 200 of a cached file (status 0 with a response), so the client would take "the server is down"
+ * for a reconnect answer without token or streamUrl.
+ */
+class BrowserLikeXMLHttpRequest extends XMLHttpRequest {
+  constructor() {
+    super();
+    const response = Object.getOwnPropertyDescriptor(this, 'response')!;
+    Object.defineProperty(this, 'response', { ...response, get: () => (this.status === 0 ? null : response.get!.call(this)) });
+  }
+}
+
 // botframework-directlinejs, the Direct Line client inside Web Chat, expects a browser: it talks
 // HTTP through rxjs' ajax (XMLHttpRequest) and streams only where a global WebSocket exists. Node 20
 // has neither, so both are polyfilled: ws's client (the library Web Chat's own Node tests use) and
 // xmlhttprequest-ssl.
 const globals = globalThis as { WebSocket?: unknown; XMLHttpRequest?: unknown };
 globals.WebSocket ??= WebSocket;
-globals.XMLHttpRequest ??= XMLHttpRequest;
+globals.XMLHttpRequest ??= BrowserLikeXMLHttpRequest;
 
 /**
  * How much faster the client's clock runs. Its timers are fixed: a token refresh every 15 minutes,
@@ -20,15 +34,14 @@ globals.XMLHttpRequest ??= XMLHttpRequest;
  */
 export const CLIENT_TIME_WARP = 240;
 
-class WarpedAction<T> extends AsyncAction<T> {
-  protected override requestAsyncId(scheduler: AsyncScheduler, id?: unknown, delay = 0): unknown {
-    return super.requestAsyncId(scheduler, id, delay / CLIENT_TIME_WARP);
+function warpedScheduler(warp: number): AsyncScheduler {
+  class WarpedAction<T> extends AsyncAction<T> {
+    protected override requestAsyncId(scheduler: AsyncScheduler, id?: unknown, delay = 0): unknown {
+      return super.requestAsyncId(scheduler, id, delay / warp);
+    }
   }
-}
-
-function warpedScheduler(): AsyncScheduler {
   const start = Date.now();
-  return new AsyncScheduler(WarpedAction as unknown as typeof AsyncAction, () => start + (Date.now() - start) * CLIENT_TIME_WARP);
+  return new AsyncScheduler(WarpedAction as unknown as typeof AsyncAction, () => start + (Date.now() - start) * warp);
 }
 
 /** A socket the client opened: its URL (with the watermark it resumed from) and the frames it received. */
@@ -60,9 +73,10 @@ export class DirectLineJsClient {
 
   /**
    * `conversationId` and `watermark`: resume that conversation after the watermark, as Web Chat does
-   * for a reloaded page (the client then asks GET conversations/{id}?watermark=N).
+   * for a reloaded page (the client then asks GET conversations/{id}?watermark=N). `timeWarp`: how
+   * much faster its clock runs (CLIENT_TIME_WARP by default).
    */
-  constructor(base: string, token: string, options: { webSocket: boolean; user?: string; conversationId?: string; watermark?: string }) {
+  constructor(base: string, token: string, options: { webSocket: boolean; user?: string; conversationId?: string; watermark?: string; timeWarp?: number }) {
     const sockets = this.sockets;
     // The client opens sockets with `new services.WebSocket(url)`; this one records them.
     class RecordedWebSocket extends WebSocket {
@@ -91,7 +105,7 @@ export class DirectLineJsClient {
       webSocket: options.webSocket,
       ...(options.conversationId ? { conversationId: options.conversationId, watermark: options.watermark } : {}),
       pollingInterval: 200,
-      scheduler: warpedScheduler(),
+      scheduler: warpedScheduler(options.timeWarp ?? CLIENT_TIME_WARP),
       WebSocket: RecordedWebSocket as unknown as never,
     });
     this.user = options.user ?? 'dljs-user';

@@ -174,6 +174,12 @@ export class StorageDirectLineStore implements DirectLineStore {
   /** This instance, in its announcements, so that it does not hear its own twice. */
   private readonly instance = randomBytes(6).toString('base64url');
   private bus?: PubSub;
+  /**
+   * The sequence number each conversation is appending now, until its write resolves. LevelStorage
+   * shows a write to reads before it is on disk; a reader handed it (a socket, a poll) would keep a
+   * watermark that a kill -9 then makes point past the end, and the number would be given out again.
+   */
+  private readonly writing = new Map<string, number>();
 
   constructor(
     private readonly storage: Storage,
@@ -237,7 +243,12 @@ export class StorageDirectLineStore implements DirectLineStore {
       }
       // The activities before the head that counts them: a reader never gets a watermark past a missing activity.
       changes[HEAD_KEY(id)] = { ...head, first, next };
-      await this.storage.write(changes);
+      this.writing.set(id, head.next);
+      try {
+        await this.storage.write(changes);
+      } finally {
+        this.writing.delete(id);
+      }
       if (first > head.first) await this.storage.delete(Array.from({ length: first - head.first }, (_, i) => ACTIVITY_KEY(id, head.first + i)));
       return { ids, appended: appendedSince(head.next - 1, first, stored) };
     }));
@@ -268,14 +279,16 @@ export class StorageDirectLineStore implements DirectLineStore {
     const head = await this.head(id);
     if (!head) return { activities: [], watermark: -1 };
     const next = Number.isInteger(watermark) && watermark >= 0 ? watermark + 1 : 0;
+    // Only what is written: an append still on its way to the disk is read once it is there.
+    const end = Math.min(head.next, this.writing.get(id) ?? Number.POSITIVE_INFINITY);
     const keys: string[] = [];
-    for (let seq = Math.max(next, head.first); seq < head.next; seq++) keys.push(ACTIVITY_KEY(id, seq));
+    for (let seq = Math.max(next, head.first); seq < end; seq++) keys.push(ACTIVITY_KEY(id, seq));
     const items = keys.length > 0 ? await this.storage.read(keys) : {};
     const activities = keys
       .map((key) => items[key] as (Partial<Activity> & StoreItem) | undefined)
       .filter((a): a is Partial<Activity> & StoreItem => a !== undefined)
       .map(({ eTag: _eTag, ...activity }) => activity as Partial<Activity>);
-    return { activities, watermark: head.next - 1 };
+    return { activities, watermark: end - 1 };
   }
 
   private async head(id: string): Promise<Head | undefined> {

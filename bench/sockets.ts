@@ -237,8 +237,11 @@ interface HttpResult {
   body: string;
 }
 
-const stormAgent = new http.Agent({ keepAlive: true, maxSockets: 32, localAddress: STORM_ADDRESS });
-const chatAgent = new http.Agent({ keepAlive: true, maxSockets: CHAT_USERS * 2, localAddress: CHAT_ADDRESS });
+// A socket left idle is dropped after 4 s, before the server's 5 s keep-alive timeout can close it
+// under a request being sent: a POST so cut off is not sent again (one was, in a run, while the storm opened).
+const IDLE_SOCKET_MS = 4000;
+const stormAgent = new http.Agent({ keepAlive: true, maxSockets: 32, localAddress: STORM_ADDRESS, timeout: IDLE_SOCKET_MS });
+const chatAgent = new http.Agent({ keepAlive: true, maxSockets: CHAT_USERS * 2, localAddress: CHAT_ADDRESS, timeout: IDLE_SOCKET_MS });
 
 /**
  * One request. A GET whose kept-alive connection the server closed just as it was sent (its idle

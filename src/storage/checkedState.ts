@@ -1,4 +1,4 @@
-import { ConversationState, UserState, type Storage, type StoreItem, type TurnContext } from 'botbuilder';
+import { ConversationState, UserState, type BotState, type Storage, type StoreItem, type TurnContext } from 'botbuilder';
 import { CREATE_ONLY_ETAG } from './eTagRetry';
 import { SERIALIZED, STORED_BODY } from './storedJson';
 
@@ -103,73 +103,45 @@ export interface CheckedState {
   readonly turnCopies: TurnCopies;
 }
 
-function keyFrom(name: string, getStorageKey: (context: TurnContext) => string | undefined) {
-  return (context: TurnContext) => {
-    const key = getStorageKey(context);
-    if (!key) throw new Error(`${name}: no storage key for this activity`);
-    return key;
+/**
+ * botbuilder's ConversationState or UserState (they differ only in their storage key), eTag-checked,
+ * serialised once, unchanged state not written (see above).
+ */
+function checked<Base extends new (...args: any[]) => BotState & { getStorageKey(context: TurnContext): string | undefined }>(base: Base, name: string) {
+  return class extends base implements CheckedState {
+    readonly turnCopies = new TurnCopies(this.storage, (context) => {
+      const key = this.getStorageKey(context);
+      if (!key) throw new Error(`${name}: no storage key for this activity`);
+      return key;
+    });
+
+    override load(context: TurnContext, force = false): Promise<any> {
+      return this.turnCopies.load(context, force);
+    }
+
+    override saveChanges(context: TurnContext, force = false): Promise<void> {
+      return saveStates(context, [this], force);
+    }
+
+    override async clear(context: TurnContext): Promise<void> {
+      this.turnCopies.clear(context);
+    }
+
+    override delete(context: TurnContext): Promise<void> {
+      return this.turnCopies.delete(context);
+    }
+
+    override get(context: TurnContext): any {
+      return this.turnCopies.get(context);
+    }
   };
 }
 
-/** Conversation state, eTag-checked, serialised once, unchanged state not written (see above). */
-export class CheckedConversationState extends ConversationState implements CheckedState {
-  readonly turnCopies: TurnCopies;
-
-  constructor(storage: Storage, namespace?: string) {
-    super(storage, namespace);
-    this.turnCopies = new TurnCopies(storage, keyFrom('ConversationState', (context) => this.getStorageKey(context)));
-  }
-
-  override load(context: TurnContext, force = false): Promise<any> {
-    return this.turnCopies.load(context, force);
-  }
-
-  override saveChanges(context: TurnContext, force = false): Promise<void> {
-    return saveStates(context, [this], force);
-  }
-
-  override async clear(context: TurnContext): Promise<void> {
-    this.turnCopies.clear(context);
-  }
-
-  override delete(context: TurnContext): Promise<void> {
-    return this.turnCopies.delete(context);
-  }
-
-  override get(context: TurnContext): any {
-    return this.turnCopies.get(context);
-  }
-}
-
-/** User state, eTag-checked, serialised once, unchanged state not written (see above). */
-export class CheckedUserState extends UserState implements CheckedState {
-  readonly turnCopies: TurnCopies;
-
-  constructor(storage: Storage, namespace?: string) {
-    super(storage, namespace);
-    this.turnCopies = new TurnCopies(storage, keyFrom('UserState', (context) => this.getStorageKey(context)));
-  }
-
-  override load(context: TurnContext, force = false): Promise<any> {
-    return this.turnCopies.load(context, force);
-  }
-
-  override saveChanges(context: TurnContext, force = false): Promise<void> {
-    return saveStates(context, [this], force);
-  }
-
-  override async clear(context: TurnContext): Promise<void> {
-    this.turnCopies.clear(context);
-  }
-
-  override delete(context: TurnContext): Promise<void> {
-    return this.turnCopies.delete(context);
-  }
-
-  override get(context: TurnContext): any {
-    return this.turnCopies.get(context);
-  }
-}
+type Checked<State> = new (storage: Storage, namespace?: string) => State & CheckedState;
+export const CheckedConversationState: Checked<ConversationState> = checked(ConversationState, 'ConversationState');
+export type CheckedConversationState = ConversationState & CheckedState;
+export const CheckedUserState: Checked<UserState> = checked(UserState, 'UserState');
+export type CheckedUserState = UserState & CheckedState;
 
 /**
  * A Storage whose write of several items is all or nothing (LevelStorage, RedisStorage). botbuilder's

@@ -42,14 +42,20 @@ export function loadScripts(): Script[] {
 
 // A socket left idle is dropped after 4 s, before the server's 5 s keep-alive timeout can close it
 // under a request being sent (ECONNRESET).
-export const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
+export const IDLE_SOCKET_MS = 4000;
+export const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: IDLE_SOCKET_MS });
 
 export interface HttpResult {
   status: number;
   body: string;
 }
 
-export function request(port: number, method: 'GET' | 'POST', path: string, options: { json?: unknown; bearer?: string; fresh?: boolean; timeoutMs?: number } = {}): Promise<HttpResult> {
+/**
+ * One request to 127.0.0.1, on `agent` (the shared one unless given; false: a connection of its own). A
+ * GET whose kept-alive connection the server closed just as it was sent (its idle timeout, run late
+ * by a busy loop) is sent again, as browsers do; anything else is the answer.
+ */
+export function request(port: number, method: 'GET' | 'POST', path: string, options: { json?: unknown; bearer?: string; agent?: http.Agent | false; timeoutMs?: number } = {}, retried = false): Promise<HttpResult> {
   return new Promise((done, fail) => {
     const payload = options.json === undefined ? undefined : JSON.stringify(options.json);
     const headers: http.OutgoingHttpHeaders = {};
@@ -58,14 +64,18 @@ export function request(port: number, method: 'GET' | 'POST', path: string, opti
       headers['content-length'] = Buffer.byteLength(payload);
     }
     if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: options.fresh ? false : agent }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: options.agent ?? agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', fail);
     });
     req.setTimeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on('error', fail);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const closedWhileIdle = req.reusedSocket && (err.code === 'ECONNRESET' || err.message === 'socket hang up');
+      if (closedWhileIdle && method === 'GET' && !retried) request(port, method, path, options, true).then(done, fail);
+      else fail(err);
+    });
     req.end(payload);
   });
 }

@@ -418,7 +418,7 @@ async function heapOf(port: number): Promise<string> {
 
 // ---------------------------------------------------------------------------------------------
 
-const healthy = (port: number) => async () => (await request(port, 'GET', '/healthz', { fresh: true, timeoutMs: 1000 })).status === 200;
+const healthy = (port: number) => async () => (await request(port, 'GET', '/healthz', { agent: false, timeoutMs: 1000 })).status === 200;
 
 function utcDate(): string {
   try {

@@ -23,6 +23,8 @@ import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { TURN_ERROR_TEXT } from '../src/channels/channel';
 import { MENU } from '../src/dialogs/phrases';
+import { IDLE_SOCKET_MS, request, type HttpResult } from './chatClients';
+import { procStatus } from './processes';
 
 const ROOT = resolve(__dirname, '..');
 const BOT_ENTRY = join(ROOT, 'dist/main.js');
@@ -88,17 +90,6 @@ function ensureOpenFileLimit(): void {
 
 // ---------------------------------------------------------------------------------------------
 // The server: its RSS and its open descriptors, from /proc (nothing the server does for the bench).
-
-/** A "<kB> kB" line of /proc/<pid>/status, in bytes. */
-function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
-    const kb = line ? Number(/(\d+)\s*kB/.exec(line)?.[1]) : NaN;
-    return Number.isFinite(kb) ? kb * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Open descriptors of the process: its sockets, plus a constant few (files, pipes, the event loop). */
 function openFds(pid: number): number {
@@ -232,46 +223,10 @@ const memoryLine = (m: NodeJS.MemoryUsage) => `RSS ${mb(m.rss)}, heap used ${mb(
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-interface HttpResult {
-  status: number;
-  body: string;
-}
-
-// A socket left idle is dropped after 4 s, before the server's 5 s keep-alive timeout can close it
-// under a request being sent: a POST so cut off is not sent again (one was, in a run, while the storm opened).
-const IDLE_SOCKET_MS = 4000;
+// Idle keep-alive sockets are dropped before the server's timeout can close one under a chat user's
+// POST, which is not sent again (one was cut off so, in a run, while the storm opened).
 const stormAgent = new http.Agent({ keepAlive: true, maxSockets: 32, localAddress: STORM_ADDRESS, timeout: IDLE_SOCKET_MS });
 const chatAgent = new http.Agent({ keepAlive: true, maxSockets: CHAT_USERS * 2, localAddress: CHAT_ADDRESS, timeout: IDLE_SOCKET_MS });
-
-/**
- * One request. A GET whose kept-alive connection the server closed just as it was sent (its idle
- * timeout, run late by a busy loop) is sent again, as browsers do; anything else is the answer.
- */
-function request(port: number, method: 'GET' | 'POST', path: string, options: { json?: unknown; bearer?: string; agent?: http.Agent | false; timeoutMs?: number } = {}, retried = false): Promise<HttpResult> {
-  return new Promise((done, fail) => {
-    const payload = options.json === undefined ? undefined : JSON.stringify(options.json);
-    const headers: http.OutgoingHttpHeaders = {};
-    if (payload !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = Buffer.byteLength(payload);
-    }
-    if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
-    const agent = options.agent ?? stormAgent;
-    const req = http.request({ host: STORM_ADDRESS, port, method, path, headers, agent, ...(agent === false ? { localAddress: STORM_ADDRESS } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', fail);
-    });
-    req.setTimeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      const closedWhileIdle = req.reusedSocket && (err.code === 'ECONNRESET' || err.message === 'socket hang up');
-      if (closedWhileIdle && method === 'GET' && !retried) request(port, method, path, options, true).then(done, fail);
-      else fail(err);
-    });
-    req.end(payload);
-  });
-}
 
 /** Runs `work` over `items`, `concurrency` at a time. */
 async function eachLimited<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -604,7 +559,7 @@ async function main(): Promise<number> {
   let started = performance.now();
   const ids: string[] = [];
   await eachLimited(Array.from({ length: CONVERSATIONS }, (_, i) => i), 16, async () => {
-    const res = await request(port, 'POST', `${DL}/conversations`, { bearer: secret });
+    const res = await request(port, 'POST', `${DL}/conversations`, { bearer: secret, agent: stormAgent });
     if (res.status !== 201) throw new Error(`POST /conversations: ${res.status} ${res.body.slice(0, 200)}`);
     ids.push((JSON.parse(res.body) as Session).conversationId);
   });
@@ -631,7 +586,7 @@ async function main(): Promise<number> {
     // Fresh stream URLs (GET conversations/{id}, as a reconnect): a stream token opens sockets for a minute.
     const sessions: Session[] = [];
     await eachLimited(ids, 16, async (id) => {
-      const res = await request(port, 'GET', `${DL}/conversations/${encodeURIComponent(id)}`, { bearer: secret });
+      const res = await request(port, 'GET', `${DL}/conversations/${encodeURIComponent(id)}`, { bearer: secret, agent: stormAgent });
       if (res.status !== 200) throw new Error(`GET /conversations/{id}: ${res.status} ${res.body.slice(0, 200)}`);
       sessions.push(JSON.parse(res.body) as Session);
     });

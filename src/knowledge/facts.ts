@@ -67,6 +67,8 @@ const POLITE_REQUEST = /(?:お願い|いただけ|もらえ|くれ)[^。．?？]
 const REQUEST = /(?:教えて|おしえて|知りたい|しりたい)(?:ください|下さい|ほしい|欲しい|いただけ\S*|もらえ\S*|です)?[。．!！]?\s*$/u;
 const QUESTION_WORD = /(?:どこ|何|なに|なん|いつ|どう|どれ|どの|どちら|どっち|誰|なぜ|どんな|どのくらい|どれくらい).*(?:の|か|かしら|っけ)[。．]?\s*$/u;
 /** A word followed by か, のか, んだか (not かも, かな), or by …かどうか: an embedded question. */
+// 「入れましたら」「できたら」「なかったら」: a condition, not what happened.
+const conditional = (compact: string, end: number) => 'タダ'.includes(compact[end - 1] ?? '') && compact[end] === 'ラ';
 const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![モナッラ])|^\p{Script=Katakana}{0,4}カドウカ/u;
 const ASCII_WORD = /^[a-z0-9]+$/;
 const KANJI = /\p{Script=Han}/u;
@@ -330,6 +332,7 @@ export class FactReader {
         const saysOfSituation = situationEnd >= 0 && SAID_OF_SITUATION.test(compact.slice(situationEnd, token.start));
         for (const meaning of token.meanings) {
           if (meaning.kind === 'value' && !this.isYesOrNo(meaning.slot, meaning.value)) situationEnd = token.end;
+          if (conditional(compact, token.end)) continue;
           if (meaning.kind === 'value') {
             // 「登録したかどうか(わからない)」 asks whether, it does not say so.
             if (EMBEDDED_QUESTION.test(compact.slice(token.end, token.end + 8))) continue;
@@ -427,8 +430,10 @@ export class FactReader {
     for (const about of abouts) {
       // A subject after the word must stand before the next comma: ログインもできて、|履歴は….
       if (about.start >= token.end && pauses.some((p) => p >= token.end && p <= about.start)) continue;
-      // A subject before a comma that got its own word there is done: 通知書あり、…|空っぽでした.
-      if (about.end <= token.start && pauses.some((p) => p >= about.end && p <= token.start) && tokens.some((t) => t.start >= about.end && t.end <= token.start && t !== token && polar(t) && !pauses.some((p) => p > about.end && p <= t.start))) continue;
+      // A subject before a comma that got its own word there is done: 通知書あり、…|空っぽでした;
+      // so is one that says its own yes or no (受付システムには入れる、ばってん…わからん).
+      const saysOwn = about.meanings.some((m) => m.kind === 'value' && m.slot in FACT_VALUES && this.isYesOrNo(m.slot, m.value));
+      if (about.end <= token.start && pauses.some((p) => p >= about.end && p <= token.start) && (saysOwn || tokens.some((t) => t.start >= about.end && t.end <= token.start && t !== token && polar(t) && !pauses.some((p) => p > about.end && p <= t.start)))) continue;
       const distance = about.end <= token.start ? token.start - about.end : about.start >= token.end ? about.start - token.end : -1;
       const limit = about.end <= token.start ? SUBJECT_BEFORE : SUBJECT_AFTER;
       if (distance < 0 || distance > limit) continue;

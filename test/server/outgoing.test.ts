@@ -102,7 +102,7 @@ describe('the connector retry policy', () => {
     expect(await (await turn()).create(url, undefined)).toBe(first);
     expect(await (await turn()).create('http://127.0.0.1:2/', undefined)).not.toBe(first);
     const claims = (await auth.authenticateRequest({ type: 'message', channelId: 'msteams', serviceUrl: url } as never, '')).claimsIdentity;
-    const otherBot = new (claims.constructor as new (claims: Array<{ type: string; value: string }>, authenticated: boolean) => typeof claims)([{ type: 'aud', value: 'another-bot' }], true);
+    const otherBot = new (claims.constructor as new (list: Array<{ type: string; value: string }>, authenticated: boolean) => typeof claims)([{ type: 'aud', value: 'another-bot' }], true);
     expect(await auth.createConnectorFactory(otherBot).create(url, undefined)).not.toBe(first);
   });
 

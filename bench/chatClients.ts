@@ -2,7 +2,7 @@
 // Bot Framework's /api/messages (replies taken by a local fake connector) or by Direct Line with its
 // WebSocket stream (replies read off the socket), and times each turn from the request to its replies.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,9 +30,9 @@ export interface Script {
 /** Every conversation of test/data/conversations-*.yaml (the development sets, which `npm test` plays too). */
 export function loadScripts(): Script[] {
   const kb = loadKnowledge();
-  const names = ['a', 'b', 'd', 'f', 'g', 'i', 'j', 'm'];
-  return names.flatMap((name) => {
-    const set = load(readFileSync(join(ROOT, `test/data/conversations-${name}.yaml`), 'utf8')) as { conversations: Array<{ turns: string[]; expect: string | string[] }> };
+  const files = readdirSync(join(ROOT, 'test/data')).filter((file) => /^conversations-.*\.yaml$/.test(file)).sort();
+  return files.flatMap((file) => {
+    const set = load(readFileSync(join(ROOT, 'test/data', file), 'utf8')) as { conversations: Array<{ turns: string[]; expect: string | string[] }> };
     return set.conversations.map((c) => ({ turns: c.turns, expect: [c.expect].flat().map((id) => kb.byId.get(id)?.title ?? id) }));
   });
 }

@@ -10,7 +10,7 @@ type Meaning =
   /** `reply`: a word that states the value only as a reply to the slot's own question. */
   | { kind: 'value'; slot: Slot; value: string; reply?: true }
   | { kind: 'polarity'; polarity: Polarity }
-  | { kind: 'topic'; topic: Topic }
+  | { kind: 'topic'; topic: Topic; hint?: true }
   | { kind: 'filler' };
 
 interface Token {
@@ -131,6 +131,7 @@ export class FactReader {
     for (const w of [...polarity.neutral, ...file.filler]) add(w, { kind: 'filler' });
     this.topicOrder = Object.keys(file.topics) as Topic[];
     for (const [topic, words] of Object.entries(file.topics) as Array<[Topic, string[]]>) for (const w of words) add(w, { kind: 'topic', topic });
+    for (const [topic, words] of Object.entries(file.hints) as Array<[Topic, string[]]>) for (const w of words) add(w, { kind: 'topic', topic, hint: true });
     for (const [slot, fact] of Object.entries(file.facts) as Array<[FactSlot, FactFile['facts'][string]]>) {
       this.topicOfSlot.set(slot, fact.topic);
       this.polarityOf[slot] = fact.polarity;
@@ -284,13 +285,14 @@ export class FactReader {
       .filter((c) => c.text)
       .map((c) => ({ ...c, tokens: this.scan(c.text, c.boundary, asked) }));
     // The topics the message names first: a shared word (書類) is said of a fact only in its own topic.
+    const hinted = new Set<Topic>();
     for (const { tokens } of clauses) for (const token of tokens) for (const m of token.meanings) {
-      if (m.kind === 'topic') {
-        topics.add(m.topic);
-        topicWords.add(m.topic);
-      }
+      if (m.kind === 'topic') (m.hint ? hinted : topics).add(m.topic);
+      if (m.kind === 'topic' && !m.hint) topicWords.add(m.topic);
       if (m.kind === 'about' && !m.shared) topics.add(this.topicOf(m.slot));
     }
+    // ログインできなくて…新しいパソコンを買ったところです: the login is the topic, the new PC its background.
+    if (topicWords.size === 0) for (const topic of hinted) (topics.add(topic), topicWords.add(topic));
     // Quoted screen text names the system too (「パスワードの有効期限が切れています」).
     const whole = [...clauses, ...quotes].map((c) => c.text).join('');
     const names = (words: string[]) => words.some((w) => whole.includes(w));

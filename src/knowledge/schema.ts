@@ -158,6 +158,8 @@ export const FactFile = z.strictObject({
    */
   systems: z.strictObject({ others: Words, own: Words, facts: Words }).default({ others: [], own: [], facts: [] }),
   topics: z.partialRecord(Topic, Words),
+  /** Words that hint at a topic (新しいパソコン: the certificate goes again): its topic only when no topic word names another. */
+  hints: z.partialRecord(Topic, Words).default({}),
   facts: z.record(z.string(), FactDefinition),
   answers: z.record(z.string(), AnswerDefinition),
 });

@@ -79,7 +79,8 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
     const opened = router.entries.find((entry) => entry.kind !== 'error' && entry.asksFirst && fitOf(entry, reading.facts, 'partly') === 'fits');
     if (opened) return { ...reading, action: 'triage', topic: opened.topic };
   }
-  const fits = best !== undefined && fitOf(best.entry, reading.facts) === 'fits';
+  // (Not an error entry the message names no error of: facts alone name no message the user saw.)
+  const fits = best !== undefined && fitOf(best.entry, reading.facts) === 'fits' && (best.entry.kind !== 'error' || reading.topics.includes('error'));
   // The facts point at an entry the router also found: that is the answer, however the message is worded.
   if (fits && route.decision !== 'off-topic') return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
   // The router cannot tell which entry, or the facts rule its choice out (代理請求はしてなくて), and the

@@ -45,7 +45,7 @@ describe('npm run report on DATA_DIR', () => {
     await say(bot.adapter, REISSUE);
     await say(bot.adapter, 'はい');
     await say(bot.adapter, LUNCH);
-    await say(bot.adapter, '書類');
+    await say(bot.adapter, '確認したい');
     await say(bot.adapter, 'その他');
     // A question the bot does not know, with a password in it, as a writer that got it would keep it.
     bot.analytics.question('unanswered', '請求のパスワードは Zq1234567 で合っていますか');
@@ -66,8 +66,8 @@ describe('npm run report on DATA_DIR', () => {
     expect(csvValue(csv.rows, 'topic_conversations', 'certificate')).toBe('1');
     expect(csvValue(csv.rows, 'router_decision', 'off-topic')).toBe('1');
     expect(csvValue(csv.rows, 'unanswered', LUNCH)).toBe('1');
-    expect(csvValue(csv.rows, 'unanswered', '書類')).toBe('1');
-    expect(csvValue(csv.rows, 'unsure', '書類')).toBe('1');
+    expect(csvValue(csv.rows, 'unanswered', '確認したい')).toBe('1');
+    expect(csvValue(csv.rows, 'unsure', '確認したい')).toBe('1');
     expect(csvValue(csv.rows, 'unanswered', `請求のパスワードは ${REDACTED} で合っていますか`)).toBe('1');
     expect(csv.out).not.toContain('Zq1234567');
 

@@ -119,6 +119,12 @@ describe('the error message asked for, and not known', () => {
 });
 
 describe('a list of guide steps, answered by typing', () => {
+  it('a step named by its place in the list picks that step', async () => {
+    const { shown } = await chat('何から始めればいい？', 'さいごのやつ', '３つ目のを見せて');
+    expect(shown[1]!.entries).toEqual(['onboarding-start']);
+    expect(shown[2]!.entries).toEqual(['onboarding-id']);
+  });
+
   it('part of a step\'s title picks that step', async () => {
     const { shown } = await chat('何から始めればいいですか', 'ID確認のところ詳しく');
     expect(shown[1]!.entries).toContain('onboarding-id');

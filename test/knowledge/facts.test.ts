@@ -98,6 +98,7 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['idStatus', '仮パスワードというのは、どういうときに送られてくるものなのでしょうか？', undefined],
   ['idStatus', '仮パスワードが届いたので、どうすればいいですか', 'temporary'],
   ['idType', 'どっちかわかんない', 'unknown'],
+  ['idType', '正直どれがどれだか…', 'unknown'],
   // A correction takes back what came before it.
   ['certificateHistory', 'なかったです…あ、やっぱりありました、下の方に', 'yes'],
   ['certificatePassword', 'ないと思ってたけど、引き出しの奥にありました！', 'yes'],
@@ -191,6 +192,10 @@ describe('what a first message starts', () => {
     expect(plan('証明書入れたいのですが、通知書はあります。発行履歴があるかどうかはまだ見てないです')).toBe('triage:certificate'));
   it('the triage of the topic named, when the facts rule out the router\'s choice and lead to no entry yet', () =>
     expect(plan('証明書発行用パスワードの通知書は金庫に保管してございましたので手元にございます。これから電子証明書のインストールを進めたいと思っておりますが、次に何を確認すればよろしいでしょうか。')).toBe('triage:certificate'));
+  it('the topic named in so many words, not the one a new PC hints at', () => {
+    expect(plan('ログインできなくて困ってます。連携システム用に新しいパソコンを買ったところです')).toBe('triage:id');
+    expect(plan('新しいパソコンを買いました')).toBe('triage:certificate');
+  });
   it('the triage, when a fact alone names a situation an error entry shares', () => {
     expect(plan('仮パスワードが届いたんですけど')).toBe('triage:id');
     expect(plan('仮パスワードのまま利用状況WEBサイトにログインしようとしています')).toBe('error-temporary-password');

@@ -110,6 +110,18 @@ export function lastDays(now: Date, count: number, timeZone: string): string[] {
   return days;
 }
 
+/** Every day from `from` to `to` (YYYY-MM-DD, inclusive), oldest first; empty when `to` is before `from`. */
+export function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`), end = Date.parse(`${to}T00:00:00Z`); t <= end; t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
+  return days;
+}
+
+/** The hour (0–23) of `date` on the clock in `timeZone`. */
+export function hourOf(date: Date, timeZone: string): number {
+  return Number(new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' }).format(date));
+}
+
 // ---- Storage keys ----
 
 /** Which writers (bot instances) recorded something on a day. */

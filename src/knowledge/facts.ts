@@ -105,6 +105,7 @@ export class FactReader {
   private readonly topicOfSlot = new Map<FactSlot, Topic>();
   /** Per fact, words one of which must be in the message for its words to count; per value, for that value's. */
   private readonly requiredWith = new Map<FactSlot, string[]>();
+  private readonly placedElsewhere = new Map<FactSlot, { at: string[]; unless: string[] }>();
   private readonly neededWith = new Map<string, string[]>();
   /** Words that take back what a message said before them (やっぱり). */
   private readonly turnarounds: string[];
@@ -137,6 +138,7 @@ export class FactReader {
       this.polarityOf[slot] = fact.polarity;
       if (fact.within.length) this.within.set(slot, fact.within);
       if (fact.requires.length) this.requiredWith.set(slot, fact.requires.map((w) => this.compact(w).text));
+      if (fact.elsewhere) this.placedElsewhere.set(slot, { at: fact.elsewhere.at.map((w) => this.compact(w).text), unless: fact.elsewhere.unless.map((w) => this.compact(w).text) });
       for (const [value, words] of Object.entries(fact.needs)) this.neededWith.set(`${slot}=${value}`, words.map((w) => this.compact(w).text));
       for (const w of fact.about) add(w, { kind: 'about', slot });
       for (const w of fact.mentions) add(w, { kind: 'about', slot, shared: true });
@@ -303,7 +305,8 @@ export class FactReader {
     const stands = (slot: FactSlot) => {
       if (slot === asked) return true;
       const required = this.requiredWith.get(slot);
-      return (!required || names(required)) && !(elsewhere && this.aboutSystem.has(slot));
+      const place = this.placedElsewhere.get(slot);
+      return (!required || names(required)) && !(elsewhere && this.aboutSystem.has(slot)) && !(place && names(place.at) && !names(place.unless));
     };
     const heard = (m: Meaning) => m.kind !== 'about' || !m.shared || m.slot === asked || topics.has(this.topicOf(m.slot));
     // A topic stated in a clause of its own (証明書の発行履歴、見たけど|何もなかったです): its polarity

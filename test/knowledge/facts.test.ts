@@ -38,6 +38,8 @@ const openings: Array<[string, Facts]> = [
   // 入れましたら: a condition, not what happened.
   ['電子請求受付システムにＫＪのＩＤとパスワードを入れましたら「パスワードの有効期限が切れています」と出てしまいまして', { idType: 'kj', idStatus: 'expired' }],
   ['ID wasureta', { idStatus: 'lost' }],
+  // A login at the 利用状況WEBサイト is the c… ID's, not the KJ login.
+  ['国保連から仮パスワードが届いたので、それで利用状況WEBサイトにログインしようとしてるんですが入れません', { idStatus: 'temporary' }],
   // Another system's login or password is not this system's.
   ['Windowsのログインパスワードを忘れてパソコンが開けません', {}],
   ['KJのパスワードを忘れてWindowsの付箋も見たけどない', { idType: 'kj', idStatus: 'lost' }],
@@ -163,7 +165,10 @@ describe('what a first message starts', () => {
     expect(plan('操作の途中でエラーメッセージが表示されて止まってしまいました')).toBe('triage:error');
     expect(plan('画面に赤い字でなんか出てきたんですけど😢')).toBe('triage:error');
   });
-  it('the error, when the message names it without quoting it', () => expect(plan('和暦のエラーが出ます')).toBe('error-wareki'));
+  it('the error, when the message names it without quoting it', () => {
+    expect(plan('和暦のエラーが出ます')).toBe('error-wareki');
+    expect(plan('インストールの最後のほうでセキュリティ警告というのが出てきて、はいを押してよいものか迷っております。')).toBe('error-import-warning');
+  });
   it('the pasted message, whatever else the message tells', () =>
     expect(plan('「発行申請時の証明書発行用パスワードがないと証明書のインストールができません。」とあるけど、パスワード覚えてない')).toBe('error-install-needs-cert-password'));
   it('the section the facts lead to, when the user tells what they found rather than what the screen said', () => {

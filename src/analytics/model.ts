@@ -90,9 +90,14 @@ export function keptQuestion(text: string): string {
 const KNOWN_CHANNELS = new Set(['msteams', 'slack', 'directline', 'webchat', 'emulator', 'console', 'test']);
 export const channelLabel = (channelId: string | undefined): string => (channelId && KNOWN_CHANNELS.has(channelId) ? channelId : 'other');
 
+/** One formatter per time zone: building an Intl.DateTimeFormat costs far more than using it, and every turn counts under its day. */
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar day of `date` in `timeZone`, as YYYY-MM-DD. */
 export function dayOf(date: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(date);
+  let formatter = dayFormatters.get(timeZone);
+  if (!formatter) dayFormatters.set(timeZone, (formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  const parts = formatter.formatToParts(date);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')}`;
 }

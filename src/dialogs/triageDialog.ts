@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TurnContext } from 'botbuilder';
 import {
+  ChoicePrompt,
   ListStyle,
   WaterfallDialog,
   type Choice,
@@ -8,6 +9,7 @@ import {
   type DialogTurnResult,
   type FoundChoice,
   type PromptOptions,
+  type PromptRecognizerResult,
   type PromptValidatorContext,
   type WaterfallStep,
   type WaterfallStepContext,
@@ -165,6 +167,24 @@ export function choicePromptOptions(reply: Reply, labels: readonly string[], val
     style: ListStyle.none,
     validations,
   };
+}
+
+/**
+ * The choice prompt of the triage. A question about a fact or answer (one with a slot) is recognised
+ * by typedAnswerValidator alone, which reads every answer itself: botbuilder's own recognition would
+ * be thrown away there, and it is the dearest part of such a turn's dialogs (when no choice matches
+ * the text, it runs the recognizers-text ordinal and number models over it). Other choice lists keep
+ * botbuilder's recognition.
+ */
+export class TriageChoicePrompt extends ChoicePrompt {
+  constructor(dialogId: string, reader: FactReader, defaultLocale: string) {
+    super(dialogId, typedAnswerValidator(reader), defaultLocale);
+  }
+
+  protected override async onRecognize(context: TurnContext, state: any, options: PromptOptions): Promise<PromptRecognizerResult<FoundChoice>> {
+    if ((options.validations as QuestionValidations | undefined)?.slot) return { succeeded: false };
+    return super.onRecognize(context, state, options);
+  }
 }
 
 /**

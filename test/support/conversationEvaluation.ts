@@ -5,7 +5,7 @@
  * how many questions a chat took to reach its guide entry. Used by `npm run bench:conversations`
  * and by the tests, so that what the bench measures is what users see.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { z } from 'zod';
@@ -58,7 +58,9 @@ export type Opening = ConversationSet['openings'][number];
 export type TypedAnswer = ConversationSet['answers'][number];
 export type Conversation = ConversationSet['conversations'][number];
 
-export const CONVERSATION_DEV_PATHS = ['conversations-a.yaml', 'conversations-b.yaml', 'conversations-d.yaml', 'conversations-f.yaml', 'conversations-g.yaml', 'conversations-i.yaml', 'conversations-j.yaml', 'conversations-m.yaml', 'conversations-n.yaml', 'conversations-o.yaml'].map((name) => join(__dirname, '../data', name));
+const DEV_DIR = join(__dirname, '../data');
+/** Every development set in test/data, so a new author's set is measured and run through the bot once it is added. */
+export const CONVERSATION_DEV_PATHS = readdirSync(DEV_DIR).filter((file) => /^conversations-.*\.yaml$/.test(file)).sort().map((file) => join(DEV_DIR, file));
 export const CONVERSATION_HOLDOUT_PATHS = ['conversations-holdout.yaml', 'conversations-holdout-e.yaml', 'conversations-holdout-h.yaml', 'conversations-holdout-k.yaml', 'conversations-holdout-l.yaml'].map((name) => join(__dirname, '../../bench/data', name)).filter((path) => existsSync(path));
 
 export function loadConversationSet(path: string): ConversationSet {

@@ -32,6 +32,7 @@ import {
   CHOICE_PROMPT,
   ESCALATION_DIALOG,
   isFactSlot,
+  namedLabel,
   newPromptId,
   TEXT_PROMPT,
   TriageChoicePrompt,
@@ -164,7 +165,8 @@ export class MainDialog extends ComponentDialog {
         return this.restartAt(dc, TRIAGE_OF[reader.topicOf(fresh[0]!)], {});
       }
     }
-    if (recognizeChoices(text, waiting.choices).length > 0 && !waiting.slot) return undefined;
+    // A list item typed by its words or place (IDの確認のところ, ３番) is the list's answer, not a question.
+    if (!waiting.slot && (recognizeChoices(text, waiting.choices).length > 0 || (namedLabel(text, waiting.choices, true) !== undefined && !reader.read(text).asks))) return undefined;
     // A question asked while buttons wait is answered, then the same question comes back. While a
     // fact's question waits, only a question in its own right (or a pasted error message) is; any other
     // statement is an answer the bot could not read, and the prompt asks again. A question about the

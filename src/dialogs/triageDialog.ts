@@ -237,20 +237,23 @@ async function checkTypedKjId(prompt: PromptValidatorContext<FoundChoice>, text:
 }
 
 /**
- * The one label a typed text names by a run of its words (「ID確認のところ詳しく」 → 「3. 電子請求用のID
+ * The one label a typed text names by its place (３番目) or by a run of its words (「ID確認のところ詳しく」 → 「3. 電子請求用のID
  *確認」): the longest run of three or more characters the text shares with a label, longer than any
  * it shares with another. For lists of titles, where botbuilder's word matching finds nothing in Japanese.
  */
-export function namedLabel(text: string, labels: readonly string[]): string | undefined {
+export function namedLabel(text: string, labels: readonly string[], outright = false): string | undefined {
   const typed = compactText(text);
   // Places count among the numbered items (the steps), not the extra choices after them (担当者に相談).
   const numbered = labels.filter((label) => NUMBERED.test(label));
   const listed = numbered.length > 0 ? numbered : labels;
   const position = ordinalOf(typed, listed.length);
   if (position !== undefined) return listed[position - 1];
-  const runs = labels.map((label) => ({ label, run: longestSharedRun(typed, compactText(label.replace(NUMBERED, ''))) })).sort((a, b) => b.run - a.run);
+  // Particles do not break a run: IDの確認 names 電子請求用のID確認.
+  const runs = labels.map((label) => ({ label, run: longestSharedRun(withoutParticles(typed), withoutParticles(compactText(label.replace(NUMBERED, '')))) })).sort((a, b) => b.run - a.run);
   const [best, next] = runs;
-  return best && best.run >= MIN_NAMING_RUN && best.run > (next?.run ?? 0) ? best.label : undefined;
+  // `outright`: the run is most of what was typed (IDの確認のところ), not a few words a sentence shares with a label.
+  const enough = (run: number) => run >= MIN_NAMING_RUN && (!outright || run * 2 >= withoutParticles(typed).length);
+  return best && enough(best.run) && best.run > (next?.run ?? 0) ? best.label : undefined;
 }
 const MIN_NAMING_RUN = 3;
 const NUMBERED = /^\d+\.\s*/;
@@ -259,12 +262,15 @@ const NUMBERED = /^\d+\.\s*/;
 const KANJI_DIGITS = '一二三四五六七八九';
 const FIRST = /最初|サイショ|一番上|イチバン上|イチバンウエ|トップ/;
 const LAST = /最後|サイゴ|ラスト|一番下|イチバン下|イチバンシタ/;
-const NTH = new RegExp(`([1-9]|[${KANJI_DIGITS}])(?:番目|ツ目|ツメ|個目|コメ|番ノ)`);
+const KANA_DIGITS = ['イチ', 'ニ', 'サン', 'ヨン', 'ゴ', 'ロク', 'ナナ', 'ハチ', 'キュウ'];
+const NTH = new RegExp(`([1-9]|[${KANJI_DIGITS}]|${KANA_DIGITS.join('|')})(?:番目|ツ目|ツメ|個目|コメ|番ノ|番$|バンメ|バンノ|バン$)`);
+const PARTICLES = /[ノヲガハ]/g;
+const withoutParticles = (text: string) => text.replace(PARTICLES, '');
 
 /** A list item named by its place: the first, the last, the third. */
 function ordinalOf(typed: string, count: number): number | undefined {
   const nth = NTH.exec(typed)?.[1];
-  const position = nth !== undefined ? (KANJI_DIGITS.indexOf(nth) + 1 || Number(nth)) : FIRST.test(typed) ? 1 : LAST.test(typed) ? count : undefined;
+  const position = nth !== undefined ? (KANJI_DIGITS.indexOf(nth) + 1 || KANA_DIGITS.indexOf(nth) + 1 || Number(nth)) : FIRST.test(typed) ? 1 : LAST.test(typed) ? count : undefined;
   return position !== undefined && position >= 1 && position <= count ? position : undefined;
 }
 const compactText = (text: string) => normalizeText(text).replace(/ /g, '');

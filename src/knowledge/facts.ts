@@ -17,6 +17,8 @@ interface Token {
   start: number;
   end: number;
   meanings: Meaning[];
+  /** A negation whose denial follows and is part of the token (ない|ことはない): it affirms. */
+  denied?: boolean;
 }
 
 /** What one message says. */
@@ -69,7 +71,7 @@ const QUESTION_WORD = /(?:どこ|何|なに|なん|いつ|どう|どれ|どの|�
 /** A word followed by か, のか, んだか (not かも, かな), or by …かどうか: an embedded question. */
 // 「入れましたら」「できたら」「なかったら」: a condition, not what happened.
 const conditional = (compact: string, end: number) => 'タダ'.includes(compact[end - 1] ?? '') && compact[end] === 'ラ';
-const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![モナッラ])|^\p{Script=Katakana}{0,4}カドウカ/u;
+const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![モナッラケ])|^\p{Script=Katakana}{0,4}カドウカ/u;
 const ASCII_WORD = /^[a-z0-9]+$/;
 const KANJI = /\p{Script=Han}/u;
 /** A message that says no more than this beyond its topic is vague. */
@@ -100,6 +102,7 @@ export class FactReader {
   private readonly spellings = new Map<Slot, string[]>();
   private readonly polaritySpellings: string[];
   private readonly negationSuffixes: string[];
+  private readonly doubleNegationSuffixes: string[];
   private readonly topicOrder: Topic[];
   private readonly polarityOf: { [S in Slot]?: Partial<Record<'affirm' | 'negate' | 'unknown', string>> } = {};
   private readonly topicOfSlot = new Map<FactSlot, Topic>();
@@ -109,6 +112,7 @@ export class FactReader {
   private readonly neededWith = new Map<string, string[]>();
   /** Words that take back what a message said before them (やっぱり). */
   private readonly turnarounds: string[];
+  private readonly pastWords: string[];
   /** Other systems staff log in to, this system's own names, and the facts that are about logging in to this one. */
   private readonly otherSystems: string[];
   private readonly ownSystem: string[];
@@ -150,10 +154,12 @@ export class FactReader {
       for (const [value, words] of Object.entries(answer.values)) for (const w of words) add(w, { kind: 'value', slot, value });
     }
     this.turnarounds = file.turnarounds.map((w) => this.compact(w).text).filter(Boolean);
+    this.pastWords = file.past.map((w) => this.compact(w).text).filter(Boolean);
     this.otherSystems = file.systems.others.map((w) => this.compact(w).text).filter(Boolean);
     this.ownSystem = file.systems.own.map((w) => this.compact(w).text).filter(Boolean);
     for (const slot of file.systems.facts) this.aboutSystem.add(slot as FactSlot);
     this.negationSuffixes = polarity.negationSuffixes.map((s) => this.compact(s).text).filter(Boolean).sort((a, b) => b.length - a.length);
+    this.doubleNegationSuffixes = polarity.doubleNegationSuffixes.map((s) => this.compact(s).text).filter(Boolean).sort((a, b) => b.length - a.length);
     this.longestCue = Math.max(...[...this.cues.keys()].map((k) => k.length));
     const spellingsOf = (means: (m: Meaning) => boolean) => {
       const says = (form: string) => this.cues.get(form)?.some(means) ?? false;
@@ -177,7 +183,8 @@ export class FactReader {
     let { reading, answers } = this.interpret(text, slot);
     // One mistyped character in a short answer (なかっらです): read it as the word it nearly is.
     // Not in a question: the corrected text has lost its question mark.
-    if (answers.length === 0 && !reading.asks) {
+    // A text every character of which reads as words (試してないのでわからない) is no typo.
+    if (answers.length === 0 && !reading.asks && reading.residual > 0) {
       const readings = this.corrections(text, this.spellings.get(slot) ?? []).map((corrected) => this.interpret(corrected, slot)).filter((r) => r.answers.length > 0);
       const meant = new Set(readings.map((r) => r.answers.join(' ')));
       if (meant.size === 1 && readings[0]!.answers.length === 1) ({ reading, answers } = readings[0]!);
@@ -303,17 +310,35 @@ export class FactReader {
     // A fact counts when its question is asked, or when the message names one of its `requires` and is
     // not about another system's logins.
     const stands = (slot: FactSlot) => {
-      if (slot === asked) return true;
-      const required = this.requiredWith.get(slot);
       const place = this.placedElsewhere.get(slot);
-      return (!required || names(required)) && !(elsewhere && this.aboutSystem.has(slot)) && !(place && names(place.at) && !names(place.unless));
+      const placedElsewhere = place !== undefined && names(place.at) && !names(place.unless);
+      // Microsoft 365にはログインできてます, asked about this system's login, answers nothing.
+      if (slot === asked) return !placedElsewhere;
+      const required = this.requiredWith.get(slot);
+      return (!required || names(required)) && !(elsewhere && this.aboutSystem.has(slot)) && !placedElsewhere;
     };
-    const heard = (m: Meaning) => m.kind !== 'about' || !m.shared || m.slot === asked || topics.has(this.topicOf(m.slot));
+    // A word that names a fact of one topic and is shared by another's (パスワード: the ID's, and the
+    // certificate's in a certificate message) is the other's only when said before its own topic's facts
+    // (PWあり、ただKJでログインできない), not after them (KJでログインできない。パスワード忘れた: the KJ password).
+    const ownTopicsOf = (t: Token) => t.meanings.flatMap((m) => (m.kind === 'about' && !m.shared ? [this.topicOf(m.slot)] : []));
+    const firstTold = new Map<Topic, number>();
+    clauses.forEach(({ tokens }, at) => {
+      for (const t of tokens) {
+        if (t.meanings.some((m) => m.kind === 'about' && m.shared)) continue;
+        for (const m of t.meanings) if ((m.kind === 'about' && !m.shared) || (m.kind === 'value' && m.slot in FACT_VALUES)) {
+          const topic = this.topicOf(m.slot as FactSlot);
+          if (!firstTold.has(topic)) firstTold.set(topic, at * MAX_QUERY_CHARS * 4 + t.start);
+        }
+      }
+    });
+    const heardIn = (t: Token, at: number) => (m: Meaning) =>
+      m.kind !== 'about' || !m.shared || m.slot === asked ||
+      (topics.has(this.topicOf(m.slot)) && !ownTopicsOf(t).some((own) => own !== this.topicOf(m.slot) && (firstTold.get(own) ?? Infinity) < at * MAX_QUERY_CHARS * 4 + t.start));
     // A topic stated in a clause of its own (証明書の発行履歴、見たけど|何もなかったです): its polarity
     // comes in the next clause.
     let lastSubject: FactSlot[] = [];
     let quoteIndex = 0;
-    for (const { clause: trimmed, text: compact, pauses, tokens: scanned } of clauses) {
+    for (const [at, { clause: trimmed, text: compact, pauses, tokens: scanned }] of clauses.entries()) {
       // 「なかったです…あ、やっぱりありました」: what came before a correction no longer stands.
       if (this.turnarounds.some((w) => compact.includes(w))) found.clear();
       // Words of the question's own values first, then polarity, then a bare はい／いいえ.
@@ -321,7 +346,7 @@ export class FactReader {
       const asking = (ASKING.test(trimmed) || REQUEST.test(trimmed) || QUESTION_WORD.test(trimmed)) && !HEDGED.test(trimmed);
       asks ||= asking;
       residual += this.uncovered(compact, scanned, rest);
-      const tokens = scanned.map((t) => ({ ...t, meanings: t.meanings.filter(heard) }));
+      const tokens = this.present(compact, pauses, scanned.map((t) => ({ ...t, meanings: t.meanings.filter(heardIn(t, at)) })));
       // What a polarity word may be said of: a fact's "about" words, and its value words, which name it
       // too (一度も発行|したことがありません is the history's, not the 紙 before it).
       const abouts = tokens.filter((t) => t.meanings.some((m) => this.namesFact(m) !== undefined));
@@ -341,7 +366,7 @@ export class FactReader {
           if (meaning.kind === 'value') {
             // 「登録したかどうか(わからない)」 asks whether, it does not say so.
             if (EMBEDDED_QUESTION.test(compact.slice(token.end, token.end + 8))) continue;
-            const value = this.flipped(meaning.slot, meaning.value, compact, token.end);
+            const value = this.flipped(meaning.slot, meaning.value, compact, token);
             if (meaning.slot in FACT_VALUES) {
               const slot = meaning.slot as FactSlot;
               // The question asked is context enough: 「期限切れって出ました」 answers "どのような状況ですか？".
@@ -358,7 +383,7 @@ export class FactReader {
           if (meaning.kind === 'polarity' && EMBEDDED_QUESTION.test(compact.slice(token.end, token.end + 8))) continue;
           if (meaning.kind === 'polarity' && saysOfSituation && (meaning.polarity === 'affirm' || meaning.polarity === 'negate')) continue;
           if (meaning.kind === 'polarity') {
-            const polarity = meaning.polarity === 'affirm' && this.negatedAfter(compact, token.end) ? 'negate' : meaning.polarity;
+            const polarity = this.turned(meaning.polarity, compact, token);
             if (polarity === 'yes' || polarity === 'no') {
               if (!asking && asked) levels[2]!.add(this.polarityOf[asked]?.[polarity === 'yes' ? 'affirm' : 'negate'] ?? '');
               continue;
@@ -389,7 +414,7 @@ export class FactReader {
         for (const m of token.meanings) {
           if (m.kind === 'topic') topics.add(m.topic);
           if (m.kind === 'polarity' && m.polarity !== 'yes' && m.polarity !== 'no') {
-            const polarity = m.polarity === 'affirm' && this.negatedAfter(compact, token.end) ? 'negate' : m.polarity;
+            const polarity = this.turned(m.polarity, compact, token);
             const said = this.subjectOf(token, abouts, polarity, pauses, tokens);
             if (said && host.has(said) && stands(said)) add(found, said, this.polarityOf[said]![polarity]!);
           }
@@ -453,10 +478,30 @@ export class FactReader {
     return best?.slot;
   }
 
-  /** A value that affirms its fact, followed by a negation ("登録して" + "いない"), means the fact's negative. */
-  private flipped(slot: Slot, value: string, compact: string, end: number): string | undefined {
-    if (!this.negatedAfter(compact, end)) return value;
+  /**
+   * 先月まではできてた、今日はNG: a phrase put in the past says what no longer holds, when another
+   * phrase of the clause says how things are; its yes or no is dropped.
+   */
+  private present(compact: string, pauses: number[], tokens: Token[]): Token[] {
+    const says = (t: Token) => t.meanings.some((m) => m.kind === 'polarity' || (m.kind === 'value' && m.slot in FACT_VALUES && this.isYesOrNo(m.slot, m.value)));
+    const bounds = [0, ...pauses, compact.length];
+    const phraseOf = (t: Token) => bounds.findIndex((b, i) => i > 0 && t.start < b) - 1;
+    const past = new Set(bounds.slice(1).flatMap((end, i) => (this.pastWords.some((w) => compact.slice(bounds[i], end).includes(w)) ? [i] : [])));
+    if (past.size === 0 || !tokens.some((t) => says(t) && !past.has(phraseOf(t)))) return tokens;
+    return tokens.filter((t) => !(says(t) && past.has(phraseOf(t))));
+  }
+
+  /** An affirmation negated after it (登録して|いない) negates; a negation denied (ない|ことはない) affirms. */
+  private turned<P extends Polarity>(polarity: P, compact: string, token: Token): P | 'affirm' | 'negate' {
+    if (polarity === 'negate' && token.denied) return 'affirm';
+    return polarity === 'affirm' && this.negatedAfter(compact, token.end) ? 'negate' : polarity;
+  }
+
+  /** A value that affirms its fact, followed by a negation ("登録して" + "いない"), means the fact's negative; a negative denied, its affirmative. */
+  private flipped(slot: Slot, value: string, compact: string, { end, denied }: Token): string | undefined {
     const polarity = this.polarityOf[slot];
+    if (denied && polarity?.negate === value) return polarity.affirm;
+    if (!this.negatedAfter(compact, end)) return value;
     if (polarity?.affirm === value) return polarity.negate;
     // A situation denied (代理請求は|してなくて) names no value; a negative stays one.
     return polarity && this.isYesOrNo(slot, value) ? value : undefined;
@@ -489,6 +534,11 @@ export class FactReader {
         break;
       }
       if (matched) {
+        // The denial of a negation (ない|ことはない) is read with it, not as a negation of its own.
+        const { end, meanings } = matched;
+        const negates = meanings.some((m) => (m.kind === 'polarity' && m.polarity === 'negate') || (m.kind === 'value' && this.polarityOf[m.slot]?.negate === m.value));
+        const denial = negates ? this.doubleNegationSuffixes.find((suffix) => compact.startsWith(suffix, end)) : undefined;
+        if (denial) matched = { ...matched, end: end + denial.length, denied: true };
         tokens.push(matched);
         i = matched.end;
       } else i++;

@@ -75,6 +75,7 @@ export function loadKnowledge(dir = KNOWLEDGE_DIR): KnowledgeBase {
         else for (const value of values) if (!known.includes(value)) problems.push(`${fileOf.get(entry)}: entry "${entry.id}", field ${field}.${slot}: unknown value "${value}"`);
       }
     }
+    for (const slot of entry.dependsOn) if (!(slot in FACT_VALUES)) problems.push(`${fileOf.get(entry)}: entry "${entry.id}", field dependsOn: unknown fact "${slot}"`);
   }
   if (problems.length > 0 || !contact || !synonyms || !offTopic || !facts) throw new KnowledgeError(problems);
   return { entries, byId, contact, synonyms, facts, offTopicExamples: offTopic };

@@ -48,6 +48,11 @@ const entryBase = {
   when: z.array(z.record(z.string(), z.array(z.string().min(1)).min(1))).default([]),
   /** Situations this entry is not for (ruled out when one is stated wholly), without saying which it is for. */
   unless: z.array(z.record(z.string(), z.array(z.string().min(1)).min(1))).default([]),
+  /**
+   * Facts its steps differ by (セキュリティ用メールアドレスの有無によって手順が異なります): a user whose situation it fits
+   * but who has not told these is asked them first, so the answer shows their case.
+   */
+  dependsOn: z.array(z.string().min(1)).default([]),
   /** One branch of a choice its triage makes (3-1 or 3-2): unless the message's facts fit it, the triage asks first. */
   asksFirst: z.boolean().default(false),
   /** The whole flow of its topic (全体ステップ): reached on words every topic uses (何から始めれば), it yields to the topic a message names. */
@@ -151,6 +156,8 @@ export const FactFile = z.strictObject({
     yes: Words,
     no: Words,
     negationSuffixes: Words,
+    /** After a negating word these deny the negation, so it affirms: ない|ことはない, できなく|はない. */
+    doubleNegationSuffixes: Words.default([]),
     neutral: Words,
   }),
   filler: Words,
@@ -158,6 +165,8 @@ export const FactFile = z.strictObject({
   implies: z.array(z.strictObject({ if: z.record(z.string(), z.string()), then: z.record(z.string(), z.string()) })).default([]),
   /** Words after which what the message said before no longer stands (やっぱり, 訂正). */
   turnarounds: Words.default([]),
+  /** Words that put a phrase in the past (先月までは): beside a phrase about now, what it says no longer holds. */
+  past: Words.default([]),
   /**
    * Logins and passwords of other systems (Windows, LINE): a message about one of them, naming none
    * of this system's own words, states none of `facts` (the facts about this system's IDs).

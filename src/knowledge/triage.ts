@@ -55,6 +55,12 @@ export function planFor(typed: string, router: Router, reader: FactReader): Plan
   const reading = reader.read(text);
   const route = router.route(text);
   const plan = planOf(reading, route, router, reader);
+  // KJのパスワードを忘れました: the reset's steps differ by what the user has not said (セキュリティ用
+  // メールアドレス), so its triage asks that first and answers with their case.
+  const first = plan.action === 'answer' && !plan.quoted ? plan.answers[0] : undefined;
+  if (first && fitOf(first, reading.facts) === 'fits' && first.dependsOn.some((slot) => reading.facts[slot as FactSlot] === undefined)) {
+    return { ...reading, action: 'triage', topic: first.topic, routed: first };
+  }
   // 住民票の証明書, マイナンバーカードの電子証明書: another system's words start none of this one's triage.
   if (plan.action !== 'triage' || !reading.elsewhere) return plan;
   const [best] = route.candidates;

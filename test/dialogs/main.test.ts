@@ -13,6 +13,8 @@ import {
   FAQ_Q,
   ID_CHOICES,
   ID_Q,
+  MAIL_CHOICES,
+  MAIL_Q,
   menu,
   MENU_LABELS,
   notShown,
@@ -92,8 +94,8 @@ describe('free text at any time', () => {
       says: [['こんにちは', menu], ['3', ERROR_Q]],
     },
     {
-      name: 'a forgotten KJ password is answered from FAQ Q1',
-      says: [['こんにちは'], ['KJのパスワードを忘れました', shows('faq-q1'), asksSolved]],
+      name: 'a forgotten KJ password asks the one fact its steps depend on, then shows the reset for that case',
+      says: [['こんにちは'], ['KJのパスワードを忘れました', asksLast(MAIL_Q, MAIL_CHOICES)], ['登録してないです', shows('kj-id-reset'), '郵送', asksSolved]],
     },
     {
       name: 'a pasted error message is answered from the error catalogue',
@@ -184,6 +186,14 @@ describe('getting-started dialog', () => {
     {
       name: 'going deeper as often as needed, then 大丈夫です ends with thanks',
       says: [['利用開始までの流れ'], ['1', shows('onboarding-pc')], ['7', shows('onboarding-start')], ['3', shows('onboarding-id'), askStepAgain], ['大丈夫です', THANKS, { not: STEP_Q }]],
+    },
+    {
+      name: 'a step typed in its own words or by its place is that step, not a question of its own',
+      says: [['利用開始までの流れ'], ['証明書インストール', shows('onboarding-certificate'), askStepAgain, notShown('cert-overview')], ['IDの確認のところ', shows('onboarding-id')], ['さんばんめ', shows('onboarding-id')]],
+    },
+    {
+      name: 'a question that shares a step\'s words is answered, then the step question again',
+      says: [['利用開始までの流れ'], ['フリーパスってなに？', shows('onboarding-application'), '先ほどの質問に戻ります', askStepAgain]],
     },
     { name: '大丈夫です right away ends with thanks', says: [['利用開始までの流れ'], ['大丈夫です', THANKS]] },
     { name: '大丈夫です by number ends with thanks', says: [['利用開始までの流れ'], ['8', THANKS]] },

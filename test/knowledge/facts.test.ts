@@ -25,6 +25,12 @@ const openings: Array<[string, Facts]> = [
   ['証明書インストールしたいけど、介護保険証明書の発行履歴があるかどうかはわからないです', { certificateHistory: 'unknown' }],
   // A question about a fact does not state it.
   ['セキュリティ用メールアドレスは登録してありますか？', {}],
+  // Notes in arrows and bullets; a bare パスワード is the certificate's before the login is told, the KJ ID's after it.
+  ['履歴→なし／パスワード→あり。証明書のinstall手順ください', { certificateHistory: 'no', certificatePassword: 'yes' }],
+  ['証明書インストール希望。PWあり、ただKJでログインできない', { certificatePassword: 'yes', kjLogin: 'no' }],
+  ['証明書入れたいんだけど、KJのやつでログインできない。パスワード忘れた', { kjLogin: 'no', idStatus: 'lost' }],
+  // The site by who runs it, the letter by its envelope.
+  ['証明書入れたいんじゃけど、国保連のページにログインできんのよ。封筒はあるけえ', { kjLogin: 'no', certificatePassword: 'yes' }],
   // The subject in a clause of its own, its polarity in the next.
   ['証明書の発行履歴、見たけど何もなかったです。この場合どうすれば？', { certificateHistory: 'no' }],
   // Where the history is shown, in the words of someone who looked (受付システムの証明書のとこ).
@@ -132,6 +138,26 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['handoff', 'おねがい🙏', 'yes'],
   // Never having tried is no answer.
   ['kjLogin', '請求は事務員がやっとるけん、私はそのシステムにログインしたことがなかとです', undefined],
+  ['solved', 'ちょっとまだ試せてないです', undefined],
+  ['solved', '途中で止まってます', 'no'],
+  // A negation denied is a hedged yes.
+  ['kjLogin', 'できなくはないです', 'yes'],
+  ['kjLogin', 'ログインできないことはないです', 'yes'],
+  ['securityMail', '登録してないことはないと思います', 'yes'],
+  ['certificateHistory', 'ないわけではないです', 'yes'],
+  ['solved', '解決してないわけではないです', 'yes'],
+  // The reason given after the answer does not turn it round.
+  ['certificatePassword', 'ないです。前任者が全部持って行ってしまったみたいで', 'no'],
+  // What held before yields to what holds now.
+  ['kjLogin', '先月まではできてた、今日はNG', 'no'],
+  ['kjLogin', '前はできなかったけど今はできます', 'yes'],
+  // Another system's login answers nothing about this one's; an address at another service is still registered.
+  ['kjLogin', 'Microsoft 365にはログインできてます', undefined],
+  ['securityMail', '登録済みです、事務所のGmailにしてあります', 'yes'],
+  // Asked about the certificate's password, a bare PW is that one.
+  ['certificatePassword', 'PW→不明', 'no'],
+  // でかける is no question (か).
+  ['handoff', 'いいや 自分でかける', 'no'],
 ];
 
 describe('the fact reader', () => {
@@ -200,6 +226,10 @@ describe('what a first message starts', () => {
   it('the topic named in so many words, not the one a new PC hints at', () => {
     expect(plan('ログインできなくて困ってます。連携システム用に新しいパソコンを買ったところです')).toBe('triage:id');
     expect(plan('新しいパソコンを買いました')).toBe('triage:certificate');
+  });
+  it('the ID triage, when the reset\'s steps depend on a fact the message does not tell (the security mail)', () => {
+    expect(plan('KJのパスワードを忘れました')).toBe('triage:id');
+    expect(['kj-id-reset', 'faq-q1']).toContain(plan('KJのパスワードを忘れました。セキュリティ用メールアドレスは登録済みです'));
   });
   it('the triage, when a fact alone names a situation an error entry shares', () => {
     expect(plan('仮パスワードが届いたんですけど')).toBe('triage:id');

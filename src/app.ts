@@ -10,7 +10,7 @@ import type { BotRuntime, Channel } from './channels/channel';
 import { MemoryDirectLineStore, StorageDirectLineStore } from './channels/directline/conversationStore';
 import { DIRECT_LINE_CHANNEL_ID } from './channels/directline/directLineAdapter';
 import { DirectLineChannel } from './channels/directline/directLineChannel';
-import { generateSecret, TokenSigner } from './channels/directline/tokens';
+import { TokenSigner } from './channels/directline/tokens';
 import { WebChatPage } from './channels/directline/webChatPage';
 import { SLACK_CHANNEL_ID } from './channels/slack/slackAdapter';
 import { SlackChannel } from './channels/slack/slackChannel';
@@ -25,7 +25,7 @@ import { createLogger, type Logger } from './logging';
 import { hoursPolicy } from './replies/knowledgeReplies';
 import type { Reply } from './replies/model';
 import { installLimits, pathOf, requestContext, requestLog } from './server';
-import { KeptSecrets } from './storage/keptSecrets';
+import { generateSecret, KeptSecrets } from './storage/keptSecrets';
 import { LevelStorage } from './storage/levelStorage';
 import { RedisStorage } from './storage/redisStorage';
 

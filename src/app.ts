@@ -81,7 +81,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const secret = (name: 'DIRECT_LINE_SECRET' | 'HELPDESK_API_TOKEN') => config[name] ?? kept?.get(name) ?? generateSecret();
   // Feedback analytics in the same store (batched, one record per process and day); /metrics and /api/analytics below.
   const analytics = new AnalyticsRecorder(storage, { now: options.now, timeZone: kb.contact.hours.timeZone, log });
-  const assembled = createBot({ kb, storage, hours: hoursPolicy(kb.contact, config.HELPDESK_CLOSED_DATES), now: options.now, log, turns, analytics });
+  const assembled = createBot({ kb, storage, hours: hoursPolicy(kb.contact, config.HELPDESK_CLOSED_DATES), now: options.now, log, turns, analytics, handoffRetentionDays: config.HANDOFF_RETENTION_DAYS });
   const runtime: BotRuntime = { logic: (context) => assembled.bot.run(context), middleware: assembled.middleware, log };
 
   const server = restify.createServer({ name: 'careplan-helpdesk-bot', handleUncaughtExceptions: false });
@@ -118,9 +118,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   handoff.setSender('*', sendVia(teams));
   handoff.setSender(DIRECT_LINE_CHANNEL_ID, sendVia(directLine));
   if (slack) handoff.setSender(SLACK_CHANNEL_ID, sendVia(slack));
-  if (slack && config.HELPDESK_SLACK_CHANNEL) handoff.addNotifier(new SlackHelpdesk(slack, config.HELPDESK_SLACK_CHANNEL, handoff));
+  if (slack && config.HELPDESK_SLACK_CHANNEL) handoff.subscribe(new SlackHelpdesk(slack, config.HELPDESK_SLACK_CHANNEL, handoff));
   if (config.HELPDESK_TEAMS_CHANNEL_ID && config.HELPDESK_TEAMS_SERVICE_URL) {
-    handoff.addNotifier(new TeamsHelpdesk(teams, { channelId: config.HELPDESK_TEAMS_CHANNEL_ID, serviceUrl: config.HELPDESK_TEAMS_SERVICE_URL, tenantId: config.MicrosoftAppTenantId }, handoff));
+    handoff.subscribe(new TeamsHelpdesk(teams, { channelId: config.HELPDESK_TEAMS_CHANNEL_ID, serviceUrl: config.HELPDESK_TEAMS_SERVICE_URL, tenantId: config.MicrosoftAppTenantId }, handoff));
   }
   const helpdeskApiToken = secret('HELPDESK_API_TOKEN');
   mountHelpdeskApi(server, handoff, helpdeskApiToken, config.MAX_BODY_BYTES, log);

@@ -74,6 +74,8 @@ export const Config = z.object({
   /** Teams channel id (19:…@thread.tacv2) where tickets are posted, with the service URL of its tenant. */
   HELPDESK_TEAMS_CHANNEL_ID: z.string().regex(/^19:.+@thread\./, 'must be a Teams channel id (19:…@thread.…)').optional(),
   HELPDESK_TEAMS_SERVICE_URL: z.url().optional(),
+  /** Days a resolved ticket stays (queue, API); then it is deleted with its transcript. */
+  HANDOFF_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 
   /** Origins whose pages may ask /api/webchat/token for a chat; defaults to this server on localhost. */
   WEBCHAT_ALLOWED_ORIGINS: z

@@ -19,6 +19,8 @@ import { TeamsChannel } from './channels/teams/teamsChannel';
 import { TeamsHelpdesk } from './channels/teams/teamsHelpdesk';
 import type { HandoffService } from './handoff/handoffService';
 import { mountHelpdeskApi } from './handoff/helpdeskApi';
+import { HelpdeskEventFeed } from './helpdeskConsole/eventFeed';
+import { mountHelpdeskConsole } from './helpdeskConsole/helpdeskConsole';
 import { slackSettings, type Config } from './config';
 import { loadKnowledge } from './knowledge/loader';
 import { createLogger, type Logger } from './logging';
@@ -124,6 +126,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   }
   const helpdeskApiToken = secret('HELPDESK_API_TOKEN');
   mountHelpdeskApi(server, handoff, helpdeskApiToken, config.MAX_BODY_BYTES, log);
+  // The agents' console at /helpdesk, live through the feed (shared between instances over Redis).
+  const consoleFeed = new HelpdeskEventFeed();
+  handoff.subscribe(consoleFeed);
+  mountHelpdeskConsole(server, { service: handoff, feed: consoleFeed, apiToken: helpdeskApiToken, maxBodyBytes: config.MAX_BODY_BYTES, log, now: options.now ?? (() => new Date()) });
   mountAnalytics(server, analytics, helpdeskApiToken, log);
 
   server.get('/healthz', async (_req, res) => {
@@ -154,6 +160,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       if (redis) {
         await durableStore?.shareAppends(redis);
         await directLine.streaming.shareRefreshes(redis);
+        await consoleFeed.share(redis);
       }
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -165,6 +172,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       // connection has closed: the Direct Line sockets are closed for that (their clients reconnect).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await directLine.streaming.close();
+      consoleFeed.close();
       await closed;
       // Then the turns that outlive their request (Slack's run after the ack) end, before the store closes.
       for (const channel of channels) await channel.close?.();

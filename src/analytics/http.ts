@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Request, Response, Server } from 'restify';
 import type { Logger } from '../logging';
+import { bearerIs } from '../safety/bearerToken';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics';
 import type { AnalyticsRecorder } from './recorder';
 
@@ -20,7 +20,7 @@ export function mountAnalytics(server: Server, recorder: AnalyticsRecorder, toke
   });
 
   server.get('/api/analytics', async (req: Request, res: Response) => {
-    if (!authorized(req.header('authorization'), token)) {
+    if (!bearerIs(req.header('authorization'), token)) {
       res.send(401, { error: 'Authorization: Bearer <HELPDESK_API_TOKEN> is required' });
       return;
     }
@@ -43,10 +43,4 @@ export function mountAnalytics(server: Server, recorder: AnalyticsRecorder, toke
 function wholeNumber(value: unknown, fallback: number): number | undefined {
   if (value === undefined || value === '') return fallback;
   return typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : undefined;
-}
-
-function authorized(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(/^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1] ?? '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }

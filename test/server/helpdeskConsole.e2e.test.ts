@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MENU } from '../../src/dialogs/phrases';
+import { HANDOFF_PHRASES } from '../../src/handoff/handoffService';
+import type { QueueItem, TicketView } from '../../src/handoff/ticketView';
+import type { ConsoleEvent } from '../../src/helpdeskConsole/eventFeed';
+import { DirectLineClient, type DirectLineActivity } from '../support/directLineClient';
+import { http, startApp, TEST_SECRET, visibleText, type RunningApp } from '../support/server';
+import { until } from '../support/until';
+
+// The console's JSON API and live feed, over real HTTP against the real server; the page itself is
+// tested in Chromium (helpdeskConsolePage.test.ts).
+
+const BOT_ID = 'careplan-helpdesk-bot';
+const API_TOKEN = 'console-test-helpdesk-token-0123456789';
+const OPENED = /担当者におつなぎします（受付番号 (HD-[0-9A-F]{8})）/;
+const fromBot = (a: DirectLineActivity) => a.from?.id === BOT_ID;
+
+interface TicketPage {
+  item: QueueItem;
+  view: TicketView;
+}
+
+/** A console's event stream, read with fetch as the page reads it. */
+class EventStream {
+  readonly frames: Array<{ id?: string; event: string; data: string }> = [];
+  private readonly abort = new AbortController();
+  closed = false;
+
+  static async open(base: string, agent: string, lastEventId?: string): Promise<EventStream> {
+    const stream = new EventStream();
+    const res = await fetch(`${base}/api/helpdesk/events`, { headers: { ...signedIn(agent), ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: stream.abort.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    void stream.read(res.body!);
+    await until('the stream is ready', () => stream.frames.some((f) => f.event === 'ready'));
+    return stream;
+  }
+
+  private async read(body: ReadableStream<Uint8Array>): Promise<void> {
+    let buffer = '';
+    try {
+      for await (const chunk of body.pipeThrough(new TextDecoderStream())) {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const lines = buffer.slice(0, end).split('\n');
+          buffer = buffer.slice(end + 2);
+          if (lines.every((l) => l.startsWith(':'))) continue;
+          const field = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+          this.frames.push({ id: field('id'), event: field('event') ?? 'message', data: field('data') ?? '' });
+        }
+      }
+    } catch {
+      // aborted
+    }
+    this.closed = true;
+  }
+
+  tickets(): ConsoleEvent[] {
+    return this.frames.filter((f) => f.event === 'ticket').map((f) => JSON.parse(f.data) as ConsoleEvent);
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+}
+
+function signedIn(agent: string): Record<string, string> {
+  return { authorization: `Bearer ${API_TOKEN}`, 'x-helpdesk-agent': encodeURIComponent(agent) };
+}
+
+describe('the helpdesk console API and its live feed', () => {
+  let server: RunningApp;
+
+  beforeAll(async () => {
+    server = await startApp({ DIRECT_LINE_SECRET: TEST_SECRET, HELPDESK_API_TOKEN: API_TOKEN });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const call = <T = any>(agent: string | null, path: string, body?: unknown) => http<T>(`${server.base}/api/helpdesk${path}`, { headers: agent === null ? {} : signedIn(agent), body });
+
+  async function userWithTicket(name: string, text?: string): Promise<{ client: DirectLineClient; id: string }> {
+    const client = await DirectLineClient.start(server.base, TEST_SECRET);
+    Object.assign(client.user, { name });
+    await client.poll();
+    await client.say(MENU.certificate);
+    if (text) await client.say(text);
+    const turn = await client.say('担当者');
+    const id = OPENED.exec(turn.filter(fromBot).map(visibleText).join('\n'))?.[1];
+    expect(id).toBeDefined();
+    return { client, id: id! };
+  }
+
+  it('answers 401 with no data to anyone not signed in: no token, a wrong one, or no name', async () => {
+    for (const headers of [{}, { ...signedIn('佐藤'), authorization: 'Bearer wrong-token-0123456789abcdef' }, { authorization: `Bearer ${API_TOKEN}` }, { ...signedIn('佐藤'), 'x-helpdesk-agent': '%E0%A4%A' }]) {
+      for (const path of ['/queue?status=waiting', '/tickets/HD-00000000', '/events']) {
+        const res = await http(`${server.base}/api/helpdesk${path}`, { headers });
+        expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(401);
+        expect(res.json).toEqual({ error: 'ヘルプデスクにサインインしてください。' });
+      }
+      expect((await http(`${server.base}/api/helpdesk/tickets/HD-00000000/take`, { headers, body: {} })).status).toBe(401);
+    }
+    // The page itself holds no data.
+    const page = await http(`${server.base}/helpdesk`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
+  it('a ticket: its view, a take that another agent loses (told who won), replies, and a reply after resolving refused clearly', async () => {
+    const { client, id } = await userWithTicket('高橋');
+    const page = await call<TicketPage>('佐藤', `/tickets/${id}`);
+    expect(page.status).toBe(200);
+    expect(page.json.item).toMatchObject({ id, status: 'waiting', statusLabel: '対応待ち', channel: 'Web チャット', topic: '電子証明書', userName: '高橋' });
+    expect(page.json.view.actions.map((a) => a.label)).toEqual(['対応する', '完了']);
+    expect(page.json.view.transcript.filter((l) => l.from === 'user').map((l) => l.text)).toEqual([MENU.certificate, '担当者']);
+
+    // Two agents take it at the same moment: one wins, the other is told who.
+    const [sato, suzuki] = await Promise.all([call<TicketPage>('佐藤', `/tickets/${id}/take`, {}), call<TicketPage>('鈴木', `/tickets/${id}/take`, {})]);
+    const won = [sato, suzuki].filter((r) => r.status === 200);
+    const lost = [sato, suzuki].filter((r) => r.status === 409);
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    const winner = won[0]!.json.item.agent!;
+    expect(lost[0]!.json).toEqual({ error: `${id} は ${winner} が対応中です` });
+    expect((await client.poll()).filter(fromBot).map(visibleText)).toEqual([HANDOFF_PHRASES.taken(winner)]);
+
+    const replied = await call<TicketPage>(winner, `/tickets/${id}/messages`, { text: '証明書の画面を確認します' });
+    expect(replied.status).toBe(200);
+    expect(replied.json.view.transcript.at(-1)).toMatchObject({ from: 'agent', text: '証明書の画面を確認します' });
+    expect((await client.poll()).filter(fromBot).map(visibleText)).toEqual([HANDOFF_PHRASES.fromAgent(winner, '証明書の画面を確認します')]);
+
+    expect((await call(winner, `/tickets/${id}/messages`, { text: '   ' })).json).toEqual({ error: '返信を入力してください' });
+    const resolved = await call<TicketPage>(winner, `/tickets/${id}/resolve`, {});
+    expect(resolved.json.item).toMatchObject({ status: 'resolved', statusLabel: '完了' });
+    expect(resolved.json.view.actions).toEqual([]);
+    const late = await call(winner, `/tickets/${id}/messages`, { text: 'まだいますか' });
+    expect(late.status).toBe(409);
+    expect(late.json).toEqual({ error: `${id} は完了しています` });
+    expect((await call('佐藤', '/tickets/HD-00000000/take', {})).status).toBe(404);
+  });
+
+  it('the queue pages by status with totals; a bad status or page is a 400 in words', async () => {
+    const ids = [];
+    for (const name of ['一', '二', '三']) ids.push((await userWithTicket(name)).id);
+    const all = await call<{ items: QueueItem[]; total: number; now: string }>('佐藤', '/queue?status=waiting&limit=100');
+    expect(all.json.items.map((i) => i.id)).toEqual(expect.arrayContaining(ids));
+    expect(all.json.now).toBe(new Date('2026-11-19T10:00:00+09:00').toISOString());
+    const first = await call<{ items: QueueItem[]; total: number }>('佐藤', '/queue?status=waiting&limit=2');
+    const second = await call<{ items: QueueItem[]; total: number }>('佐藤', '/queue?status=waiting&limit=2&offset=2');
+    expect(first.json.total).toBe(all.json.total);
+    expect([...first.json.items, ...second.json.items].map((i) => i.id)).toEqual(all.json.items.slice(0, 4).map((i) => i.id));
+    for (const query of ['status=nope', 'status=waiting&limit=0', 'status=waiting&offset=-1', '']) expect((await call('佐藤', `/queue?${query}`)).status, query).toBe(400);
+  });
+
+  it('the live feed carries a new ticket, the user\'s message and a take; a reconnect with Last-Event-ID gets what it missed', async () => {
+    const stream = await EventStream.open(server.base, '佐藤');
+    const { client, id } = await userWithTicket('中村');
+    const opened = await until('the opened event', () => stream.tickets().find((e) => e.ticketId === id && e.kind === 'opened'));
+    expect(opened.item).toMatchObject({ id, status: 'waiting', userName: '中村' });
+    await client.say('<b>急ぎ</b><script>alert(1)</script>');
+    const message = await until('the user message', () => stream.tickets().find((e) => e.ticketId === id && e.kind === 'message'));
+    expect(message.line).toMatchObject({ from: 'user', speaker: '利用者', text: '<b>急ぎ</b><script>alert(1)</script>' });
+
+    // The connection drops; meanwhile the ticket is taken and the user writes again.
+    const lastSeen = stream.frames.filter((f) => f.id).at(-1)!.id!;
+    stream.close();
+    await call('鈴木', `/tickets/${id}/take`, {});
+    await client.say('よろしくお願いします');
+    const again = await EventStream.open(server.base, '佐藤', lastSeen);
+    const caughtUp = again.tickets().filter((e) => e.ticketId === id);
+    expect(caughtUp.map((e) => e.kind)).toEqual(['taken', 'message']);
+    expect(caughtUp[1]!.line?.text).toBe('よろしくお願いします');
+    // The missed events come before `ready`: the console knows it is up to date.
+    expect(again.frames.findIndex((f) => f.event === 'ready')).toBeGreaterThan(again.frames.findIndex((f) => f.event === 'ticket'));
+    again.close();
+
+    // An id this server does not know (a restart, another instance, long ago): told to reload.
+    const unknown = await EventStream.open(server.base, '佐藤', 'gone.1');
+    expect(unknown.frames.map((f) => f.event)).toEqual(['reset', 'ready']);
+    unknown.close();
+  });
+});

@@ -4,7 +4,10 @@ import type { HandoffTicket, TicketStatus } from './ticket';
 import { CREATE_ONLY_ETAG, isETagConflict, retryOnETagConflict } from '../storage/eTagRetry';
 
 const TICKET_KEY = (id: string) => `handoff/ticket/${id}`;
-const INDEX_KEY = 'handoff/index';
+/** Open (waiting, in-progress) tickets, and the creation counter; small, read by every open queue page and every new ticket. */
+const OPEN_KEY = 'handoff/index';
+/** Resolved tickets in the order they were resolved; bounded by the retention. */
+const RESOLVED_KEY = 'handoff/index/resolved';
 const THREAD_KEY = (thread: string) => `handoff/thread/${thread}`;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Markers kept per ticket (Slack messages relayed, "posted" flags): Slack retries within minutes. */
@@ -14,16 +17,23 @@ type Stored<T> = T & StoreItem;
 
 /** A ticket as the index knows it: enough to page a queue and to find what retention removes. */
 export interface IndexEntry {
+  /** Creation order, across both indexes. */
+  seq: number;
   id: string;
   status: TicketStatus;
   createdAt: string;
   resolvedAt?: string;
 }
 
-/** The index as stored; `ids` alone is the format before entries (read once and rewritten). */
-interface StoredIndex {
-  entries?: IndexEntry[];
+interface OpenIndex {
+  next: number;
+  entries: IndexEntry[];
+  /** The format before this one: every ticket's id, in creation order (read once into the two indexes). */
   ids?: string[];
+}
+
+interface ResolvedIndex {
+  entries: IndexEntry[];
 }
 
 export interface TicketPage {
@@ -45,8 +55,9 @@ export function newTicketId(): string {
 
 /**
  * Tickets in botbuilder Storage (memory, disk or Redis), written with eTags: concurrent changes to
- * one ticket are detected and retried, never silently lost. The index lists every ticket with its
- * status, so a queue page reads only the tickets it shows; it is bounded by the retention.
+ * one ticket are detected and retried, never silently lost. Two indexes list them: the open ones
+ * (small: what new tickets and the waiting queue touch) and the resolved ones (bounded by the
+ * retention, pruned whenever a ticket is resolved), so a queue page reads one index and its tickets.
  */
 export class TicketStore {
   private indexReady?: Promise<void>;
@@ -61,38 +72,46 @@ export class TicketStore {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Stores a new ticket, under `id` when the caller already told the user its number; expired tickets leave. */
+  /** Stores a new ticket, under `id` when the caller already told the user its number. */
   async create(ticket: Omit<HandoffTicket, 'id'>, id = newTicketId()): Promise<HandoffTicket> {
     const created = { ...ticket, id };
     await this.ensureIndex();
-    const expired = await retryOnETagConflict(async () => {
-      const index = await this.readIndex();
-      const cutoff = this.now().getTime() - this.retentionMs;
-      const gone = index.entries.filter((e) => e.status === 'resolved' && e.resolvedAt !== undefined && Date.parse(e.resolvedAt) < cutoff);
-      const kept = gone.length ? index.entries.filter((e) => !gone.includes(e)) : index.entries;
+    await retryOnETagConflict(async () => {
+      const [open, resolved] = await Promise.all([this.readOne<OpenIndex>(OPEN_KEY), this.readOne<ResolvedIndex>(RESOLVED_KEY)]);
+      if (!open || !resolved) throw new Error('the ticket index disappeared');
+      const entry = entryOf(created, open.next);
       // Ticket and index in one write (all or nothing on LevelStorage and RedisStorage): a crash
       // leaves no ticket that the list does not show.
-      await this.storage.write({ [INDEX_KEY]: { entries: [...kept, entryOf(created)], eTag: index.eTag }, [TICKET_KEY(created.id)]: { ...created, eTag: '*' } });
-      return gone;
+      await this.storage.write({
+        [OPEN_KEY]: { next: open.next + 1, entries: entry.status === 'resolved' ? open.entries : [...open.entries, entry], eTag: open.eTag },
+        ...(entry.status === 'resolved' ? { [RESOLVED_KEY]: { entries: [...resolved.entries, entry], eTag: resolved.eTag } } : {}),
+        [TICKET_KEY(created.id)]: { ...created, eTag: '*' },
+      });
     });
-    if (expired.length) await this.remove(expired.map((e) => e.id));
     return created;
   }
 
   /**
-   * Storage has no "create if absent": an empty index is written once (per process) before any
+   * Storage has no "create if absent": the empty indexes are written once (per process) before any
    * append, and every append is eTag-checked, so concurrent creates cannot overwrite each other.
-   * An index of the older format (ids only) gets its entries from the tickets, once.
+   * An index of the older format (ids only) is read into the two indexes, once.
    */
   private ensureIndex(): Promise<void> {
     this.indexReady ??= (async () => {
-      const stored = await this.readOne<StoredIndex>(INDEX_KEY);
-      if (stored?.entries) return;
-      const entries = stored?.ids ? (await this.readTickets(stored.ids)).filter((t) => t !== undefined).map(entryOf) : [];
-      // Conflicts (harmlessly) where another instance sharing the storage has just written it, rather than emptying it.
-      await this.storage.write({ [INDEX_KEY]: { entries, eTag: stored?.eTag ?? CREATE_ONLY_ETAG } }).catch((err: unknown) => {
-        if (!isETagConflict(err)) throw err;
-      });
+      const [open, resolved] = await Promise.all([this.readOne<OpenIndex>(OPEN_KEY), this.readOne<ResolvedIndex>(RESOLVED_KEY)]);
+      if (open?.entries && resolved) return;
+      const tickets = open?.ids ? (await this.readTickets(open.ids)).filter((t) => t !== undefined) : [];
+      const entries = tickets.map((t, seq) => entryOf(t, seq));
+      const byResolution = entries.filter((e) => e.status === 'resolved').sort((a, b) => (a.resolvedAt ?? '').localeCompare(b.resolvedAt ?? ''));
+      // Conflicts (harmlessly) where another instance sharing the storage has just written them, rather than emptying them.
+      await this.storage
+        .write({
+          [OPEN_KEY]: { next: entries.length, entries: entries.filter((e) => e.status !== 'resolved'), eTag: open?.eTag ?? CREATE_ONLY_ETAG },
+          [RESOLVED_KEY]: { entries: byResolution, eTag: resolved?.eTag ?? CREATE_ONLY_ETAG },
+        })
+        .catch((err: unknown) => {
+          if (!isETagConflict(err)) throw err;
+        });
     })().catch((err: unknown) => {
       this.indexReady = undefined;
       throw err;
@@ -105,29 +124,32 @@ export class TicketStore {
     return stored ? withoutETag(stored) : undefined;
   }
 
-  /** Every ticket (with this status), oldest first. */
+  /** Every ticket (with this status), in creation order. */
   async list(status?: TicketStatus): Promise<HandoffTicket[]> {
-    const entries = (await this.entries()).filter((e) => !status || e.status === status);
+    const { open, resolved } = await this.indexes();
+    const entries = [...open, ...resolved].filter((e) => !status || e.status === status).sort((a, b) => a.seq - b.seq);
     return (await this.readTickets(entries.map((e) => e.id))).filter((t): t is HandoffTicket => t !== undefined && (!status || t.status === status));
   }
 
   /**
    * One page of a queue: waiting and in-progress tickets longest-waiting first, resolved ones
-   * latest first. Reads the index and the page's tickets only.
+   * latest first. Reads one index and the page's tickets.
    */
   async page(status: TicketStatus, offset: number, limit: number): Promise<TicketPage> {
-    const entries = (await this.entries()).filter((e) => e.status === status);
-    if (status === 'resolved') entries.sort((a, b) => (b.resolvedAt ?? '').localeCompare(a.resolvedAt ?? ''));
+    await this.ensureIndex();
+    const entries =
+      status === 'resolved'
+        ? [...((await this.readOne<ResolvedIndex>(RESOLVED_KEY))?.entries ?? [])].reverse()
+        : ((await this.readOne<OpenIndex>(OPEN_KEY))?.entries ?? []).filter((e) => e.status === status);
     const tickets = await this.readTickets(entries.slice(offset, offset + limit).map((e) => e.id));
-    // The index is updated just after the ticket: a ticket whose status moved meanwhile is left to its own page.
+    // The index follows the ticket just after it is written: a ticket whose status moved meanwhile is left to its own page.
     return { tickets: tickets.filter((t): t is HandoffTicket => t !== undefined && t.status === status), total: entries.length };
   }
 
   /** How many tickets have each status. */
   async counts(): Promise<Record<TicketStatus, number>> {
-    const counts: Record<TicketStatus, number> = { waiting: 0, 'in-progress': 0, resolved: 0 };
-    for (const e of await this.entries()) counts[e.status]++;
-    return counts;
+    const { open, resolved } = await this.indexes();
+    return { waiting: open.filter((e) => e.status === 'waiting').length, 'in-progress': open.filter((e) => e.status === 'in-progress').length, resolved: resolved.length };
   }
 
   /**
@@ -174,12 +196,31 @@ export class TicketStore {
     return link ? this.get(link.ticketId) : undefined;
   }
 
+  /**
+   * Moves the ticket's entry to the index of its status (idempotent, so a retry after a partial write
+   * heals it); on resolving, resolved tickets past the retention leave, deleted with what belongs to them.
+   */
   private async reindex(ticket: HandoffTicket): Promise<void> {
-    await retryOnETagConflict(async () => {
-      const index = await this.readIndex();
-      const entries = index.entries.map((e) => (e.id === ticket.id ? entryOf(ticket) : e));
-      await this.storage.write({ [INDEX_KEY]: { entries, eTag: index.eTag } });
+    await this.ensureIndex();
+    const expired = await retryOnETagConflict(async () => {
+      const [open, resolved] = await Promise.all([this.readOne<OpenIndex>(OPEN_KEY), this.readOne<ResolvedIndex>(RESOLVED_KEY)]);
+      if (!open || !resolved) throw new Error('the ticket index disappeared');
+      const seq = [...open.entries, ...resolved.entries].find((e) => e.id === ticket.id)?.seq ?? open.next;
+      const entry = entryOf(ticket, seq);
+      const openEntries = open.entries.filter((e) => e.id !== ticket.id);
+      let resolvedEntries = resolved.entries.filter((e) => e.id !== ticket.id);
+      if (entry.status === 'resolved') resolvedEntries.push(entry);
+      else {
+        openEntries.push(entry);
+        openEntries.sort((a, b) => a.seq - b.seq);
+      }
+      const cutoff = this.now().getTime() - this.retentionMs;
+      const gone = resolvedEntries.filter((e) => Date.parse(e.resolvedAt ?? '') < cutoff);
+      if (gone.length) resolvedEntries = resolvedEntries.filter((e) => !gone.includes(e));
+      await this.storage.write({ [OPEN_KEY]: { next: open.next, entries: openEntries, eTag: open.eTag }, [RESOLVED_KEY]: { entries: resolvedEntries, eTag: resolved.eTag } });
+      return gone;
     });
+    if (expired.length) await this.remove(expired.map((e) => e.id));
   }
 
   /** Deletes tickets (their transcripts are inside) and their thread links. */
@@ -189,15 +230,10 @@ export class TicketStore {
     await this.storage.delete([...ids.map(TICKET_KEY), ...threads.map(THREAD_KEY)]);
   }
 
-  private async entries(): Promise<IndexEntry[]> {
+  private async indexes(): Promise<{ open: IndexEntry[]; resolved: IndexEntry[] }> {
     await this.ensureIndex();
-    return (await this.readIndex()).entries;
-  }
-
-  private async readIndex(): Promise<{ entries: IndexEntry[]; eTag?: string }> {
-    const index = await this.readOne<StoredIndex>(INDEX_KEY);
-    if (!index?.entries) throw new Error('the ticket index disappeared');
-    return { entries: index.entries, eTag: index.eTag };
+    const [open, resolved] = await Promise.all([this.readOne<OpenIndex>(OPEN_KEY), this.readOne<ResolvedIndex>(RESOLVED_KEY)]);
+    return { open: open?.entries ?? [], resolved: resolved?.entries ?? [] };
   }
 
   private async readTickets(ids: string[]): Promise<Array<HandoffTicket | undefined>> {
@@ -221,8 +257,8 @@ export class TicketNotFoundError extends Error {
   }
 }
 
-function entryOf(ticket: HandoffTicket): IndexEntry {
-  return { id: ticket.id, status: ticket.status, createdAt: ticket.createdAt, ...(ticket.resolvedAt ? { resolvedAt: ticket.resolvedAt } : {}) };
+function entryOf(ticket: HandoffTicket, seq: number): IndexEntry {
+  return { seq, id: ticket.id, status: ticket.status, createdAt: ticket.createdAt, ...(ticket.resolvedAt ? { resolvedAt: ticket.resolvedAt } : {}) };
 }
 
 function withoutETag<T extends StoreItem>(item: T): T {

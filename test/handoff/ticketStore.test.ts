@@ -302,29 +302,32 @@ describe('TicketStore on MemoryStorage', () => {
       expect(await store.counts()).toEqual({ waiting: 4, 'in-progress': 1, resolved: 2 });
     });
 
-    it('resolved tickets older than the retention leave with their transcript and thread links; newer and open ones stay', async () => {
+    it('resolved tickets older than the retention leave with their transcript and thread links when a ticket is resolved; newer and open ones stay', async () => {
       const memory = new MemoryStorage();
       let now = new Date('2026-01-01T00:00:00.000Z');
       const store = new TicketStore(memory, { retentionDays: 90, now: () => now });
+      const resolveNow = (id: string) => store.update(id, (t) => ({ ...t, status: 'resolved', resolvedAt: now.toISOString() }));
       const old = await store.create(draft({ transcript: [line('古い相談')] }));
       const open = await store.create(draft());
       const recent = await store.create(draft());
+      const first = await store.create(draft());
+      const second = await store.create(draft());
       await store.linkThread('slack:C1:1.0', old.id);
-      await store.update(old.id, (t) => ({ ...t, status: 'resolved', resolvedAt: '2026-01-01T00:00:00.000Z' }));
-      await store.update(recent.id, (t) => ({ ...t, status: 'resolved', resolvedAt: '2026-03-31T00:00:00.000Z' }));
+      await resolveNow(old.id);
 
       now = new Date('2026-03-31T23:59:00.000Z'); // 89 days and a bit: nothing expires yet
-      const first = await store.create(draft());
-      expect((await store.list()).map((t) => t.id)).toEqual([old.id, open.id, recent.id, first.id]);
+      await resolveNow(recent.id);
+      expect((await store.list()).map((t) => t.id)).toEqual([old.id, open.id, recent.id, first.id, second.id]);
 
       now = new Date('2026-04-02T00:00:00.000Z'); // past 90 days for the old one only
-      const second = await store.create(draft());
+      await resolveNow(first.id);
       expect((await store.list()).map((t) => t.id)).toEqual([open.id, recent.id, first.id, second.id]);
+      expect((await store.page('resolved', 0, 10)).tickets.map((t) => t.id)).toEqual([first.id, recent.id]);
       expect(await store.get(old.id)).toBeUndefined();
       expect(await store.ticketOfThread('slack:C1:1.0')).toBeUndefined();
       const left = await memory.read([`handoff/ticket/${old.id}`, 'handoff/thread/slack:C1:1.0']);
       expect(left).toEqual({});
-      expect(JSON.stringify(await memory.read(['handoff/index']))).not.toContain(old.id);
+      expect(JSON.stringify(await memory.read(['handoff/index', 'handoff/index/resolved']))).not.toContain(old.id);
     });
 
     it('an index of the older format (ids only) is read once into entries with statuses', async () => {

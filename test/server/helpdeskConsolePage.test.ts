@@ -1,0 +1,181 @@
+import { MemoryStorage } from 'botbuilder';
+import '../support/quietDeprecations';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { HANDOFF_PHRASES } from '../../src/handoff/handoffService';
+import { createLogger } from '../../src/logging';
+import { freePort } from '../support/serverProcess';
+
+// The agents' console (/helpdesk) in a real Chromium, next to the local web chat page (/) in another
+// tab: a Web Chat user over the real Direct Line asks for a person, and an agent works the ticket with
+// the keyboard alone. Without Debian's Chromium the test skips.
+const CHROMIUM = '/usr/bin/chromium';
+const NO_BROWSER = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the browser test`;
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const API_TOKEN = 'console-page-test-token-0123456789';
+/** The README's pictures of the console, taken here. */
+const DOCS = join(__dirname, '..', '..', 'docs');
+const MARKUP = '<b>太字</b><img src=x onerror="window.__injected=1">';
+
+/** The browser's globals, inside page.evaluate (this file is compiled without the DOM's types; the functions run in the page, so no helper of this file can be called there). */
+interface BrowserGlobals {
+  document: { activeElement: unknown; documentElement: { scrollWidth: number; clientWidth: number } };
+  sameDocument?: boolean;
+  __injected?: number;
+}
+const focusedId = (page: Page) => page.evaluate(() => ((globalThis as unknown as BrowserGlobals).document.activeElement as { id?: string } | null)?.id);
+
+const bubbles = (page: Page) => page.locator('.webchat__bubble');
+const sendBox = (page: Page) => page.locator('[data-id="webchat-sendbox-input"]');
+
+describe('the helpdesk console in Chromium', () => {
+  let app: App;
+  let base: string;
+  let profile: string;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    if (NO_BROWSER) return;
+    const port = await freePort();
+    const config = loadConfig({ PORT: String(port), HELPDESK_CLOSED_DATES: '', HELPDESK_API_TOKEN: API_TOKEN }, '/nonexistent');
+    app = createApp(config, { log: createLogger('silent'), storage: new MemoryStorage() });
+    await app.listen(port, '127.0.0.1');
+    base = `http://127.0.0.1:${port}`;
+    profile = mkdtempSync(join(tmpdir(), 'console-chromium-'));
+    context = await chromium.launchPersistentContext(join(profile, 'user-data'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      locale: 'ja-JP',
+      timezoneId: 'Asia/Tokyo',
+      viewport: { width: 1280, height: 800 },
+      env: { ...process.env, XDG_CONFIG_HOME: join(profile, 'config'), XDG_CACHE_HOME: join(profile, 'cache') },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await app?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  /** Presses Tab until `target` has the focus (at most 40 times), as someone without a mouse does. */
+  async function tabTo(page: Page, target: Locator, what: string): Promise<void> {
+    for (let i = 0; i < 40; i++) {
+      if (await target.evaluate((node) => node === (globalThis as unknown as BrowserGlobals).document.activeElement).catch(() => false)) return;
+      await page.keyboard.press('Tab');
+    }
+    throw new Error(`Tab never reached ${what}`);
+  }
+
+  /** The page is no wider than the window: nothing to scroll sideways. */
+  async function expectNoHorizontalOverflow(page: Page, where: string): Promise<void> {
+    const { scroll, client } = await page.evaluate(() => ({ scroll: (globalThis as unknown as BrowserGlobals).document.documentElement.scrollWidth, client: (globalThis as unknown as BrowserGlobals).document.documentElement.clientWidth }));
+    expect(scroll, `${where}: ${scroll}px of content in ${client}px`).toBeLessThanOrEqual(client);
+  }
+
+  async function userSays(page: Page, text: string): Promise<void> {
+    await sendBox(page).click();
+    await page.keyboard.insertText(text);
+    await page.keyboard.press('Enter');
+  }
+
+  it('a Web Chat user\'s ticket appears live; the agent takes it, replies and resolves with the keyboard; the user gets the reply and the bot back', async (ctx) => {
+    if (NO_BROWSER) ctx.skip(NO_BROWSER);
+    const errors: string[] = [];
+    // ---- The agent signs in (for now: token and name) and sees the queue.
+    const agent = await context.newPage();
+    agent.setDefaultTimeout(10_000);
+    agent.on('pageerror', (err) => errors.push(err.message));
+    await agent.goto(`${base}/helpdesk`);
+    await agent.locator('#signin-token').waitFor();
+    await agent.keyboard.type(API_TOKEN);
+    await agent.keyboard.press('Tab');
+    await agent.keyboard.type('佐藤');
+    await agent.keyboard.press('Enter');
+    await agent.getByText('ライブ更新中').waitFor();
+    await agent.evaluate(() => ((globalThis as unknown as BrowserGlobals).sameDocument = true));
+
+    // ---- A user on the web chat page asks for a person, then writes something with markup.
+    const user = await context.newPage();
+    user.setDefaultTimeout(10_000);
+    await user.goto(`${base}/`);
+    await bubbles(user).filter({ hasText: 'ヘルプデスクのチャットボットです' }).first().waitFor();
+    await userSays(user, '担当者');
+    const opened = await bubbles(user).filter({ hasText: '担当者におつなぎします' }).first().innerText();
+    const id = /受付番号 (HD-[0-9A-F]{8})/.exec(opened)![1]!;
+
+    // ---- It appears in the agent's queue without a reload.
+    const row = agent.locator(`.queue[data-status="waiting"] tr[data-ticket="${id}"]`);
+    await row.waitFor();
+    expect(await row.innerText()).toContain('Web チャット');
+    expect(await row.locator('td[data-label="待ち時間"]').innerText()).toMatch(/^\d+分$/);
+    expect(await agent.evaluate(() => (globalThis as unknown as BrowserGlobals).sameDocument)).toBe(true);
+    await expectNoHorizontalOverflow(agent, 'queue at 1280×800');
+    await agent.screenshot({ path: join(mkdirSync(DOCS, { recursive: true }) ?? DOCS, 'helpdesk-console-queue.png') });
+
+    // ---- Keyboard only: open the ticket.
+    await tabTo(agent, row.getByRole('link', { name: id }), `the link to ${id}`);
+    await agent.keyboard.press('Enter');
+    await agent.locator('#t-title').filter({ hasText: id }).waitFor();
+    expect(await focusedId(agent)).toBe('t-title');
+    expect(await agent.locator('#t-status').innerText()).toBe('対応待ち');
+    expect(await agent.locator('#t-transcript li.user').allInnerTexts()).toEqual([expect.stringContaining('担当者')]);
+
+    // The user's next message arrives while the agent looks, as text: the markup is not rendered.
+    await userSays(user, MARKUP);
+    const markup = agent.locator('#t-transcript li.user').filter({ hasText: '太字' });
+    await markup.waitFor();
+    expect(await markup.innerText()).toContain(MARKUP);
+    expect(await agent.locator('#t-transcript b, #t-transcript img').count()).toBe(0);
+    expect(await agent.evaluate(() => (globalThis as unknown as BrowserGlobals).__injected)).toBeUndefined();
+
+    // Take it: the user is told who; the reply box has the focus.
+    await tabTo(agent, agent.getByRole('button', { name: '対応する' }), '対応する');
+    await agent.keyboard.press('Enter');
+    await agent.locator('#t-status').filter({ hasText: '対応中（佐藤）' }).waitFor();
+    expect(await focusedId(agent)).toBe('reply-text');
+    await bubbles(user).filter({ hasText: HANDOFF_PHRASES.taken('佐藤') }).first().waitFor();
+
+    // Reply (Ctrl+Enter): the user gets it over Direct Line.
+    await agent.keyboard.type('証明書の画面を確認します。');
+    await agent.keyboard.press('Control+Enter');
+    await bubbles(user).filter({ hasText: HANDOFF_PHRASES.fromAgent('佐藤', '証明書の画面を確認します。') }).first().waitFor();
+    await agent.locator('#t-transcript li.agent').filter({ hasText: '証明書の画面を確認します。' }).waitFor();
+    expect(await agent.locator('#reply-text').inputValue()).toBe('');
+    await expectNoHorizontalOverflow(agent, 'ticket at 1280×800');
+    await agent.screenshot({ path: join(DOCS, 'helpdesk-console.png') });
+
+    // At phone width: one column, nothing to scroll sideways, on the ticket and on the queue.
+    await agent.setViewportSize({ width: 390, height: 844 });
+    await expectNoHorizontalOverflow(agent, 'ticket at 390 px');
+    await agent.setViewportSize({ width: 1280, height: 800 });
+
+    // Resolve (after the confirmation): the user is back with the bot, which answers again.
+    agent.once('dialog', (dialog) => void dialog.accept());
+    await tabTo(agent, agent.getByRole('button', { name: '完了' }), '完了');
+    await agent.keyboard.press('Enter');
+    await agent.locator('#t-status').filter({ hasText: '完了' }).waitFor();
+    expect(await agent.getByRole('button', { name: '対応する' }).count()).toBe(0);
+    expect(await agent.locator('#t-reply').isHidden()).toBe(true);
+    await bubbles(user).filter({ hasText: HANDOFF_PHRASES.resolved }).first().waitFor();
+    await userSays(user, '電子証明書のインストール');
+    await bubbles(user).filter({ hasText: '証明書発行用パスワード' }).first().waitFor();
+
+    // Back to the queue with the keyboard: the ticket is under 完了, at phone width too.
+    await tabTo(agent, agent.getByRole('link', { name: '← 受付一覧に戻る' }), 'the link back');
+    await agent.keyboard.press('Enter');
+    await agent.locator(`.queue[data-status="resolved"] tr[data-ticket="${id}"]`).waitFor();
+    expect(await agent.locator(`.queue[data-status="waiting"] tr[data-ticket="${id}"]`).count()).toBe(0);
+    await agent.setViewportSize({ width: 390, height: 844 });
+    await expectNoHorizontalOverflow(agent, 'queue at 390 px');
+    expect(errors).toEqual([]);
+    await user.close();
+    await agent.close();
+  }, 90_000);
+});

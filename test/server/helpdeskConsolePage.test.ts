@@ -7,8 +7,11 @@ import { chromium, type BrowserContext, type Locator, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import { MENU } from '../../src/dialogs/phrases';
 import { HANDOFF_PHRASES } from '../../src/handoff/handoffService';
 import { createLogger } from '../../src/logging';
+import { DirectLineClient } from '../support/directLineClient';
+import { http, TEST_SECRET } from '../support/server';
 import { freePort } from '../support/serverProcess';
 
 // The agents' console (/helpdesk) in a real Chromium, next to the local web chat page (/) in another
@@ -42,7 +45,7 @@ describe('the helpdesk console in Chromium', () => {
   beforeAll(async () => {
     if (NO_BROWSER) return;
     const port = await freePort();
-    const config = loadConfig({ PORT: String(port), HELPDESK_CLOSED_DATES: '', HELPDESK_API_TOKEN: API_TOKEN }, '/nonexistent');
+    const config = loadConfig({ PORT: String(port), HELPDESK_CLOSED_DATES: '', HELPDESK_API_TOKEN: API_TOKEN, DIRECT_LINE_SECRET: TEST_SECRET }, '/nonexistent');
     app = createApp(config, { log: createLogger('silent'), storage: new MemoryStorage() });
     await app.listen(port, '127.0.0.1');
     base = `http://127.0.0.1:${port}`;
@@ -88,6 +91,15 @@ describe('the helpdesk console in Chromium', () => {
   it('a Web Chat user\'s ticket appears live; the agent takes it, replies and resolves with the keyboard; the user gets the reply and the bot back', async (ctx) => {
     if (NO_BROWSER) ctx.skip(NO_BROWSER);
     const errors: string[] = [];
+    // Two users already in the queue (through Direct Line's HTTP API), one of them taken by 鈴木.
+    for (const [name, topic] of [['介護 花子', MENU.id], ['居宅 一郎', MENU.error]] as const) {
+      const client = await DirectLineClient.start(base, TEST_SECRET);
+      Object.assign(client.user, { name });
+      await client.poll();
+      await client.say(topic);
+      const id = /受付番号 (HD-[0-9A-F]{8})/.exec(JSON.stringify(await client.say('担当者')))![1]!;
+      if (name === '居宅 一郎') await http(`${base}/api/handoffs/${id}/take`, { auth: API_TOKEN, body: { agent: '鈴木' } });
+    }
     // ---- The agent signs in (for now: token and name) and sees the queue.
     const agent = await context.newPage();
     agent.setDefaultTimeout(10_000);
@@ -106,6 +118,10 @@ describe('the helpdesk console in Chromium', () => {
     user.setDefaultTimeout(10_000);
     await user.goto(`${base}/`);
     await bubbles(user).filter({ hasText: 'ヘルプデスクのチャットボットです' }).first().waitFor();
+    // Part of the certificate questions first, so the agent has facts to read.
+    await bubbles(user).getByRole('button', { name: MENU.certificate, exact: true }).first().click();
+    await bubbles(user).getByRole('button', { name: '手元にある', exact: true }).first().click();
+    await bubbles(user).filter({ hasText: 'ログインできますか' }).first().waitFor();
     await userSays(user, '担当者');
     const opened = await bubbles(user).filter({ hasText: '担当者におつなぎします' }).first().innerText();
     const id = /受付番号 (HD-[0-9A-F]{8})/.exec(opened)![1]!;
@@ -117,7 +133,8 @@ describe('the helpdesk console in Chromium', () => {
     expect(await row.locator('td[data-label="待ち時間"]').innerText()).toMatch(/^\d+分$/);
     expect(await agent.evaluate(() => (globalThis as unknown as BrowserGlobals).sameDocument)).toBe(true);
     await expectNoHorizontalOverflow(agent, 'queue at 1280×800');
-    await agent.screenshot({ path: join(mkdirSync(DOCS, { recursive: true }) ?? DOCS, 'helpdesk-console-queue.png') });
+    mkdirSync(DOCS, { recursive: true });
+    await agent.screenshot({ path: join(DOCS, 'helpdesk-console-queue.png') });
 
     // ---- Keyboard only: open the ticket.
     await tabTo(agent, row.getByRole('link', { name: id }), `the link to ${id}`);
@@ -125,7 +142,8 @@ describe('the helpdesk console in Chromium', () => {
     await agent.locator('#t-title').filter({ hasText: id }).waitFor();
     expect(await focusedId(agent)).toBe('t-title');
     expect(await agent.locator('#t-status').innerText()).toBe('対応待ち');
-    expect(await agent.locator('#t-transcript li.user').allInnerTexts()).toEqual([expect.stringContaining('担当者')]);
+    expect((await agent.locator('#t-transcript li.user').allInnerTexts()).at(-1)).toContain('担当者');
+    expect(await agent.locator('#t-facts').innerText()).toContain('証明書発行用パスワード\t手元にある');
 
     // The user's next message arrives while the agent looks, as text: the markup is not rendered.
     await userSays(user, MARKUP);
@@ -149,6 +167,7 @@ describe('the helpdesk console in Chromium', () => {
     await agent.locator('#t-transcript li.agent').filter({ hasText: '証明書の画面を確認します。' }).waitFor();
     expect(await agent.locator('#reply-text').inputValue()).toBe('');
     await expectNoHorizontalOverflow(agent, 'ticket at 1280×800');
+    await agent.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
     await agent.screenshot({ path: join(DOCS, 'helpdesk-console.png') });
 
     // At phone width: one column, nothing to scroll sideways, on the ticket and on the queue.

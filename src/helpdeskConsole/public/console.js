@@ -116,6 +116,7 @@
       );
       list.replaceChildren(table);
     }
+    section.querySelector('.pager').hidden = page.total <= PAGE;
     const [prev, next] = section.querySelectorAll('.pager button');
     prev.disabled = page.offset === 0;
     next.disabled = page.offset + page.items.length >= page.total;

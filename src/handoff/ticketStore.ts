@@ -174,13 +174,19 @@ export class TicketStore {
    * Two instances handling the same Slack retry, or told of the same ticket, then act once.
    */
   async claim(id: string, marker: string): Promise<boolean> {
-    let claimed = false;
-    await this.update(id, (t) => {
-      const markers = t.helpdesk.markers ?? [];
-      claimed = !markers.includes(marker);
-      return claimed ? { ...t, helpdesk: { ...t.helpdesk, markers: [...markers, marker].slice(-MAX_MARKERS) } } : t;
-    });
-    return claimed;
+    const alreadyClaimed = new Error(marker);
+    try {
+      await this.update(id, (t) => {
+        const markers = t.helpdesk.markers ?? [];
+        // Thrown, so that nothing is written: a change that throws is not retried either.
+        if (markers.includes(marker)) throw alreadyClaimed;
+        return { ...t, helpdesk: { ...t.helpdesk, markers: [...markers, marker].slice(-MAX_MARKERS) } };
+      });
+      return true;
+    } catch (err) {
+      if (err === alreadyClaimed) return false;
+      throw err;
+    }
   }
 
   /** Remembers which ticket a helpdesk thread (a Slack ts, a Teams reply chain) belongs to; the link goes with the ticket. */

@@ -1,25 +1,22 @@
 import { MemoryStorage } from 'botbuilder';
 import '../support/quietDeprecations';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { MENU } from '../../src/dialogs/phrases';
 import { HANDOFF_PHRASES } from '../../src/handoff/handoffService';
 import { createLogger } from '../../src/logging';
+import { launchChromium, NO_BROWSER, type Browser } from '../support/chromium';
 import { DirectLineClient } from '../support/directLineClient';
 import { http, TEST_SECRET } from '../support/server';
 import { freePort } from '../support/serverProcess';
 
-// The agents' console (/helpdesk) in a real Chromium, next to the local web chat page (/) in another
+// The agents' console (/helpdesk) in Debian's Chromium, next to the local web chat page (/) in another
 // tab: a Web Chat user over the real Direct Line asks for a person, and an agent works the ticket with
 // the keyboard alone. Without Debian's Chromium the test skips.
-const CHROMIUM = '/usr/bin/chromium';
-const NO_BROWSER = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the browser test`;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 const API_TOKEN = 'console-page-test-token-0123456789';
 /** The README's pictures of the console, taken here. */
 const DOCS = join(__dirname, '..', '..', 'docs');
@@ -39,7 +36,7 @@ const sendBox = (page: Page) => page.locator('[data-id="webchat-sendbox-input"]'
 describe('the helpdesk console in Chromium', () => {
   let app: App;
   let base: string;
-  let profile: string;
+  let browser: Browser;
   let context: BrowserContext;
 
   beforeAll(async () => {
@@ -49,22 +46,13 @@ describe('the helpdesk console in Chromium', () => {
     app = createApp(config, { log: createLogger('silent'), storage: new MemoryStorage() });
     await app.listen(port, '127.0.0.1');
     base = `http://127.0.0.1:${port}`;
-    profile = mkdtempSync(join(tmpdir(), 'console-chromium-'));
-    context = await chromium.launchPersistentContext(join(profile, 'user-data'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      locale: 'ja-JP',
-      timezoneId: 'Asia/Tokyo',
-      viewport: { width: 1280, height: 800 },
-      env: { ...process.env, XDG_CONFIG_HOME: join(profile, 'config'), XDG_CACHE_HOME: join(profile, 'cache') },
-    });
+    browser = await launchChromium('console', { viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Tokyo' });
+    context = browser.context;
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await app?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   /** Presses Tab until `target` has the focus (at most 40 times), as someone without a mouse does. */

@@ -1,31 +1,17 @@
 import { MemoryStorage } from 'botbuilder';
 import '../support/quietDeprecations';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Locator, type Page, type Request } from 'playwright-core';
+import type { BrowserContext, Locator, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logging';
+import { launchChromium, NO_BROWSER, type Browser } from '../support/chromium';
 
 // The local web chat page (GET /) in a real browser: Debian's Chromium driven by playwright-core,
 // against the real server in this process. Nothing is downloaded; without the browser the tests skip.
-const CHROMIUM = '/usr/bin/chromium';
-const NO_BROWSER = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the browser test`;
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // Containers often have a 64 MB /dev/shm; Debian's launcher adds this only when its own check works.
-  '--disable-dev-shm-usage',
-];
 /** Not an assertion: a picture of the page after the certificate questions, for a person to look at. */
 const SCREENSHOT = join(tmpdir(), 'webchat-page.png');
 
@@ -83,7 +69,7 @@ const buttonLabels = (card: Locator) => card.getByRole('button').allInnerTexts()
 describe('the local web chat page in Chromium', () => {
   let app: App;
   let base: string;
-  let profile: string;
+  let browser: Browser;
   let context: BrowserContext;
 
   beforeAll(async () => {
@@ -94,21 +80,13 @@ describe('the local web chat page in Chromium', () => {
     app = createApp(config, { log: createLogger('silent'), now: () => new Date('2026-11-19T10:00:00+09:00'), storage: new MemoryStorage() });
     await app.listen(port, '127.0.0.1');
     base = `http://127.0.0.1:${port}`;
-    profile = mkdtempSync(join(tmpdir(), 'webchat-chromium-'));
-    context = await chromium.launchPersistentContext(join(profile, 'user-data'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      locale: 'ja-JP',
-      // Chromium's crash-report database goes under XDG_CONFIG_HOME, not the user data dir: keep it in the temp dir too.
-      env: { ...process.env, XDG_CONFIG_HOME: join(profile, 'config'), XDG_CACHE_HOME: join(profile, 'cache') },
-    });
+    browser = await launchChromium('webchat');
+    context = browser.context;
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await app?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   /** Opens the page in a new tab (a new conversation) and waits for the bot's welcome. */

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../support/quietDeprecations';
 import { createApp, type App } from '../../src/app';
@@ -10,6 +9,7 @@ import { createLogger } from '../../src/logging';
 import { RedisStorage } from '../../src/storage/redisStorage';
 import { buttonsOf, FAKE_TEAM_ID, FakeSlackApi, type PostedMessage } from '../support/fakeSlackApi';
 import { blockActions, eventCallback, imMessage, newTs, sendEvent, sendInteraction, TEST_SIGNING_SECRET, unique } from '../support/slackSigning';
+import { deleteRedisKeys } from '../support/redisServer';
 import { until } from '../support/until';
 
 // Two instances of the server on one Redis, both connected to one (fake) Slack workspace: Slack
@@ -20,15 +20,6 @@ const REDIS_TEST_URL = process.env.REDIS_TEST_URL;
 const SKIPPED = REDIS_TEST_URL ? '' : ' — skipped: no REDIS_TEST_URL and no redis-server installed';
 const PREFIX = `test:handoff-${randomBytes(4).toString('hex')}:`;
 const HELPDESK = 'C0HELPDESK';
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const admin = createClient({ url: REDIS_TEST_URL });
-  await admin.connect();
-  const keys: string[] = [];
-  for await (const batch of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
-  if (keys.length > 0) await admin.del(keys);
-  await admin.close();
-}
 
 describe.skipIf(!REDIS_TEST_URL)(`the helpdesk on two instances sharing one Redis${SKIPPED}`, () => {
   const fake = new FakeSlackApi();
@@ -49,7 +40,7 @@ describe.skipIf(!REDIS_TEST_URL)(`the helpdesk on two instances sharing one Redi
   afterAll(async () => {
     for (const { app } of apps) await app.close();
     await fake.close();
-    await deleteKeys(PREFIX);
+    await deleteRedisKeys(REDIS_TEST_URL!, PREFIX);
   });
 
   it('an agent\'s thread reply that Slack delivers to both instances reaches the user once', async () => {

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import '../support/quietDeprecations';
@@ -16,6 +15,7 @@ import type { HandoffTicket } from '../../src/handoff/ticket';
 import { DirectLineClient, type DirectLineActivity } from '../support/directLineClient';
 import { buttonData, buttons, http, visibleText } from '../support/server';
 import { freePort, startServerProcess, type ServerProcess } from '../support/serverProcess';
+import { deleteRedisKeys } from '../support/redisServer';
 import { until } from '../support/until';
 
 // Two real servers (src/main.ts, as `npm start` runs it) in child processes, on different ports and
@@ -70,12 +70,7 @@ describe.skipIf(!REDIS_TEST_URL)(`two server processes on one Redis${SKIPPED}`, 
       if (stopped === 'still running') server.child.kill('SIGKILL');
       else expect(stopped, server.output()).toEqual({ code: 0, signal: null });
     }
-    const admin = createClient({ url: REDIS_TEST_URL });
-    await admin.connect();
-    const keys: string[] = [];
-    for await (const batch of admin.scanIterator({ MATCH: `${PREFIX}*`, COUNT: 500 })) keys.push(...batch);
-    if (keys.length > 0) await admin.del(keys);
-    await admin.close();
+    await deleteRedisKeys(REDIS_TEST_URL!, PREFIX);
     rmSync(work, { recursive: true, force: true });
   }, 30_000);
 
@@ -206,12 +201,7 @@ describe.skipIf(!REDIS_TEST_URL)(`two instances on one Redis, with 3-second toke
   });
   afterAll(async () => {
     for (const { app } of apps) await app.close();
-    const admin = createClient({ url: REDIS_TEST_URL });
-    await admin.connect();
-    const keys: string[] = [];
-    for await (const batch of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
-    if (keys.length > 0) await admin.del(keys);
-    await admin.close();
+    await deleteRedisKeys(REDIS_TEST_URL!, prefix);
   });
 
   it('a token refreshed through B keeps the conversation\'s socket on A open past the old expiry', async () => {

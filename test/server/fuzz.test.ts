@@ -321,6 +321,9 @@ const KNOWN_PATHS = [
   '/api/handoffs/t-1/take',
   '/api/handoffs/t-1/messages',
   '/api/handoffs/t-1/resolve',
+  '/helpdesk',
+  '/api/helpdesk/queue',
+  '/api/helpdesk/tickets/t-1/take',
   '/v3/directline/tokens/generate',
   '/v3/directline/tokens/refresh',
   '/v3/directline/conversations',
@@ -358,6 +361,7 @@ function generate(ctx: Context): Spec {
     [16, 'bf'],
     [12, 'slack'],
     [6, 'handoffs'],
+    [4, 'console'],
     [4, 'webchat-token'],
     [4, 'static'],
     [2, 'preflight'],
@@ -422,12 +426,23 @@ function generate(ctx: Context): Spec {
       const method = route === '' || route.startsWith('?') || (route.split('/').length === 2 && chance(0.8)) ? 'GET' : 'POST';
       return spec(method, `/api/handoffs${route}`, { authorization: auth }, method === 'POST' ? body(() => ({ agent: pick(['agent', '', ' ', 'a'.repeat(200), 5]), text: text() })) : undefined);
     }
+    case 'console': {
+      // The console's API; its event stream only without a valid sign-in (with one, it stays open by design).
+      const signedIn = chance(0.6);
+      const auth = signedIn ? `Bearer ${HELPDESK_TOKEN}` : pick([undefined, 'Bearer wrong-token-0123456789', `Bearer ${HELPDESK_TOKEN}x`]);
+      const agent = weighted<string | undefined>([[6, encodeURIComponent('佐藤')], [1, undefined], [1, ''], [1, '%E0%A4%A'], [1, 'a'.repeat(300)], [1, '%00%0A']]);
+      const ticket = chance(0.5) ? `t-${int(5)}` : enc(id());
+      const query = `?status=${pick(['waiting', 'in-progress', 'resolved', 'x', ''])}&offset=${pick(['0', '-1', '1e9', 'abc', ''])}&limit=${pick(['20', '0', '1000', 'x'])}`;
+      const route = pick(['/queue' + query, '/me', `/tickets/${ticket}`, `/tickets/${ticket}/take`, `/tickets/${ticket}/messages`, `/tickets/${ticket}/resolve`, ...(signedIn ? [] : ['/events'])]);
+      const method = /\/(take|messages|resolve)$/.test(route) ? 'POST' : 'GET';
+      return spec(method, `/api/helpdesk${route}`, { authorization: auth, 'x-helpdesk-agent': agent }, method === 'POST' ? body(() => pick([{ text: text() }, { text: 5 }, {}, null, text()])) : undefined);
+    }
     case 'webchat-token':
       return spec(chance(0.9) ? 'POST' : 'GET', '/api/webchat/token', {
         origin: weighted<string | undefined>([[4, 'http://127.0.0.1:PORT'], [1, undefined], [1, 'null'], [1, 'http://evil.example'], [1, 'https://127.0.0.1:PORT'], [1, text().slice(0, 50).replace(/[^\x20-\x7e]/g, '')]]),
       });
     case 'static':
-      return spec(pick(['GET', 'GET', 'HEAD']), pick(['/', '/webchat/page.js', '/healthz', '/metrics', '/api/analytics', '/favicon.ico', '/webchat/', '/webchat/webchat.js?x=1']), {
+      return spec(pick(['GET', 'GET', 'HEAD']), pick(['/', '/webchat/page.js', '/healthz', '/metrics', '/api/analytics', '/favicon.ico', '/webchat/', '/webchat/webchat.js?x=1', '/helpdesk', '/helpdesk/console.js', '/helpdesk/tickets/x', '/helpdesk/tickets/%E0']), {
         'if-none-match': chance(0.1) ? '"x"' : undefined,
         authorization: chance(0.3) ? `Bearer ${pick([HELPDESK_TOKEN, 'x'])}` : undefined,
       });
@@ -711,7 +726,7 @@ describe(`fuzz: ${TOTAL} random and malformed requests on every endpoint (seed $
     expect(failures.length, report).toBe(0);
     expect(missingRequestId, 'HTTP answers without x-request-id').toBe(0);
     // Every group was exercised.
-    expect([...byGroup.keys()].sort()).toEqual(['bf', 'dl-conversations', 'dl-get', 'dl-post', 'dl-stream', 'dl-tokens', 'handoffs', 'preflight', 'random', 'raw', 'slack', 'static', 'webchat-token', 'wrong-method'].sort());
+    expect([...byGroup.keys()].sort()).toEqual(['bf', 'console', 'dl-conversations', 'dl-get', 'dl-post', 'dl-stream', 'dl-tokens', 'handoffs', 'preflight', 'random', 'raw', 'slack', 'static', 'webchat-token', 'wrong-method'].sort());
 
     // Still up.
     expect(server.child.exitCode, server.output().slice(-2000)).toBeNull();

@@ -5,6 +5,8 @@ import type { QueueItem, TicketView } from '../../src/handoff/ticketView';
 import type { ConsoleEvent } from '../../src/helpdeskConsole/eventFeed';
 import { DirectLineClient, type DirectLineActivity } from '../support/directLineClient';
 import { http, startApp, TEST_SECRET, visibleText, type RunningApp } from '../support/server';
+import { buttonsOf, FAKE_TEAM_ID, FakeSlackApi, sectionTexts, type PostedMessage } from '../support/fakeSlackApi';
+import { blockActions, eventCallback, newTs, sendEvent, sendInteraction, TEST_SIGNING_SECRET } from '../support/slackSigning';
 import { until } from '../support/until';
 
 // The console's JSON API and live feed, over real HTTP against the real server; the page itself is
@@ -180,5 +182,55 @@ describe('the helpdesk console API and its live feed', () => {
     const unknown = await EventStream.open(server.base, '佐藤', 'gone.1');
     expect(unknown.frames.map((f) => f.event)).toEqual(['reset', 'ready']);
     unknown.close();
+  });
+});
+
+describe('the console and a Slack helpdesk channel show one ticket', () => {
+  const HELPDESK = 'C0HELPDESK';
+  const fake = new FakeSlackApi();
+  let server: RunningApp;
+
+  beforeAll(async () => {
+    await fake.start();
+    server = await startApp({ DIRECT_LINE_SECRET: TEST_SECRET, HELPDESK_API_TOKEN: API_TOKEN, SLACK_BOT_TOKEN: 'xoxb-1111111111-2222222222-testtesttesttesttesttest', SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, SLACK_API_URL: fake.url, HELPDESK_SLACK_CHANNEL: HELPDESK });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await fake.close();
+  });
+
+  const call = <T = any>(path: string, body?: unknown) => http<T>(`${server.base}/api/helpdesk${path}`, { headers: signedIn('佐藤'), body });
+  /** The ticket message in the helpdesk channel as it is now (its latest chat.update). */
+  const slackTicket = (posted: PostedMessage): PostedMessage => {
+    const last = fake.callsOf('chat.update').filter((c) => c.params.ts === posted.ts).at(-1);
+    return last ? { ...posted, text: String(last.params.text), blocks: last.params.blocks as PostedMessage['blocks'] } : posted;
+  };
+
+  it('taken in Slack shows in the console; answered and resolved in the console shows in Slack', async () => {
+    const stream = await EventStream.open(server.base, '佐藤');
+    const client = await DirectLineClient.start(server.base, TEST_SECRET);
+    await client.poll();
+    const id = OPENED.exec((await client.say('担当者')).filter(fromBot).map(visibleText).join('\n'))![1]!;
+    const posted = await until('the ticket in Slack', () => fake.posts().find((p) => p.channel === HELPDESK && p.thread_ts === undefined && p.text.includes(id)));
+
+    // 対応する in Slack: the console's page and feed say who took it.
+    const take = buttonsOf(posted).find((b) => b.label === '対応する')!;
+    await sendInteraction(`${server.base}/slack/events`, blockActions({ teamId: FAKE_TEAM_ID, user: 'U0AGENTA', channel: HELPDESK, message: { ts: posted.ts, text: posted.text, blocks: posted.blocks }, action: take }));
+    await until('the take in the feed', () => stream.tickets().find((e) => e.ticketId === id && e.kind === 'taken'));
+    expect((await call<TicketPage>(`/tickets/${id}`)).json.view).toMatchObject({ statusLabel: '対応中（u0agenta）', actions: [{ kind: 'resolve' }] });
+    expect((await call(`/tickets/${id}/take`, {})).json).toEqual({ error: `${id} は u0agenta が対応中です` });
+
+    // An agent's reply in the Slack thread is in the console's transcript, live.
+    await sendEvent(`${server.base}/slack/events`, eventCallback({ type: 'message', channel: HELPDESK, channel_type: 'channel', user: 'U0AGENTA', text: 'スレッドから返信します', ts: newTs(), thread_ts: posted.ts }, { teamId: FAKE_TEAM_ID }));
+    const fromSlack = await until('the Slack reply in the feed', () => stream.tickets().find((e) => e.ticketId === id && e.line?.text === 'スレッドから返信します'));
+    expect(fromSlack.line).toMatchObject({ from: 'agent', speaker: '担当者' });
+
+    // Answered and resolved in the console: Slack's thread and ticket message follow.
+    await call(`/tickets/${id}/messages`, { text: 'コンソールから返信します' });
+    await until('the console reply in the Slack thread', () => fake.posts().find((p) => p.thread_ts === posted.ts && p.text === '担当者 (佐藤): コンソールから返信します'));
+    await call(`/tickets/${id}/resolve`, {});
+    await until('the ticket message updated to 完了', () => sectionTexts(slackTicket(posted)).join('\n').includes('*状態*\n完了') || undefined);
+    expect(buttonsOf(slackTicket(posted))).toEqual([]);
+    stream.close();
   });
 });

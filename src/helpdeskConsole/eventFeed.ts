@@ -33,8 +33,13 @@ export class HelpdeskEventFeed implements HandoffListener {
   private readonly instance = randomBytes(4).toString('hex');
   private next = 0;
   private readonly recent: ConsoleEvent[] = [];
+  /** The id of "before any event" on this instance. */
+  private readonly start = `${this.instance}.0`;
+  /** Whether events have left `recent`: then "before any event" can no longer be replayed. */
+  private dropped = false;
   private readonly clients = new Set<Response>();
   private bus?: PubSub;
+  private closed = false;
   private readonly keepAlive: NodeJS.Timeout;
 
   constructor(keepAliveMs = KEEP_ALIVE_MS) {
@@ -66,19 +71,35 @@ export class HelpdeskEventFeed implements HandoffListener {
 
   /** Serves one console's stream: what it missed since `lastEventId` (or `reset`), then `ready`, then every event. */
   connect(res: Response, lastEventId: string | undefined): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
-    if (lastEventId) {
-      const seen = this.recent.findIndex((e) => e.id === lastEventId);
-      if (seen < 0) res.write('event: reset\ndata: {}\n\n');
-      else for (const e of this.recent.slice(seen + 1)) res.write(frame(e));
+    // Closing: a console reconnecting over a kept-alive socket must not hold the server open; it tries again later.
+    if (this.closed) {
+      res.writeHead(503, { 'retry-after': '1', connection: 'close' });
+      res.end();
+      return;
     }
-    res.write(`event: ready\ndata: {}\n\n`);
+    // connection: close, so that the socket is not used again once the stream ends (the server may be closing).
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'close' });
+    if (lastEventId !== undefined) {
+      const missed = this.since(lastEventId);
+      if (missed) for (const e of missed) res.write(frame(e));
+      else res.write('event: reset\ndata: {}\n\n');
+    }
+    // `ready` carries the id to resume from, even when no event has happened yet.
+    res.write(`id: ${this.recent.at(-1)?.id ?? this.start}\nevent: ready\ndata: {}\n\n`);
     this.clients.add(res);
     res.once('close', () => this.clients.delete(res));
   }
 
+  /** The events after `id`, or undefined when this instance cannot tell (an id it never had, or events dropped since). */
+  private since(id: string): ConsoleEvent[] | undefined {
+    if (id === this.start) return this.dropped ? undefined : this.recent;
+    const seen = this.recent.findIndex((e) => e.id === id);
+    return seen < 0 ? undefined : this.recent.slice(seen + 1);
+  }
+
   /** Ends every stream (their consoles reconnect), so the server can close. */
   close(): void {
+    this.closed = true;
     clearInterval(this.keepAlive);
     for (const res of this.clients) res.end();
     this.clients.clear();
@@ -86,7 +107,10 @@ export class HelpdeskEventFeed implements HandoffListener {
 
   private deliver(event: ConsoleEvent): void {
     this.recent.push(event);
-    if (this.recent.length > KEPT_EVENTS) this.recent.shift();
+    if (this.recent.length > KEPT_EVENTS) {
+      this.recent.shift();
+      this.dropped = true;
+    }
     this.broadcast(frame(event));
   }
 

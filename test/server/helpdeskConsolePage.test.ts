@@ -36,15 +36,22 @@ const sendBox = (page: Page) => page.locator('[data-id="webchat-sendbox-input"]'
 describe('the helpdesk console in Chromium', () => {
   let app: App;
   let base: string;
+  let port: number;
   let browser: Browser;
   let context: BrowserContext;
+  /** Outlives a restart of the server, as the store on disk or in Redis does. */
+  const storage = new MemoryStorage();
+
+  async function startServer(): Promise<void> {
+    const config = loadConfig({ PORT: String(port), HELPDESK_CLOSED_DATES: '', HELPDESK_API_TOKEN: API_TOKEN, DIRECT_LINE_SECRET: TEST_SECRET }, '/nonexistent');
+    app = createApp(config, { log: createLogger('silent'), storage });
+    await app.listen(port, '127.0.0.1');
+  }
 
   beforeAll(async () => {
     if (NO_BROWSER) return;
-    const port = await freePort();
-    const config = loadConfig({ PORT: String(port), HELPDESK_CLOSED_DATES: '', HELPDESK_API_TOKEN: API_TOKEN, DIRECT_LINE_SECRET: TEST_SECRET }, '/nonexistent');
-    app = createApp(config, { log: createLogger('silent'), storage: new MemoryStorage() });
-    await app.listen(port, '127.0.0.1');
+    port = await freePort();
+    await startServer();
     base = `http://127.0.0.1:${port}`;
     browser = await launchChromium('console', { viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Tokyo' });
     context = browser.context;
@@ -70,25 +77,8 @@ describe('the helpdesk console in Chromium', () => {
     expect(scroll, `${where}: ${scroll}px of content in ${client}px`).toBeLessThanOrEqual(client);
   }
 
-  async function userSays(page: Page, text: string): Promise<void> {
-    await sendBox(page).click();
-    await page.keyboard.insertText(text);
-    await page.keyboard.press('Enter');
-  }
-
-  it('a Web Chat user\'s ticket appears live; the agent takes it, replies and resolves with the keyboard; the user gets the reply and the bot back', async (ctx) => {
-    if (NO_BROWSER) ctx.skip(NO_BROWSER);
-    const errors: string[] = [];
-    // Two users already in the queue (through Direct Line's HTTP API), one of them taken by 鈴木.
-    for (const [name, topic] of [['介護 花子', MENU.id], ['居宅 一郎', MENU.error]] as const) {
-      const client = await DirectLineClient.start(base, TEST_SECRET);
-      Object.assign(client.user, { name });
-      await client.poll();
-      await client.say(topic);
-      const id = /受付番号 (HD-[0-9A-F]{8})/.exec(JSON.stringify(await client.say('担当者')))![1]!;
-      if (name === '居宅 一郎') await http(`${base}/api/handoffs/${id}/take`, { auth: API_TOKEN, body: { agent: '鈴木' } });
-    }
-    // ---- The agent signs in (for now: token and name) and sees the queue.
+  /** The console in a new tab, signed in with the keyboard (for now: the token and a name), showing the queue live. */
+  async function signedInConsole(errors: string[]): Promise<Page> {
     const agent = await context.newPage();
     agent.setDefaultTimeout(10_000);
     agent.on('pageerror', (err) => errors.push(err.message));
@@ -100,6 +90,32 @@ describe('the helpdesk console in Chromium', () => {
     await agent.keyboard.press('Enter');
     await agent.getByText('ライブ更新中').waitFor();
     await agent.evaluate(() => ((globalThis as unknown as BrowserGlobals).sameDocument = true));
+    return agent;
+  }
+
+  /** A user who asked for a person over Direct Line's HTTP API; returns the ticket's number. */
+  async function ticketFrom(name: string, topic: string): Promise<string> {
+    const client = await DirectLineClient.start(base, TEST_SECRET);
+    Object.assign(client.user, { name });
+    await client.poll();
+    await client.say(topic);
+    return /受付番号 (HD-[0-9A-F]{8})/.exec(JSON.stringify(await client.say('担当者')))![1]!;
+  }
+
+  async function userSays(page: Page, text: string): Promise<void> {
+    await sendBox(page).click();
+    await page.keyboard.insertText(text);
+    await page.keyboard.press('Enter');
+  }
+
+  it('a Web Chat user\'s ticket appears live; the agent takes it, replies and resolves with the keyboard; the user gets the reply and the bot back', async (ctx) => {
+    if (NO_BROWSER) ctx.skip(NO_BROWSER);
+    const errors: string[] = [];
+    // Two users already in the queue (through Direct Line's HTTP API), one of them taken by 鈴木.
+    await ticketFrom('介護 花子', MENU.id);
+    await http(`${base}/api/handoffs/${await ticketFrom('居宅 一郎', MENU.error)}/take`, { auth: API_TOKEN, body: { agent: '鈴木' } });
+    // ---- The agent signs in and sees the queue.
+    const agent = await signedInConsole(errors);
 
     // ---- A user on the web chat page asks for a person, then writes something with markup.
     const user = await context.newPage();
@@ -185,4 +201,20 @@ describe('the helpdesk console in Chromium', () => {
     await user.close();
     await agent.close();
   }, 90_000);
+
+  it('the console\'s live connection drops (the server restarts): it reconnects and shows what it missed, without a reload', async (ctx) => {
+    if (NO_BROWSER) ctx.skip(NO_BROWSER);
+    const errors: string[] = [];
+    const agent = await signedInConsole(errors);
+    await app.close();
+    await agent.getByText('再接続しています…').waitFor();
+    await startServer();
+    // Opened while the console was away; the new server never saw the console's last event.
+    const id = await ticketFrom('訪問 次郎', MENU.certificate);
+    await agent.locator(`.queue[data-status="waiting"] tr[data-ticket="${id}"]`).waitFor();
+    await agent.getByText('ライブ更新中').waitFor();
+    expect(await agent.evaluate(() => (globalThis as unknown as BrowserGlobals).sameDocument)).toBe(true);
+    expect(errors).toEqual([]);
+    await agent.close();
+  }, 60_000);
 });

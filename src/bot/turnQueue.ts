@@ -27,7 +27,6 @@ export interface TurnQueue {
   run<T>(key: string, work: () => Promise<T>): Promise<T>;
 }
 
-
 export interface SharedTurnQueueOptions {
   /** How long a lock outlives a crashed holder; a running turn renews it every third of this. */
   ttlMs?: number;

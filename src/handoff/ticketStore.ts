@@ -77,14 +77,16 @@ export class TicketStore {
     const created = { ...ticket, id };
     await this.ensureIndex();
     await retryOnETagConflict(async () => {
-      const [open, resolved] = await Promise.all([this.readOne<OpenIndex>(OPEN_KEY), this.readOne<ResolvedIndex>(RESOLVED_KEY)]);
-      if (!open || !resolved) throw new Error('the ticket index disappeared');
+      const open = await this.readOne<OpenIndex>(OPEN_KEY);
+      // Only a ticket stored as resolved already (imports, tests) needs the large index.
+      const resolved = created.status === 'resolved' ? await this.readOne<ResolvedIndex>(RESOLVED_KEY) : undefined;
+      if (!open || (created.status === 'resolved' && !resolved)) throw new Error('the ticket index disappeared');
       const entry = entryOf(created, open.next);
       // Ticket and index in one write (all or nothing on LevelStorage and RedisStorage): a crash
       // leaves no ticket that the list does not show.
       await this.storage.write({
-        [OPEN_KEY]: { next: open.next + 1, entries: entry.status === 'resolved' ? open.entries : [...open.entries, entry], eTag: open.eTag },
-        ...(entry.status === 'resolved' ? { [RESOLVED_KEY]: { entries: [...resolved.entries, entry], eTag: resolved.eTag } } : {}),
+        [OPEN_KEY]: { next: open.next + 1, entries: resolved ? open.entries : [...open.entries, entry], eTag: open.eTag },
+        ...(resolved ? { [RESOLVED_KEY]: { entries: [...resolved.entries, entry], eTag: resolved.eTag } } : {}),
         [TICKET_KEY(created.id)]: { ...created, eTag: '*' },
       });
     });

@@ -272,6 +272,7 @@
   async function listen() {
     listening = true;
     let first = true;
+    let pause = 1000;
     while (signIn) {
       let reset = false;
       try {
@@ -295,6 +296,7 @@
             if (frame.event === 'reset') reset = true;
             else if (frame.event === 'ready') {
               setLive(true);
+              pause = 1000;
               // The first time, and after a gap the server could not fill: what is shown is read again.
               if (first || reset) refresh();
               first = false;
@@ -305,7 +307,9 @@
         // The connection dropped or could not be made: try again below.
       }
       setLive(false);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // Soon after a drop; less often while the server stays away.
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(pause * 2, 15_000);
     }
     listening = false;
   }

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MENU } from '../../src/dialogs/phrases';
 import { HANDOFF_PHRASES } from '../../src/handoff/handoffService';
 import type { QueueItem, TicketView } from '../../src/handoff/ticketView';
-import type { ConsoleEvent } from '../../src/helpdeskConsole/eventFeed';
 import { DirectLineClient, type DirectLineActivity } from '../support/directLineClient';
+import { consoleHeaders, EventStream } from '../support/consoleEvents';
 import { http, startApp, TEST_SECRET, visibleText, type RunningApp } from '../support/server';
 import { buttonsOf, FAKE_TEAM_ID, FakeSlackApi, sectionTexts, type PostedMessage } from '../support/fakeSlackApi';
 import { blockActions, eventCallback, newTs, sendEvent, sendInteraction, TEST_SIGNING_SECRET } from '../support/slackSigning';
@@ -16,59 +16,11 @@ const BOT_ID = 'careplan-helpdesk-bot';
 const API_TOKEN = 'console-test-helpdesk-token-0123456789';
 const OPENED = /担当者におつなぎします（受付番号 (HD-[0-9A-F]{8})）/;
 const fromBot = (a: DirectLineActivity) => a.from?.id === BOT_ID;
+const signedIn = (agent: string) => consoleHeaders(API_TOKEN, agent);
 
 interface TicketPage {
   item: QueueItem;
   view: TicketView;
-}
-
-/** A console's event stream, read with fetch as the page reads it. */
-class EventStream {
-  readonly frames: Array<{ id?: string; event: string; data: string }> = [];
-  private readonly abort = new AbortController();
-  closed = false;
-
-  static async open(base: string, agent: string, lastEventId?: string): Promise<EventStream> {
-    const stream = new EventStream();
-    const res = await fetch(`${base}/api/helpdesk/events`, { headers: { ...signedIn(agent), ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: stream.abort.signal });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    void stream.read(res.body!);
-    await until('the stream is ready', () => stream.frames.some((f) => f.event === 'ready'));
-    return stream;
-  }
-
-  private async read(body: ReadableStream<Uint8Array>): Promise<void> {
-    let buffer = '';
-    try {
-      for await (const chunk of body.pipeThrough(new TextDecoderStream())) {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const lines = buffer.slice(0, end).split('\n');
-          buffer = buffer.slice(end + 2);
-          if (lines.every((l) => l.startsWith(':'))) continue;
-          const field = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
-          this.frames.push({ id: field('id'), event: field('event') ?? 'message', data: field('data') ?? '' });
-        }
-      }
-    } catch {
-      // aborted
-    }
-    this.closed = true;
-  }
-
-  tickets(): ConsoleEvent[] {
-    return this.frames.filter((f) => f.event === 'ticket').map((f) => JSON.parse(f.data) as ConsoleEvent);
-  }
-
-  close(): void {
-    this.abort.abort();
-  }
-}
-
-function signedIn(agent: string): Record<string, string> {
-  return { authorization: `Bearer ${API_TOKEN}`, 'x-helpdesk-agent': encodeURIComponent(agent) };
 }
 
 describe('the helpdesk console API and its live feed', () => {
@@ -157,7 +109,7 @@ describe('the helpdesk console API and its live feed', () => {
   });
 
   it('the live feed carries a new ticket, the user\'s message and a take; a reconnect with Last-Event-ID gets what it missed', async () => {
-    const stream = await EventStream.open(server.base, '佐藤');
+    const stream = await EventStream.open(server.base, signedIn('佐藤'));
     const { client, id } = await userWithTicket('中村');
     const opened = await until('the opened event', () => stream.tickets().find((e) => e.ticketId === id && e.kind === 'opened'));
     expect(opened.item).toMatchObject({ id, status: 'waiting', userName: '中村' });
@@ -170,7 +122,7 @@ describe('the helpdesk console API and its live feed', () => {
     stream.close();
     await call('鈴木', `/tickets/${id}/take`, {});
     await client.say('よろしくお願いします');
-    const again = await EventStream.open(server.base, '佐藤', lastSeen);
+    const again = await EventStream.open(server.base, signedIn('佐藤'), lastSeen);
     const caughtUp = again.tickets().filter((e) => e.ticketId === id);
     expect(caughtUp.map((e) => e.kind)).toEqual(['taken', 'message']);
     expect(caughtUp[1]!.line?.text).toBe('よろしくお願いします');
@@ -179,7 +131,7 @@ describe('the helpdesk console API and its live feed', () => {
     again.close();
 
     // An id this server does not know (a restart, another instance, long ago): told to reload.
-    const unknown = await EventStream.open(server.base, '佐藤', 'gone.1');
+    const unknown = await EventStream.open(server.base, signedIn('佐藤'), 'gone.1');
     expect(unknown.frames.map((f) => f.event)).toEqual(['reset', 'ready']);
     unknown.close();
   });
@@ -207,7 +159,7 @@ describe('the console and a Slack helpdesk channel show one ticket', () => {
   };
 
   it('taken in Slack shows in the console; answered and resolved in the console shows in Slack', async () => {
-    const stream = await EventStream.open(server.base, '佐藤');
+    const stream = await EventStream.open(server.base, signedIn('佐藤'));
     const client = await DirectLineClient.start(server.base, TEST_SECRET);
     await client.poll();
     const id = OPENED.exec((await client.say('担当者')).filter(fromBot).map(visibleText).join('\n'))![1]!;

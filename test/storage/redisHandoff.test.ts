@@ -7,6 +7,7 @@ import { emptyFacts } from '../../src/dialogs/triageFacts';
 import { TicketStore } from '../../src/handoff/ticketStore';
 import { createLogger } from '../../src/logging';
 import { RedisStorage } from '../../src/storage/redisStorage';
+import { consoleHeaders, EventStream } from '../support/consoleEvents';
 import { buttonsOf, FAKE_TEAM_ID, FakeSlackApi, type PostedMessage } from '../support/fakeSlackApi';
 import { blockActions, eventCallback, imMessage, newTs, sendEvent, sendInteraction, TEST_SIGNING_SECRET, unique } from '../support/slackSigning';
 import { deleteRedisKeys } from '../support/redisServer';
@@ -23,17 +24,19 @@ const HELPDESK = 'C0HELPDESK';
 
 describe.skipIf(!REDIS_TEST_URL)(`the helpdesk on two instances sharing one Redis${SKIPPED}`, () => {
   const fake = new FakeSlackApi();
-  const apps: Array<{ app: App; events: string }> = [];
+  const apps: Array<{ app: App; base: string; events: string }> = [];
+  const API_TOKEN = 'redis-handoff-test-token-0123456789';
 
   beforeAll(async () => {
     await fake.start();
     for (let i = 0; i < 2; i++) {
       const config = loadConfig(
-        { PORT: '3978', REDIS_URL: REDIS_TEST_URL!, REDIS_KEY_PREFIX: PREFIX, SLACK_BOT_TOKEN: 'xoxb-1111111111-2222222222-testtesttesttesttesttest', SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, SLACK_API_URL: fake.url, HELPDESK_SLACK_CHANNEL: HELPDESK },
+        { PORT: '3978', REDIS_URL: REDIS_TEST_URL!, REDIS_KEY_PREFIX: PREFIX, SLACK_BOT_TOKEN: 'xoxb-1111111111-2222222222-testtesttesttesttesttest', SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, SLACK_API_URL: fake.url, HELPDESK_SLACK_CHANNEL: HELPDESK, HELPDESK_API_TOKEN: API_TOKEN },
         '/nonexistent',
       );
       const app = createApp(config, { log: createLogger('silent'), now: () => new Date('2026-11-19T10:00:00+09:00') });
-      apps.push({ app, events: `http://127.0.0.1:${await app.listen(0, '127.0.0.1')}/slack/events` });
+      const base = `http://127.0.0.1:${await app.listen(0, '127.0.0.1')}`;
+      apps.push({ app, base, events: `${base}/slack/events` });
     }
   });
 
@@ -43,8 +46,9 @@ describe.skipIf(!REDIS_TEST_URL)(`the helpdesk on two instances sharing one Redi
     await deleteRedisKeys(REDIS_TEST_URL!, PREFIX);
   });
 
-  it('an agent\'s thread reply that Slack delivers to both instances reaches the user once', async () => {
+  it('an agent\'s thread reply that Slack delivers to both instances reaches the user once; a console on the other instance sees it all live', async () => {
     const [a, b] = apps as [(typeof apps)[number], (typeof apps)[number]];
+    const console = await EventStream.open(b.base, consoleHeaders(API_TOKEN, '佐藤'));
     const user = { id: `U${unique()}TESTER`, channel: `D${unique()}DMTEST` };
     const dms = () => fake.posts().filter((p) => p.channel === user.channel && p.thread_ts === undefined);
 
@@ -69,6 +73,13 @@ describe.skipIf(!REDIS_TEST_URL)(`the helpdesk on two instances sharing one Redi
     await until('the next reply', () => dms().some((p) => p.text.includes('少々お待ちください')));
     expect(dms().filter((p) => p.text.includes('確認します'))).toHaveLength(1);
     expect(fake.posts().filter((p) => p.channel === HELPDESK && p.thread_ts === undefined && p.text.includes(opened))).toHaveLength(1);
+
+    // The console on B heard the ticket opened through A, the take, and the reply once.
+    await until('the reply in the console', () => console.tickets().some((e) => e.ticketId === opened && e.line?.text === '少々お待ちください'));
+    const seen = console.tickets().filter((e) => e.ticketId === opened);
+    expect(seen.map((e) => e.kind)).toEqual(['opened', 'taken', 'message', 'message']);
+    expect(seen.filter((e) => e.line?.text === '確認します')).toHaveLength(1);
+    console.close();
   }, 30_000);
 
   it('a marker claimed from two connections at once is claimed once', async () => {

@@ -1,0 +1,53 @@
+import { expect } from 'vitest';
+import type { ConsoleEvent } from '../../src/helpdeskConsole/eventFeed';
+import { until } from './until';
+
+/** What the console sends to be signed in, for now: the API token and the agent's name. */
+export function consoleHeaders(apiToken: string, agent: string): Record<string, string> {
+  return { authorization: `Bearer ${apiToken}`, 'x-helpdesk-agent': encodeURIComponent(agent) };
+}
+
+/** A console's event stream, read with fetch as the page reads it. */
+export class EventStream {
+  readonly frames: Array<{ id?: string; event: string; data: string }> = [];
+  private readonly abort = new AbortController();
+  closed = false;
+
+  static async open(base: string, headers: Record<string, string>, lastEventId?: string): Promise<EventStream> {
+    const stream = new EventStream();
+    const res = await fetch(`${base}/api/helpdesk/events`, { headers: { ...headers, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: stream.abort.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    void stream.read(res.body!);
+    await until('the stream is ready', () => stream.frames.some((f) => f.event === 'ready'));
+    return stream;
+  }
+
+  private async read(body: ReadableStream<Uint8Array>): Promise<void> {
+    let buffer = '';
+    try {
+      for await (const chunk of body.pipeThrough(new TextDecoderStream())) {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const lines = buffer.slice(0, end).split('\n');
+          buffer = buffer.slice(end + 2);
+          if (lines.every((l) => l.startsWith(':'))) continue;
+          const field = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+          this.frames.push({ id: field('id'), event: field('event') ?? 'message', data: field('data') ?? '' });
+        }
+      }
+    } catch {
+      // aborted
+    }
+    this.closed = true;
+  }
+
+  tickets(): ConsoleEvent[] {
+    return this.frames.filter((f) => f.event === 'ticket').map((f) => JSON.parse(f.data) as ConsoleEvent);
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+}

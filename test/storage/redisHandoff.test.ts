@@ -48,7 +48,7 @@ describe.skipIf(!REDIS_TEST_URL)(`the helpdesk on two instances sharing one Redi
 
   it('an agent\'s thread reply that Slack delivers to both instances reaches the user once; a console on the other instance sees it all live', async () => {
     const [a, b] = apps as [(typeof apps)[number], (typeof apps)[number]];
-    const console = await EventStream.open(b.base, consoleHeaders(API_TOKEN, '佐藤'));
+    const agentConsole = await EventStream.open(b.base, consoleHeaders(API_TOKEN, '佐藤'));
     const user = { id: `U${unique()}TESTER`, channel: `D${unique()}DMTEST` };
     const dms = () => fake.posts().filter((p) => p.channel === user.channel && p.thread_ts === undefined);
 
@@ -75,11 +75,11 @@ describe.skipIf(!REDIS_TEST_URL)(`the helpdesk on two instances sharing one Redi
     expect(fake.posts().filter((p) => p.channel === HELPDESK && p.thread_ts === undefined && p.text.includes(opened))).toHaveLength(1);
 
     // The console on B heard the ticket opened through A, the take, and the reply once.
-    await until('the reply in the console', () => console.tickets().some((e) => e.ticketId === opened && e.line?.text === '少々お待ちください'));
-    const seen = console.tickets().filter((e) => e.ticketId === opened);
+    await until('the reply in the console', () => agentConsole.tickets().some((e) => e.ticketId === opened && e.line?.text === '少々お待ちください'));
+    const seen = agentConsole.tickets().filter((e) => e.ticketId === opened);
     expect(seen.map((e) => e.kind)).toEqual(['opened', 'taken', 'message', 'message']);
     expect(seen.filter((e) => e.line?.text === '確認します')).toHaveLength(1);
-    console.close();
+    agentConsole.close();
   }, 30_000);
 
   it('a marker claimed from two connections at once is claimed once', async () => {

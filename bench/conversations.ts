@@ -25,6 +25,9 @@ const reader = new FactReader(kb.facts, router.analyzer);
 // Misses are printed for the development sets only: the held-out set is scored, never read for tuning.
 const showMisses = process.argv.includes('--misses');
 const devOnly = process.argv.includes('--dev');
+// `--only conversations-o`: the sets whose file name holds that text.
+const only = process.argv[process.argv.indexOf('--only') + 1];
+const chosen = (path: string) => !process.argv.includes('--only') || basename(path).includes(only ?? '');
 
 async function reportConversations(name: string, set: ConversationSet, showMisses: boolean) {
   console.log(`${name}: ${set.openings.length} openings, ${set.answers.length} typed answers, ${set.conversations.length} conversations`);
@@ -87,10 +90,10 @@ function reportRouting(name: string, set: QuestionSet) {
 }
 
 async function main() {
-  for (const path of CONVERSATION_DEV_PATHS) await reportConversations(`dev ${basename(path)}`, loadConversationSet(path), showMisses);
+  for (const path of CONVERSATION_DEV_PATHS.filter(chosen)) await reportConversations(`dev ${basename(path)}`, loadConversationSet(path), showMisses);
   reportRouting('routing, dev sets', loadDevSet());
   if (devOnly) return;
-  for (const path of CONVERSATION_HOLDOUT_PATHS) await reportConversations(`held-out ${basename(path)} (never tuned on)`, loadConversationSet(path), false);
+  for (const path of CONVERSATION_HOLDOUT_PATHS.filter(chosen)) await reportConversations(`held-out ${basename(path)} (never tuned on)`, loadConversationSet(path), false);
   for (const path of HOLDOUT_PATHS) reportRouting(`routing, held-out ${basename(path)}`, loadQuestionSet(path));
 }
 

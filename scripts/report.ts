@@ -1,4 +1,4 @@
-// `npm run report -- [--days N] [--csv] [--top N] [--url http://host:port]`: the feedback analytics
+// `npm run report -- [--days N | --from YYYY-MM-DD --to YYYY-MM-DD] [--csv] [--top N] [--url http://host:port]`: the feedback analytics
 // report (containment rate, topics, escalations, top unanswered and unsure questions).
 //
 // Where it reads: with --url, the running server's GET /api/analytics (Bearer HELPDESK_API_TOKEN).
@@ -9,8 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MemoryStorage, type Storage } from 'botbuilder';
-import { MAX_REPORT_DAYS } from '../src/analytics/http';
-import { buildReport, formatCsv, formatText, readDays, type AnalyticsReport } from '../src/analytics/report';
+import { formatCsv, formatText, MAX_REPORT_DAYS, rangeProblem, reportFrom, type AnalyticsReport, type DayRange } from '../src/analytics/report';
 import { ConfigError, loadConfig, type Config } from '../src/config';
 import { loadKnowledge } from '../src/knowledge/loader';
 import { LevelStorage, StorageOpenError } from '../src/storage/levelStorage';
@@ -24,8 +23,9 @@ export interface ReportIo {
   err?: (text: string) => void;
 }
 
-const USAGE = `usage: npm run report -- [--days N] [--csv] [--top N] [--url http://host:port]
+const USAGE = `usage: npm run report -- [--days N | --from YYYY-MM-DD --to YYYY-MM-DD] [--csv] [--top N] [--url http://host:port]
   --days N   the last N days, today included (default 7)
+  --from D, --to D   the days D to D instead (calendar days in the helpdesk's time zone)
   --csv      CSV (section,name,value) instead of text
   --top N    how many questions and entries to list (default 10)
   --url URL  read through this running server (GET /api/analytics with HELPDESK_API_TOKEN)
@@ -56,6 +56,7 @@ export async function runReport(argv: string[], io: ReportIo = {}): Promise<numb
 
 interface Args {
   days: number;
+  range?: DayRange;
   top: number;
   csv: boolean;
   url?: string;
@@ -67,7 +68,7 @@ function parseArguments(argv: string[]): Args {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { days: { type: 'string' }, top: { type: 'string' }, csv: { type: 'boolean' }, url: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { days: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, top: { type: 'string' }, csv: { type: 'boolean' }, url: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false,
     }));
@@ -79,7 +80,14 @@ function parseArguments(argv: string[]): Args {
     if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}`);
     return Number(value);
   };
-  return { days: whole('days', values.days, 7, MAX_REPORT_DAYS), top: whole('top', values.top, 10, 1000), csv: values.csv ?? false, url: values.url, help: values.help ?? false };
+  let range: DayRange | undefined;
+  if (values.from !== undefined || values.to !== undefined) {
+    if (values.days !== undefined) throw new UsageError('--days and --from/--to do not go together');
+    range = { from: values.from ?? '', to: values.to ?? '' };
+    const problem = rangeProblem(range.from, range.to);
+    if (problem) throw new UsageError(`--from/--to: ${problem}`);
+  }
+  return { days: whole('days', values.days, 7, MAX_REPORT_DAYS), range, top: whole('top', values.top, 10, 1000), csv: values.csv ?? false, url: values.url, help: values.help ?? false };
 }
 
 class ReportError extends Error {}
@@ -87,7 +95,7 @@ class ReportError extends Error {}
 async function fetchReport(config: Config, args: Args, now: () => Date, warn: (text: string) => void): Promise<AnalyticsReport> {
   if (args.url) return fromServer(args.url, config, args);
   const timeZone = loadKnowledge().contact.hours.timeZone;
-  const direct = async (storage: Storage) => buildReport(await readDays(storage, now(), args.days, timeZone), { now: now(), days: args.days, timeZone, top: args.top });
+  const direct = async (storage: Storage) => reportFrom(storage, { now: now(), range: args.range ?? { days: args.days }, timeZone, top: args.top });
 
   if (config.REDIS_URL) {
     const redis = new RedisStorage(config.REDIS_URL, { prefix: config.REDIS_KEY_PREFIX });
@@ -117,7 +125,8 @@ async function fetchReport(config: Config, args: Args, now: () => Date, warn: (t
 
 async function fromServer(base: string, config: Config, args: Args): Promise<AnalyticsReport> {
   if (!config.HELPDESK_API_TOKEN) throw new ReportError('reading through the server needs HELPDESK_API_TOKEN (the one the server uses) in the environment or .env');
-  const url = `${base.replace(/\/+$/, '')}/api/analytics?days=${args.days}&top=${args.top}`;
+  const range = args.range ? `from=${args.range.from}&to=${args.range.to}` : `days=${args.days}`;
+  const url = `${base.replace(/\/+$/, '')}/api/analytics?${range}&top=${args.top}`;
   let res: Response;
   try {
     res = await fetch(url, { headers: { authorization: `Bearer ${config.HELPDESK_API_TOKEN}` } });

@@ -21,7 +21,9 @@ import type { HandoffService } from './handoff/handoffService';
 import { mountHelpdeskApi } from './handoff/helpdeskApi';
 import { HelpdeskEventFeed } from './helpdeskConsole/eventFeed';
 import { mountHelpdeskConsole } from './helpdeskConsole/helpdeskConsole';
-import { slackSettings, type Config } from './config';
+import { oidcSettings, slackSettings, type Config } from './config';
+import { HelpdeskAuth } from './helpdeskAuth';
+import { HelpdeskDashboard } from './helpdeskDashboard';
 import { loadKnowledge } from './knowledge/loader';
 import { createLogger, type Logger } from './logging';
 import { hoursPolicy } from './replies/knowledgeReplies';
@@ -60,6 +62,8 @@ export interface App {
   directLineSecret: string;
   /** The helpdesk API token in use (generated when not configured). */
   helpdeskApiToken: string;
+  /** Sign-in to the helpdesk's pages: `helpdeskAuth.signedInAgent(req)` names the agent. */
+  helpdeskAuth: HelpdeskAuth;
   /** Where generated secrets are kept across restarts (state on disk); absent: they last one run. */
   keptSecretsPath?: string;
   listen(port: number, host?: string): Promise<number>;
@@ -131,6 +135,21 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   handoff.subscribe(consoleFeed);
   mountHelpdeskConsole(server, { service: handoff, feed: consoleFeed, apiToken: helpdeskApiToken, maxBodyBytes: config.MAX_BODY_BYTES, log, now: options.now ?? (() => new Date()) });
   mountAnalytics(server, analytics, helpdeskApiToken, log);
+  // The helpdesk's pages: sign-in first, then what needs it.
+  const now = options.now ?? (() => new Date());
+  const helpdeskAuth = new HelpdeskAuth({
+    storage,
+    oidc: oidcSettings(config),
+    apiToken: helpdeskApiToken,
+    tokenAgentName: config.HELPDESK_AGENT_NAME,
+    sessionHours: config.HELPDESK_SESSION_HOURS,
+    trustProxyHops: config.TRUST_PROXY_HOPS,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    now,
+    log,
+  });
+  helpdeskAuth.mount(server);
+  new HelpdeskDashboard(helpdeskAuth, analytics, kb, now).mount(server);
 
   server.get('/healthz', async (_req, res) => {
     res.send(200, { status: 'ok', entries: kb.entries.length });
@@ -151,6 +170,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     analytics,
     directLineSecret,
     helpdeskApiToken,
+    helpdeskAuth,
     ...(kept ? { keptSecretsPath: kept.path } : {}),
     listen: async (port, host = '0.0.0.0') => {
       // A store that cannot be opened (another process holds DATA_DIR, Redis unreachable) stops the start here.

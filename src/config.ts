@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { parseClosures } from './helpdesk/businessHours';
+import { isLoopbackHttp, type OidcSettings } from './helpdeskAuth/oidc';
 
 const closures = z
   .string()
@@ -19,6 +20,12 @@ const optionalText = z
   .string()
   .optional()
   .transform((v) => (v?.trim() ? v.trim() : undefined));
+
+/** A comma-separated list; blanks dropped. */
+const list = z
+  .string()
+  .optional()
+  .transform((text) => (text ?? '').split(',').map((item) => item.trim()).filter(Boolean));
 
 /** Every setting, from the environment (and an optional .env). Defaults need no cloud account. */
 export const Config = z.object({
@@ -77,6 +84,23 @@ export const Config = z.object({
   /** Days a resolved ticket stays (queue, API); then it is deleted with its transcript. */
   HANDOFF_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 
+  // Sign-in to the helpdesk's pages (/helpdesk). Microsoft Entra ID when the three OIDC settings are set, else HELPDESK_API_TOKEN.
+  /** The OpenID Connect issuer, e.g. https://login.microsoftonline.com/<tenant id>/v2.0 (http only on this machine, for tests). */
+  HELPDESK_OIDC_ISSUER: z
+    .url()
+    .refine((u) => new URL(u).protocol === 'https:' || isLoopbackHttp(new URL(u)), 'must be an https:// URL (http:// only for localhost)')
+    .optional(),
+  HELPDESK_OIDC_CLIENT_ID: optionalText,
+  HELPDESK_OIDC_CLIENT_SECRET: optionalText,
+  /** Who may sign in: each list that is set must be met (tenant ids, group object ids, mail domains). */
+  HELPDESK_OIDC_ALLOWED_TENANTS: list,
+  HELPDESK_OIDC_ALLOWED_GROUPS: list,
+  HELPDESK_OIDC_ALLOWED_DOMAINS: list.transform((domains) => domains.map((d) => d.toLowerCase().replace(/^@/, ''))),
+  /** The name agents signed in with HELPDESK_API_TOKEN go by: the token is shared and names no one. */
+  HELPDESK_AGENT_NAME: z.string().trim().min(1).max(50).default('ヘルプデスク'),
+  /** How long a helpdesk sign-in lasts. */
+  HELPDESK_SESSION_HOURS: z.coerce.number().int().min(1).max(168).default(12),
+
   /** Origins whose pages may ask /api/webchat/token for a chat; defaults to this server on localhost. */
   WEBCHAT_ALLOWED_ORIGINS: z
     .string()
@@ -94,6 +118,20 @@ export function slackSettings(config: Config) {
   return { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, SLACK_API_URL, OUTGOING_TIMEOUT_MS, OUTGOING_RETRIES };
 }
 
+/** The helpdesk's OpenID Connect sign-in when it is configured, else undefined (token sign-in). */
+export function oidcSettings(config: Config): OidcSettings | undefined {
+  const { HELPDESK_OIDC_ISSUER, HELPDESK_OIDC_CLIENT_ID, HELPDESK_OIDC_CLIENT_SECRET } = config;
+  if (!HELPDESK_OIDC_ISSUER || !HELPDESK_OIDC_CLIENT_ID || !HELPDESK_OIDC_CLIENT_SECRET) return undefined;
+  return {
+    issuer: HELPDESK_OIDC_ISSUER,
+    clientId: HELPDESK_OIDC_CLIENT_ID,
+    clientSecret: HELPDESK_OIDC_CLIENT_SECRET,
+    allowedTenants: config.HELPDESK_OIDC_ALLOWED_TENANTS,
+    allowedGroups: config.HELPDESK_OIDC_ALLOWED_GROUPS,
+    allowedDomains: config.HELPDESK_OIDC_ALLOWED_DOMAINS,
+  };
+}
+
 export class ConfigError extends Error {}
 
 /** Reads the configuration; a bad value throws a ConfigError naming the variable. */
@@ -105,6 +143,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, dotenvPath = '.
   if (result.success && Boolean(result.data.HELPDESK_TEAMS_CHANNEL_ID) !== Boolean(result.data.HELPDESK_TEAMS_SERVICE_URL)) {
     const missing = result.data.HELPDESK_TEAMS_CHANNEL_ID ? 'HELPDESK_TEAMS_SERVICE_URL' : 'HELPDESK_TEAMS_CHANNEL_ID';
     problems.push(`${missing}: must be set together with ${missing === 'HELPDESK_TEAMS_SERVICE_URL' ? 'HELPDESK_TEAMS_CHANNEL_ID' : 'HELPDESK_TEAMS_SERVICE_URL'}`);
+  }
+  if (result.success) {
+    const c = result.data;
+    // Half an OIDC setup would silently fall back to the token sign-in; a whole one without limits would let in any Microsoft account.
+    const oidc = { HELPDESK_OIDC_ISSUER: c.HELPDESK_OIDC_ISSUER, HELPDESK_OIDC_CLIENT_ID: c.HELPDESK_OIDC_CLIENT_ID, HELPDESK_OIDC_CLIENT_SECRET: c.HELPDESK_OIDC_CLIENT_SECRET };
+    const missing = Object.entries(oidc).filter(([, v]) => !v).map(([k]) => k);
+    if (missing.length > 0 && missing.length < 3) problems.push(`${missing.join(', ')}: must be set together with ${Object.keys(oidc).filter((k) => !missing.includes(k)).join(', ')}`);
+    if (missing.length === 0 && c.HELPDESK_OIDC_ALLOWED_TENANTS.length + c.HELPDESK_OIDC_ALLOWED_GROUPS.length + c.HELPDESK_OIDC_ALLOWED_DOMAINS.length === 0) {
+      problems.push('HELPDESK_OIDC_ALLOWED_TENANTS: set it, HELPDESK_OIDC_ALLOWED_GROUPS or HELPDESK_OIDC_ALLOWED_DOMAINS, or any Microsoft account could sign in to the helpdesk');
+    }
   }
   if (result.success && problems.length === 0) return result.data;
   throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);

@@ -4,7 +4,7 @@ import type { HandoffReason } from '../handoff/ticket';
 import type { Entry, Topic } from '../knowledge/schema';
 import { ABANDON_AFTER_MINUTES, channelLabel, type ConversationSummary, type RouterDecision } from './model';
 import type { AnalyticsRecorder } from './recorder';
-import { afterStateSaved } from '../bot/turnAttempt';
+import { afterTurnSaved } from '../bot/turnAttempt';
 
 /** Kept in conversation state: the conversation (in the analytics sense) under way, with its random id. */
 export interface AnalyticsSession extends ConversationSummary {
@@ -123,8 +123,11 @@ export class ConversationAnalytics {
     await this.record(context, (r) => r.conversation(id, summary));
   }
 
-  /** Recorded once the turn's state is saved: a turn run again after a conflict is not counted twice. */
+  /**
+   * Recorded once the turn's state is saved (a turn run again after a conflict is not counted twice),
+   * after its replies.
+   */
   private record(context: TurnContext, event: (recorder: AnalyticsRecorder) => void): Promise<void> {
-    return afterStateSaved(context, () => event(this.recorder));
+    return afterTurnSaved(context, () => event(this.recorder));
   }
 }

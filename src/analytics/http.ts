@@ -3,12 +3,11 @@ import type { Logger } from '../logging';
 import { bearerIs } from '../safety/bearerToken';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics';
 import type { AnalyticsRecorder } from './recorder';
-
-export const MAX_REPORT_DAYS = 366;
+import { MAX_REPORT_DAYS, rangeProblem } from './report';
 
 /**
  * `GET /metrics`: the Prometheus text format (counters since start, no message text; open like
- * /healthz, so restrict it at the proxy if counts are sensitive). `GET /api/analytics?days=N&top=N`:
+ * /healthz, so restrict it at the proxy if counts are sensitive). `GET /api/analytics?days=N&top=N` (or `from=YYYY-MM-DD&to=YYYY-MM-DD` for `days`):
  * the report as JSON, behind `Authorization: Bearer HELPDESK_API_TOKEN`; `npm run report` reads it
  * when the server holds DATA_DIR.
  */
@@ -31,8 +30,14 @@ export function mountAnalytics(server: Server, recorder: AnalyticsRecorder, toke
       res.send(400, { error: `days must be 1..${MAX_REPORT_DAYS} and top 1..1000` });
       return;
     }
+    const range = query.from !== undefined || query.to !== undefined ? { from: String(query.from ?? ''), to: String(query.to ?? '') } : undefined;
+    const problem = range && rangeProblem(range.from, range.to);
+    if (problem) {
+      res.send(400, { error: problem });
+      return;
+    }
     try {
-      res.send(200, await recorder.report({ days, top }));
+      res.send(200, await recorder.report({ top, ...(range ?? { days }) }));
     } catch (err) {
       log.error({ err }, 'analytics report failed');
       res.send(500, { error: 'internal error' });

@@ -90,9 +90,14 @@ export function keptQuestion(text: string): string {
 const KNOWN_CHANNELS = new Set(['msteams', 'slack', 'directline', 'webchat', 'emulator', 'console', 'test']);
 export const channelLabel = (channelId: string | undefined): string => (channelId && KNOWN_CHANNELS.has(channelId) ? channelId : 'other');
 
+/** One formatter per time zone: building an Intl.DateTimeFormat costs far more than using it, and every turn counts under its day. */
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar day of `date` in `timeZone`, as YYYY-MM-DD. */
 export function dayOf(date: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(date);
+  let formatter = dayFormatters.get(timeZone);
+  if (!formatter) dayFormatters.set(timeZone, (formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  const parts = formatter.formatToParts(date);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')}`;
 }
@@ -103,6 +108,18 @@ export function lastDays(now: Date, count: number, timeZone: string): string[] {
   const days: string[] = [];
   for (let i = count - 1; i >= 0; i--) days.push(new Date(Date.UTC(y, m - 1, d - i)).toISOString().slice(0, 10));
   return days;
+}
+
+/** Every day from `from` to `to` (YYYY-MM-DD, inclusive), oldest first; empty when `to` is before `from`. */
+export function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`), end = Date.parse(`${to}T00:00:00Z`); t <= end; t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
+  return days;
+}
+
+/** The hour (0–23) of `date` on the clock in `timeZone`. */
+export function hourOf(date: Date, timeZone: string): number {
+  return Number(new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' }).format(date));
 }
 
 // ---- Storage keys ----

@@ -20,7 +20,7 @@ import {
   type QuestionKind,
   type RouterDecision,
 } from './model';
-import { buildReport, readDays, type AnalyticsReport, type ReportOptions } from './report';
+import { reportFrom, type AnalyticsReport, type DayRange, type ReportOptions } from './report';
 
 export interface RecorderOptions {
   now?: () => Date;
@@ -138,12 +138,11 @@ export class AnalyticsRecorder {
     this.timer = undefined;
   }
 
-  /** The report over the last `days` days, everything recorded so far included. */
-  async report(options: Omit<ReportOptions, 'now' | 'timeZone'> & { now?: Date }): Promise<AnalyticsReport> {
+  /** The report over the last `days` days or the days `from`..`to`, everything recorded so far included. */
+  async report(options: Pick<ReportOptions, 'top' | 'abandonAfterMinutes'> & { now?: Date } & ({ days: number } | DayRange)): Promise<AnalyticsReport> {
     await this.flush();
-    const now = options.now ?? this.now();
-    const data = await readDays(this.storage, now, options.days, this.timeZone);
-    return buildReport(data, { ...options, now, timeZone: this.timeZone });
+    const { now = this.now(), top, abandonAfterMinutes } = options;
+    return reportFrom(this.storage, { now, top, abandonAfterMinutes, timeZone: this.timeZone, range: 'days' in options ? { days: options.days } : { from: options.from, to: options.to } });
   }
 
   private count(family: Parameters<typeof addCount>[1], key: string): void {

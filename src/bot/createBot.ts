@@ -1,4 +1,4 @@
-import { ConversationState, UserState, type Middleware, type StatePropertyAccessor, type Storage, type TurnContext } from 'botbuilder';
+import { type Middleware, type StatePropertyAccessor, type Storage, type TurnContext } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { ConversationAnalytics, type AnalyticsSession } from '../analytics/conversationAnalytics';
 import { AnalyticsRecorder } from '../analytics/recorder';
@@ -12,7 +12,7 @@ import type { KnowledgeBase } from '../knowledge/loader';
 import { FactReader } from '../knowledge/facts';
 import { Router } from '../knowledge/router';
 import { createLogger, type Logger } from '../logging';
-import { eTagCheckedState } from '../storage/eTagCheckedState';
+import { CheckedConversationState, CheckedUserState } from '../storage/checkedState';
 import { HandoffBridge } from './handoffBridge';
 import { HelpdeskBot } from './helpdeskBot';
 import { normalizeIncoming, renderReplies, secretGuard } from './middleware';
@@ -35,7 +35,7 @@ export interface BotOptions {
 
 export interface AssembledBot {
   bot: HelpdeskBot;
-  conversationState: ConversationState;
+  conversationState: CheckedConversationState;
   handoff: HandoffService;
   /** In the order every adapter must use them. */
   middleware: Middleware[];
@@ -46,9 +46,10 @@ export interface AssembledBot {
 /** Wires state, dialogs, hand-off and middleware; channels only add an adapter. */
 export function createBot(options: BotOptions): AssembledBot {
   const now = options.now ?? (() => new Date());
-  // Saves are eTag-checked: a save that lost to a concurrent one fails instead of overwriting it.
-  const conversationState = new ConversationState(eTagCheckedState(options.storage));
-  const userState = new UserState(eTagCheckedState(options.storage));
+  // Saves are eTag-checked (a save that lost to a concurrent one fails instead of overwriting it),
+  // serialised once, and made in one write per turn (see checkedState.ts).
+  const conversationState = new CheckedConversationState(options.storage);
+  const userState = new CheckedUserState(options.storage);
   const facts = conversationState.createProperty<TriageFacts>('triageFacts');
   const dialogState = conversationState.createProperty<DialogState>('dialogState');
   const analytics = options.analytics ?? new AnalyticsRecorder(options.storage, { now, timeZone: options.kb.contact.hours.timeZone, log: options.log });

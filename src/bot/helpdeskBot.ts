@@ -1,4 +1,4 @@
-import { ActivityHandler, ActivityTypes, type ConversationState, type StatePropertyAccessor, type TurnContext, type UserState } from 'botbuilder';
+import { ActivityHandler, ActivityTypes, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
 import { MAIN_DIALOG, MainDialog } from '../dialogs/mainDialog';
 import { clickedPromptId } from '../dialogs/commands';
@@ -7,6 +7,7 @@ import type { MainOptions } from '../dialogs/triageDialog';
 import type { ConversationAnalytics } from '../analytics/conversationAnalytics';
 import type { HandoffBridge } from './handoffBridge';
 import { replyActivity } from '../replies/activity';
+import { saveStates, type CheckedConversationState, type CheckedUserState } from '../storage/checkedState';
 import { retryOnETagConflict } from '../storage/eTagRetry';
 import { TurnAttempt } from './turnAttempt';
 import { KeyedQueue, type TurnQueue } from './turnQueue';
@@ -25,8 +26,8 @@ export class HelpdeskBot extends ActivityHandler {
   private readonly recentMessageIds: StatePropertyAccessor<string[]>;
 
   constructor(
-    private readonly conversationState: ConversationState,
-    private readonly userState: UserState,
+    private readonly conversationState: CheckedConversationState,
+    private readonly userState: CheckedUserState,
     dialogState: StatePropertyAccessor<DialogState>,
     mainDialog: MainDialog,
     private readonly handoff: HandoffBridge,
@@ -66,10 +67,10 @@ export class HelpdeskBot extends ActivityHandler {
         await this.handoff.recordTurn(attempt.context);
         await this.analytics?.turn(attempt.context);
         await super.run(attempt.context);
-        // User state first: should its save lose to another conversation of the same user, the turn
-        // runs again before anything of this conversation was saved.
-        await this.userState.saveChanges(attempt.context, false);
-        await this.conversationState.saveChanges(attempt.context, false);
+        // Both in one write, all or nothing: should either lose to another save (another turn of this
+        // conversation, or of another conversation of the same user), the turn runs again before
+        // anything of it was saved. User state first, for stores that write item by item.
+        await saveStates(attempt.context, [this.userState, this.conversationState]);
         return attempt;
       }, TURN_ATTEMPTS);
       await saved.commit();

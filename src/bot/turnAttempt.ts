@@ -13,7 +13,10 @@ const ATTEMPT_KEY = Symbol('turn-attempt');
  */
 export class TurnAttempt {
   readonly context: TurnContext;
-  private readonly heldBack: Array<() => Promise<unknown>> = [];
+  /** In the order they happened: replies to send, and other effects. */
+  private readonly heldBack: Array<{ send: Partial<Activity>[] } | { effect: () => Promise<unknown> }> = [];
+  /** Bookkeeping that runs after everything else (see afterTurnSaved). */
+  private readonly atEnd: Array<() => Promise<unknown>> = [];
   private committed = false;
 
   constructor(readonly turn: TurnContext) {
@@ -25,13 +28,43 @@ export class TurnAttempt {
   /** Runs `effect` once this attempt's state is saved (at once when it already is). */
   async afterSave<T>(effect: () => Promise<T> | T): Promise<void> {
     if (this.committed) await effect();
-    else this.heldBack.push(async () => effect());
+    else this.heldBack.push({ effect: async () => effect() });
   }
 
-  /** Carries out what was held back, in the order it happened; call once the state is saved. */
+  /** Runs `effect` once this attempt's state is saved, after its replies and other effects (at once when it already is). */
+  async atEndOfCommit<T>(effect: () => Promise<T> | T): Promise<void> {
+    if (this.committed) await effect();
+    else this.atEnd.push(async () => effect());
+  }
+
+  /** Sends `activities` through the real turn once this attempt's state is saved (at once when it already is). */
+  async sendAfterSave(activities: Partial<Activity>[]): Promise<void> {
+    if (this.committed) await this.turn.sendActivities(activities);
+    else this.heldBack.push({ send: activities });
+  }
+
+  /**
+   * Carries out what was held back, in the order it happened; call once the state is saved. Replies
+   * held one after the other go out in one send (as one sendActivities call, each activity as it
+   * was): a channel that stores them (Direct Line) writes them at once.
+   */
   async commit(): Promise<void> {
     this.committed = true;
-    for (const effect of this.heldBack.splice(0)) await effect();
+    const held = this.heldBack.splice(0);
+    for (let i = 0; i < held.length; i++) {
+      const first = held[i]!;
+      if ('effect' in first) {
+        await first.effect();
+        continue;
+      }
+      const replies = [...first.send];
+      for (let next = held[i + 1]; next && 'send' in next; next = held[i + 1]) {
+        replies.push(...next.send);
+        i++;
+      }
+      await this.turn.sendActivities(replies);
+    }
+    for (const effect of this.atEnd.splice(0)) await effect();
   }
 }
 
@@ -44,6 +77,16 @@ export function afterStateSaved<T>(context: TurnContext, effect: () => Promise<T
   return attempt ? attempt.afterSave(effect) : Promise.resolve(effect()).then(() => undefined);
 }
 
+/**
+ * Runs `effect` when the turn's conversation state is saved, after the turn's replies and its other
+ * effects: for bookkeeping that nothing the user or the helpdesk sees waits on (analytics counters),
+ * so that it does not come between two replies, which then go out together.
+ */
+export function afterTurnSaved<T>(context: TurnContext, effect: () => Promise<T> | T): Promise<void> {
+  const attempt = context.turnState.get(ATTEMPT_KEY) as TurnAttempt | undefined;
+  return attempt ? attempt.atEndOfCommit(effect) : Promise.resolve(effect()).then(() => undefined);
+}
+
 /** The attempt's adapter: sends wait for the commit; nothing in a turn updates or deletes activities. */
 class HoldingAdapter extends BotAdapter {
   constructor(private readonly attempt: TurnAttempt) {
@@ -51,7 +94,7 @@ class HoldingAdapter extends BotAdapter {
   }
 
   override async sendActivities(_context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
-    await this.attempt.afterSave(() => this.attempt.turn.sendActivities(activities));
+    await this.attempt.sendAfterSave(activities);
     // Held-back replies have no id yet; nothing in a turn refers to its own replies by id.
     return activities.map(() => ({ id: '' }));
   }

@@ -46,7 +46,7 @@ export class TurnLockTimeoutError extends Error {}
  *
  * The lock is a courtesy, not the guarantee: a holder that loses it (a pause longer than `ttlMs`,
  * Redis failing over) may overlap with the next. What keeps data safe is the eTag-checked save
- * (see eTagCheckedState): the later of two overlapping saves is refused, not applied.
+ * (see checkedState.ts): the later of two overlapping saves is refused, not applied.
  */
 export class SharedTurnQueue implements TurnQueue {
   private readonly local = new KeyedQueue();

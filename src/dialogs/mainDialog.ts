@@ -34,8 +34,8 @@ import {
   isFactSlot,
   newPromptId,
   TEXT_PROMPT,
+  TriageChoicePrompt,
   TriageSteps,
-  typedAnswerValidator,
   type MainOptions,
   type MainStart,
   type QuestionValidations,
@@ -77,6 +77,13 @@ const ENTRY_DIALOGS: Record<string, [dialogId: string, options?: CertificateOpti
 };
 /** A returning user is offered their last answer for this long. */
 const LAST_ANSWER_OFFERED_MS = 30 * 24 * 60 * 60 * 1000;
+/** 「12月3日」 in a time zone; one formatter per zone, as building one costs far more than using it. */
+const monthDayFormatters = new Map<string, Intl.DateTimeFormat>();
+function monthDay(at: Date, timeZone: string): string {
+  let formatter = monthDayFormatters.get(timeZone);
+  if (!formatter) monthDayFormatters.set(timeZone, (formatter = new Intl.DateTimeFormat('ja-JP', { timeZone, month: 'long', day: 'numeric' })));
+  return formatter.format(at);
+}
 const GREETING = /^(こんにちは|こんばんは|おはよう(ございます)?|はじめまして|お疲れ様です|おつかれさまです|よろしくお願いします|hello|hi|hey|すみません)[!！。.、\s]*$/i;
 
 /**
@@ -92,7 +99,7 @@ export class MainDialog extends ComponentDialog {
   constructor(private readonly services: TriageServices) {
     super(MAIN_DIALOG);
     this.steps = new MainSteps(services, this);
-    this.addDialog(new ChoicePrompt(CHOICE_PROMPT, typedAnswerValidator(services.reader), 'ja-jp'));
+    this.addDialog(new TriageChoicePrompt(CHOICE_PROMPT, services.reader, 'ja-jp'));
     this.addDialog(new TextPrompt(TEXT_PROMPT));
     for (const part of [this.steps, ...[AnswerDialog, EscalationDialog, CertificateDialog, IdDialog, ErrorMessageDialog, GettingStartedDialog, FaqDialog].map((P) => new P(services))]) {
       for (const dialog of part.dialogs()) this.addDialog(dialog);
@@ -275,7 +282,7 @@ class MainSteps extends TriageSteps {
     const age = this.services.now().getTime() - at.getTime();
     if (!entry || !(age >= 0 && age <= LAST_ANSWER_OFFERED_MS)) return undefined;
     if ((await this.facts(context)).shownEntries.includes(entry.id)) return undefined;
-    const date = new Intl.DateTimeFormat('ja-JP', { timeZone: this.services.kb.contact.hours.timeZone, month: 'long', day: 'numeric' }).format(at);
+    const date = monthDay(at, this.services.kb.contact.hours.timeZone);
     return { entry, line: PHRASES.lastAnswer(date, entry.title) };
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TurnContext } from 'botbuilder';
 import {
+  ChoicePrompt,
   ListStyle,
   WaterfallDialog,
   type Choice,
@@ -8,6 +9,7 @@ import {
   type DialogTurnResult,
   type FoundChoice,
   type PromptOptions,
+  type PromptRecognizerResult,
   type PromptValidatorContext,
   type WaterfallStep,
   type WaterfallStepContext,
@@ -168,6 +170,24 @@ export function choicePromptOptions(reply: Reply, labels: readonly string[], val
 }
 
 /**
+ * The choice prompt of the triage. A question about a fact or answer (one with a slot) is recognised
+ * by typedAnswerValidator alone, which reads every answer itself: botbuilder's own recognition would
+ * be thrown away there, and it is the dearest part of such a turn's dialogs (when no choice matches
+ * the text, it runs the recognizers-text ordinal and number models over it). Other choice lists keep
+ * botbuilder's recognition.
+ */
+export class TriageChoicePrompt extends ChoicePrompt {
+  constructor(dialogId: string, reader: FactReader, defaultLocale: string) {
+    super(dialogId, typedAnswerValidator(reader), defaultLocale);
+  }
+
+  protected override async onRecognize(context: TurnContext, state: any, options: PromptOptions): Promise<PromptRecognizerResult<FoundChoice>> {
+    if ((options.validations as QuestionValidations | undefined)?.slot) return { succeeded: false };
+    return super.onRecognize(context, state, options);
+  }
+}
+
+/**
  * The choice prompt's validator. A question about a fact or answer takes its button (clicked, typed
  * as the label, or its number) or a typed answer read for that slot (はい、あります／履歴はなかったです);
  * botbuilder's partial matching is not used there, since 「発行履歴は見当たらない」 shares words with
@@ -223,11 +243,30 @@ async function checkTypedKjId(prompt: PromptValidatorContext<FoundChoice>, text:
  */
 export function namedLabel(text: string, labels: readonly string[]): string | undefined {
   const typed = compactText(text);
-  const runs = labels.map((label) => ({ label, run: longestSharedRun(typed, compactText(label.replace(/^\d+\.\s*/, ''))) })).sort((a, b) => b.run - a.run);
+  // Places count among the numbered items (the steps), not the extra choices after them (担当者に相談).
+  const numbered = labels.filter((label) => NUMBERED.test(label));
+  const listed = numbered.length > 0 ? numbered : labels;
+  const position = ordinalOf(typed, listed.length);
+  if (position !== undefined) return listed[position - 1];
+  const runs = labels.map((label) => ({ label, run: longestSharedRun(typed, compactText(label.replace(NUMBERED, ''))) })).sort((a, b) => b.run - a.run);
   const [best, next] = runs;
   return best && best.run >= MIN_NAMING_RUN && best.run > (next?.run ?? 0) ? best.label : undefined;
 }
 const MIN_NAMING_RUN = 3;
+const NUMBERED = /^\d+\.\s*/;
+
+// Normalised text (katakana, NFKC digits): 最初のやつ, さいごの, 3番目, 二つ目, 一番下.
+const KANJI_DIGITS = '一二三四五六七八九';
+const FIRST = /最初|サイショ|一番上|イチバン上|イチバンウエ|トップ/;
+const LAST = /最後|サイゴ|ラスト|一番下|イチバン下|イチバンシタ/;
+const NTH = new RegExp(`([1-9]|[${KANJI_DIGITS}])(?:番目|ツ目|ツメ|個目|コメ|番ノ)`);
+
+/** A list item named by its place: the first, the last, the third. */
+function ordinalOf(typed: string, count: number): number | undefined {
+  const nth = NTH.exec(typed)?.[1];
+  const position = nth !== undefined ? (KANJI_DIGITS.indexOf(nth) + 1 || Number(nth)) : FIRST.test(typed) ? 1 : LAST.test(typed) ? count : undefined;
+  return position !== undefined && position >= 1 && position <= count ? position : undefined;
+}
 const compactText = (text: string) => normalizeText(text).replace(/ /g, '');
 
 function longestSharedRun(a: string, b: string): number {

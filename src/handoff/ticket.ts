@@ -57,7 +57,7 @@ export function summarize(facts: TriageFacts, reason: HandoffReason): string {
   return `${topic}${parts.join('／') || '詳細未確認'} — ${REASONS[reason]}`;
 }
 
-const TOPIC_NAMES: Record<NonNullable<TriageFacts['topic']>, string> = {
+export const TOPIC_NAMES: Record<NonNullable<TriageFacts['topic']>, string> = {
   certificate: '電子証明書',
   id: 'ID・パスワード',
   error: 'エラーメッセージ',

@@ -10,7 +10,7 @@ type Meaning =
   /** `reply`: a word that states the value only as a reply to the slot's own question. */
   | { kind: 'value'; slot: Slot; value: string; reply?: true }
   | { kind: 'polarity'; polarity: Polarity }
-  | { kind: 'topic'; topic: Topic }
+  | { kind: 'topic'; topic: Topic; hint?: true }
   | { kind: 'filler' };
 
 interface Token {
@@ -67,6 +67,8 @@ const POLITE_REQUEST = /(?:お願い|いただけ|もらえ|くれ)[^。．?？]
 const REQUEST = /(?:教えて|おしえて|知りたい|しりたい)(?:ください|下さい|ほしい|欲しい|いただけ\S*|もらえ\S*|です)?[。．!！]?\s*$/u;
 const QUESTION_WORD = /(?:どこ|何|なに|なん|いつ|どう|どれ|どの|どちら|どっち|誰|なぜ|どんな|どのくらい|どれくらい).*(?:の|か|かしら|っけ)[。．]?\s*$/u;
 /** A word followed by か, のか, んだか (not かも, かな), or by …かどうか: an embedded question. */
+// 「入れましたら」「できたら」「なかったら」: a condition, not what happened.
+const conditional = (compact: string, end: number) => 'タダ'.includes(compact[end - 1] ?? '') && compact[end] === 'ラ';
 const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![モナッラ])|^\p{Script=Katakana}{0,4}カドウカ/u;
 const ASCII_WORD = /^[a-z0-9]+$/;
 const KANJI = /\p{Script=Han}/u;
@@ -103,6 +105,7 @@ export class FactReader {
   private readonly topicOfSlot = new Map<FactSlot, Topic>();
   /** Per fact, words one of which must be in the message for its words to count; per value, for that value's. */
   private readonly requiredWith = new Map<FactSlot, string[]>();
+  private readonly placedElsewhere = new Map<FactSlot, { at: string[]; unless: string[] }>();
   private readonly neededWith = new Map<string, string[]>();
   /** Words that take back what a message said before them (やっぱり). */
   private readonly turnarounds: string[];
@@ -129,11 +132,13 @@ export class FactReader {
     for (const w of [...polarity.neutral, ...file.filler]) add(w, { kind: 'filler' });
     this.topicOrder = Object.keys(file.topics) as Topic[];
     for (const [topic, words] of Object.entries(file.topics) as Array<[Topic, string[]]>) for (const w of words) add(w, { kind: 'topic', topic });
+    for (const [topic, words] of Object.entries(file.hints) as Array<[Topic, string[]]>) for (const w of words) add(w, { kind: 'topic', topic, hint: true });
     for (const [slot, fact] of Object.entries(file.facts) as Array<[FactSlot, FactFile['facts'][string]]>) {
       this.topicOfSlot.set(slot, fact.topic);
       this.polarityOf[slot] = fact.polarity;
       if (fact.within.length) this.within.set(slot, fact.within);
       if (fact.requires.length) this.requiredWith.set(slot, fact.requires.map((w) => this.compact(w).text));
+      if (fact.elsewhere) this.placedElsewhere.set(slot, { at: fact.elsewhere.at.map((w) => this.compact(w).text), unless: fact.elsewhere.unless.map((w) => this.compact(w).text) });
       for (const [value, words] of Object.entries(fact.needs)) this.neededWith.set(`${slot}=${value}`, words.map((w) => this.compact(w).text));
       for (const w of fact.about) add(w, { kind: 'about', slot });
       for (const w of fact.mentions) add(w, { kind: 'about', slot, shared: true });
@@ -282,13 +287,14 @@ export class FactReader {
       .filter((c) => c.text)
       .map((c) => ({ ...c, tokens: this.scan(c.text, c.boundary, asked) }));
     // The topics the message names first: a shared word (書類) is said of a fact only in its own topic.
+    const hinted = new Set<Topic>();
     for (const { tokens } of clauses) for (const token of tokens) for (const m of token.meanings) {
-      if (m.kind === 'topic') {
-        topics.add(m.topic);
-        topicWords.add(m.topic);
-      }
+      if (m.kind === 'topic') (m.hint ? hinted : topics).add(m.topic);
+      if (m.kind === 'topic' && !m.hint) topicWords.add(m.topic);
       if (m.kind === 'about' && !m.shared) topics.add(this.topicOf(m.slot));
     }
+    // ログインできなくて…新しいパソコンを買ったところです: the login is the topic, the new PC its background.
+    if (topicWords.size === 0) for (const topic of hinted) (topics.add(topic), topicWords.add(topic));
     // Quoted screen text names the system too (「パスワードの有効期限が切れています」).
     const whole = [...clauses, ...quotes].map((c) => c.text).join('');
     const names = (words: string[]) => words.some((w) => whole.includes(w));
@@ -299,7 +305,8 @@ export class FactReader {
     const stands = (slot: FactSlot) => {
       if (slot === asked) return true;
       const required = this.requiredWith.get(slot);
-      return (!required || names(required)) && !(elsewhere && this.aboutSystem.has(slot));
+      const place = this.placedElsewhere.get(slot);
+      return (!required || names(required)) && !(elsewhere && this.aboutSystem.has(slot)) && !(place && names(place.at) && !names(place.unless));
     };
     const heard = (m: Meaning) => m.kind !== 'about' || !m.shared || m.slot === asked || topics.has(this.topicOf(m.slot));
     // A topic stated in a clause of its own (証明書の発行履歴、見たけど|何もなかったです): its polarity
@@ -330,6 +337,7 @@ export class FactReader {
         const saysOfSituation = situationEnd >= 0 && SAID_OF_SITUATION.test(compact.slice(situationEnd, token.start));
         for (const meaning of token.meanings) {
           if (meaning.kind === 'value' && !this.isYesOrNo(meaning.slot, meaning.value)) situationEnd = token.end;
+          if (conditional(compact, token.end)) continue;
           if (meaning.kind === 'value') {
             // 「登録したかどうか(わからない)」 asks whether, it does not say so.
             if (EMBEDDED_QUESTION.test(compact.slice(token.end, token.end + 8))) continue;
@@ -427,8 +435,10 @@ export class FactReader {
     for (const about of abouts) {
       // A subject after the word must stand before the next comma: ログインもできて、|履歴は….
       if (about.start >= token.end && pauses.some((p) => p >= token.end && p <= about.start)) continue;
-      // A subject before a comma that got its own word there is done: 通知書あり、…|空っぽでした.
-      if (about.end <= token.start && pauses.some((p) => p >= about.end && p <= token.start) && tokens.some((t) => t.start >= about.end && t.end <= token.start && t !== token && polar(t) && !pauses.some((p) => p > about.end && p <= t.start))) continue;
+      // A subject before a comma that got its own word there is done: 通知書あり、…|空っぽでした;
+      // so is one that says its own yes or no (受付システムには入れる、ばってん…わからん).
+      const saysOwn = about.meanings.some((m) => m.kind === 'value' && m.slot in FACT_VALUES && this.isYesOrNo(m.slot, m.value));
+      if (about.end <= token.start && pauses.some((p) => p >= about.end && p <= token.start) && (saysOwn || tokens.some((t) => t.start >= about.end && t.end <= token.start && t !== token && polar(t) && !pauses.some((p) => p > about.end && p <= t.start)))) continue;
       const distance = about.end <= token.start ? token.start - about.end : about.start >= token.end ? about.start - token.end : -1;
       const limit = about.end <= token.start ? SUBJECT_BEFORE : SUBJECT_AFTER;
       if (distance < 0 || distance > limit) continue;

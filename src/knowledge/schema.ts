@@ -122,6 +122,12 @@ const FactDefinition = z.strictObject({
   mentions: Words.default([]),
   /** Words one of which must stand in the same clause for this fact's words to count (介護DX証明書 … インストール). */
   requires: Words.default([]),
+  /**
+   * Other places of this system where the fact's words are another's (a login at the 利用状況WEBサイト is
+   * the c… ID's, not the KJ login): named, they keep the fact unread unless the message names one of
+   * `unless` (the fact's own place) too.
+   */
+  elsewhere: z.strictObject({ at: Words, unless: Words }).optional(),
   /** Per value, words one of which must stand in the message for that value's words to count, unless its question is asked (代行 is the billing's only beside 請求). */
   needs: z.record(z.string(), Words).default({}),
   /** What this fact's question takes as given (the login question is about the KJ ID): facts.yaml's `implies` read with it. */
@@ -158,6 +164,8 @@ export const FactFile = z.strictObject({
    */
   systems: z.strictObject({ others: Words, own: Words, facts: Words }).default({ others: [], own: [], facts: [] }),
   topics: z.partialRecord(Topic, Words),
+  /** Words that hint at a topic (新しいパソコン: the certificate goes again): its topic only when no topic word names another. */
+  hints: z.partialRecord(Topic, Words).default({}),
   facts: z.record(z.string(), FactDefinition),
   answers: z.record(z.string(), AnswerDefinition),
 });

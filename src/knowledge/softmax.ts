@@ -23,17 +23,18 @@ export class SoftmaxModel {
     this.bias = new Float64Array(classCount);
   }
 
-  train(samples: Array<{ x: SparseVector; y: number }>, options: SoftmaxOptions): void {
-    const order = samples.map((_, i) => i);
-    const random = mulberry32(options.seed);
+  /**
+   * `key` names a sample (its text): each epoch visits samples in an order drawn from their keys, so
+   * adding one example moves only that example in the order, not every other sample's place, and a
+   * small edit to the knowledge base stays a small change to the model.
+   */
+  train(samples: Array<{ x: SparseVector; y: number; key: string }>, options: SoftmaxOptions): void {
     const probs = new Float64Array(this.classCount);
     const gradients = new Float64Array(this.classCount);
     const active = new Int32Array(this.classCount);
     for (let epoch = 0; epoch < options.epochs; epoch++) {
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        [order[i], order[j]] = [order[j]!, order[i]!];
-      }
+      const rank = samples.map((sample, index) => ({ index, at: hash32(`${options.seed}:${epoch}:${sample.key}`) }));
+      const order = rank.sort((a, b) => a.at - b.at || a.index - b.index).map((r) => r.index);
       const rate = options.learningRate / (1 + epoch * 0.3);
       for (const index of order) {
         const { x, y } = samples[index]!;
@@ -81,13 +82,12 @@ export class SoftmaxModel {
   }
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** FNV-1a, then a final mix: a well-spread 32-bit number per string. */
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
 }

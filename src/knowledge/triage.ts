@@ -79,13 +79,18 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
     const opened = router.entries.find((entry) => entry.kind !== 'error' && entry.asksFirst && fitOf(entry, reading.facts, 'partly') === 'fits');
     if (opened) return { ...reading, action: 'triage', topic: opened.topic };
   }
-  const fits = best !== undefined && fitOf(best.entry, reading.facts) === 'fits';
+  // (Not an error entry the message names no error of: facts alone name no message the user saw.)
+  const fits = best !== undefined && fitOf(best.entry, reading.facts) === 'fits' && (best.entry.kind !== 'error' || reading.topics.includes('error'));
   // The facts point at an entry the router also found: that is the answer, however the message is worded.
   if (fits && route.decision !== 'off-topic') return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
   // The router cannot tell which entry, or the facts rule its choice out (代理請求はしてなくて), and the
   // facts lead to one entry (証明書タブは空っぽでした → 3-1): that one.
   const routed = route.candidates[0]?.entry;
-  if (led && (route.decision === 'unsure' || (route.decision === 'answer' && routed && fitOf(routed, reading.facts) === 'ruled-out'))) return { ...reading, action: 'answer', answers: [led] };
+  const routedRuledOut = route.decision === 'answer' && routed !== undefined && fitOf(routed, reading.facts) === 'ruled-out';
+  if (led && (route.decision === 'unsure' || routedRuledOut)) return { ...reading, action: 'answer', answers: [led] };
+  // The facts rule the router's choice out and lead nowhere yet (通知書は手元にございます。…次に何を
+  //確認すれば): the named topic's questions go on from what the message told.
+  if (routedRuledOut && topic && reading.namedTopics.includes(topic)) return { ...reading, action: 'triage', topic };
   // "操作の途中でエラーメッセージが表示されて止まってしまいました": an error, but not which. The router's
   // guess at an error entry is no answer while the message shares nothing with that error's own words.
   if (topic === 'error' && best?.entry.kind === 'error' && !reader.sharesContent(reading, errorWords(best.entry))) {
@@ -143,7 +148,8 @@ function rank(candidates: Candidate[], reading: Reading): Candidate[] {
   if (fitOf(first.entry, facts) === 'fits' && !sawNoMessage) return kept;
   // A message the user saw, and an error entry for it: the facts do not override it.
   if (first.entry.topic === 'error' && reading.topics.includes('error')) return kept;
-  const close = kept.find((c) => c !== first && fitOf(c.entry, facts) === 'fits' && (c.score >= FIT_RATIO * first.score || first !== candidates[0] || (sawNoMessage && c.entry.topic !== 'error')));
+  // Nor do they put an error entry first: facts alone name no message the user saw.
+  const close = kept.find((c) => c !== first && fitOf(c.entry, facts) === 'fits' && (c.entry.topic !== 'error' || reading.topics.includes('error')) && (c.score >= FIT_RATIO * first.score || first !== candidates[0] || (sawNoMessage && c.entry.topic !== 'error')));
   return close ? [close, ...kept.filter((c) => c !== close)] : kept;
 }
 

@@ -118,6 +118,9 @@ export function boundedRetryPolicy(policy: Required<OutgoingPolicy>, log?: Logge
 type ConnectorFactory = ReturnType<ConfigurationBotFrameworkAuthentication['createConnectorFactory']>;
 type ConnectorClient = Awaited<ReturnType<ConnectorFactory['create']>>;
 type AuthenticateResult = ReturnType<ConfigurationBotFrameworkAuthentication['authenticateRequest']>;
+type ClaimsIdentity = Parameters<ConfigurationBotFrameworkAuthentication['createConnectorFactory']>[0];
+/** Service URLs are few (a region's each); more than this are dropped oldest first. */
+const MAX_CONNECTOR_CLIENTS = 64;
 
 /** Puts the bounded retry policy in place of the default one in a connector client's pipeline. */
 export function boundConnectorClient(client: ConnectorClient, policy: Required<OutgoingPolicy>, log?: Logger): boolean {
@@ -138,6 +141,12 @@ export function boundConnectorClient(client: ConnectorClient, policy: Required<O
  */
 export class BoundedBotFrameworkAuthentication extends ConfigurationBotFrameworkAuthentication {
   private warned = false;
+  /**
+   * The connector clients made so far, by bot, service URL and audience: botbuilder makes a client
+   * (credentials, pipeline, serializer) for every turn, about 0.3 ms of CPU each; as its older
+   * BotFrameworkAdapter did, one is made for each and kept. Bounded, as service URLs come from requests.
+   */
+  private readonly clients = new Map<string, Promise<ConnectorClient>>();
 
   constructor(
     settings: ConfigurationBotFrameworkAuthenticationOptions,
@@ -148,32 +157,47 @@ export class BoundedBotFrameworkAuthentication extends ConfigurationBotFramework
   }
 
   // Proactive calls (continueConversation, createConversation) get their factory here…
-  override createConnectorFactory(...args: Parameters<ConfigurationBotFrameworkAuthentication['createConnectorFactory']>): ConnectorFactory {
-    return this.bounded(super.createConnectorFactory(...args));
+  override createConnectorFactory(claimsIdentity: ClaimsIdentity): ConnectorFactory {
+    return this.bounded(super.createConnectorFactory(claimsIdentity), claimsIdentity);
   }
 
   // …but a turn's replies use the one authenticating the request made.
   override async authenticateRequest(...args: Parameters<ConfigurationBotFrameworkAuthentication['authenticateRequest']>): AuthenticateResult {
     const result = await super.authenticateRequest(...args);
-    return result.connectorFactory ? { ...result, connectorFactory: this.bounded(result.connectorFactory) } : result;
+    return result.connectorFactory ? { ...result, connectorFactory: this.bounded(result.connectorFactory, result.claimsIdentity) } : result;
   }
 
   override async authenticateStreamingRequest(...args: Parameters<ConfigurationBotFrameworkAuthentication['authenticateStreamingRequest']>): AuthenticateResult {
     const result = await super.authenticateStreamingRequest(...args);
-    return result.connectorFactory ? { ...result, connectorFactory: this.bounded(result.connectorFactory) } : result;
+    return result.connectorFactory ? { ...result, connectorFactory: this.bounded(result.connectorFactory, result.claimsIdentity) } : result;
   }
 
-  private bounded(inner: ConnectorFactory): ConnectorFactory {
+  private bounded(inner: ConnectorFactory, claimsIdentity: ClaimsIdentity): ConnectorFactory {
+    // The bot the factory's clients speak for, as botbuilder takes it from the claims (channels put
+    // it in the audience, the Emulator in appid); everything else a factory holds is this instance's.
+    const bot = [claimsIdentity.getClaimValue('aud'), claimsIdentity.getClaimValue('appid')];
     const factory: Pick<ConnectorFactory, 'create'> = {
-      create: async (serviceUrl, audience) => {
-        const client = await inner.create(serviceUrl, audience);
-        if (!boundConnectorClient(client, this.policy, this.log) && !this.warned) {
-          this.warned = true;
-          this.log?.warn('connector client pipeline not found: outgoing Bot Framework calls keep the library defaults (no timeout)');
+      create: (serviceUrl, audience) => {
+        const key = JSON.stringify([...bot, serviceUrl, audience]);
+        let client = this.clients.get(key);
+        if (!client) {
+          client = this.make(inner, serviceUrl, audience);
+          if (this.clients.size >= MAX_CONNECTOR_CLIENTS) this.clients.delete(this.clients.keys().next().value!);
+          this.clients.set(key, client);
+          client.catch(() => this.clients.delete(key));
         }
         return client;
       },
     };
     return factory as ConnectorFactory;
+  }
+
+  private async make(inner: ConnectorFactory, serviceUrl: string, audience: string | undefined): Promise<ConnectorClient> {
+    const client = await inner.create(serviceUrl, audience);
+    if (!boundConnectorClient(client, this.policy, this.log) && !this.warned) {
+      this.warned = true;
+      this.log?.warn('connector client pipeline not found: outgoing Bot Framework calls keep the library defaults (no timeout)');
+    }
+    return client;
   }
 }

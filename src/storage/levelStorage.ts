@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Storage, StoreItems } from 'botbuilder';
 import { ClassicLevel } from 'classic-level';
+import type { AllOrNothingWrites } from './checkedState';
+import { parseStored, storedETag, storedText } from './storedJson';
 
 export interface LevelStorageOptions {
   /**
@@ -11,6 +13,8 @@ export interface LevelStorageOptions {
    */
   sync?: boolean;
 }
+
+type Operation = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
 
 /** The state store could not be opened (a bad path, or another process holds it). */
 export class StorageOpenError extends Error {}
@@ -24,15 +28,21 @@ export class StorageOpenError extends Error {}
  *
  * As in MemoryStorage, a write is checked and accepted at once, when it is called (nothing else runs
  * in between), so of two writers holding the same eTag exactly one wins, and reads see it from then
- * on; its promise resolves once it is on disk. Accepted writes reach the disk one batch at a time,
- * in order. LevelDB locks its directory, so only one process uses it and this view is the truth.
+ * on; its promise resolves once it is on disk. Accepted writes reach the disk in order, one batch at
+ * a time: every write accepted while a batch is being written (or in the same tick) goes into the
+ * next one, so a busy server writes far fewer batches than it accepts writes (each batch is a round
+ * trip to LevelDB's thread). LevelDB locks its directory, so only one process uses it and this view
+ * is the truth. Items are kept as JSON with the eTag last (storedJson.ts).
  */
-export class LevelStorage implements Storage {
+export class LevelStorage implements Storage, AllOrNothingWrites {
+  readonly writesAllOrNothing = true;
   private db?: Promise<ClassicLevel<string, string>>;
   /** Accepted writes not yet on disk, by key: the newest serialized item, or undefined when deleted. */
   private readonly pending = new Map<string, { value: string | undefined }>();
   /** The disk batches, one after the other. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The batch that accepted writes join until it starts being written. */
+  private next?: { ops: Operation[]; written: Promise<void> };
   private closed = false;
   /** eTags are unique across restarts: a per-instance random prefix and a counter. */
   private readonly eTagPrefix = `${randomBytes(6).toString('base64url')}.`;
@@ -54,7 +64,7 @@ export class LevelStorage implements Storage {
     const items: StoreItems = {};
     for (const key of keys) {
       const value = this.current(db, key);
-      if (value !== undefined) items[key] = JSON.parse(value);
+      if (value !== undefined) items[key] = parseStored(value);
     }
     return items;
   }
@@ -68,11 +78,11 @@ export class LevelStorage implements Storage {
       const eTag = (changes[key] as { eTag?: unknown } | undefined)?.eTag;
       if (eTag === undefined || eTag === null || eTag === '' || eTag === '*') continue;
       const stored = this.current(db, key);
-      if (stored !== undefined && (JSON.parse(stored) as { eTag?: unknown }).eTag !== eTag) {
+      if (stored !== undefined && storedETag(stored) !== eTag) {
         throw new Error(`Storage: error writing "${key}" due to eTag conflict.`);
       }
     }
-    await this.commit(db, keys.map((key) => ({ type: 'put' as const, key, value: JSON.stringify({ ...changes[key], eTag: this.nextETag() }) })));
+    await this.commit(db, keys.map((key) => ({ type: 'put' as const, key, value: storedText(changes[key], this.nextETag()) })));
   }
 
   async delete(keys: string[]): Promise<void> {
@@ -101,18 +111,29 @@ export class LevelStorage implements Storage {
   }
 
   /** Accepts the operations now (reads see them) and resolves once they are on disk. */
-  private commit(db: ClassicLevel<string, string>, ops: Array<{ type: 'put'; key: string; value: string } | { type: 'del'; key: string }>): Promise<void> {
+  private commit(db: ClassicLevel<string, string>, ops: Operation[]): Promise<void> {
     if (ops.length === 0) return Promise.resolve();
     const marks = ops.map((op) => {
       const mark = { value: op.type === 'put' ? op.value : undefined };
       this.pending.set(op.key, mark);
       return [op.key, mark] as const;
     });
-    const run = () => db.batch(ops, { sync: this.options.sync ?? false });
-    const written = this.queue.then(run, run);
-    this.queue = written.catch(() => undefined);
+    let batch = this.next;
+    if (!batch) {
+      const opened: { ops: Operation[]; written?: Promise<void> } = { ops: [] };
+      const run = () => {
+        // From here on, writes go into the batch after this one.
+        if (this.next === opened) this.next = undefined;
+        return db.batch(opened.ops, { sync: this.options.sync ?? false });
+      };
+      opened.written = this.queue.then(run, run);
+      this.queue = opened.written.catch(() => undefined);
+      batch = this.next = opened as { ops: Operation[]; written: Promise<void> };
+    }
+    // One write's operations all go into one batch: it is on disk whole or not at all.
+    batch.ops.push(...ops);
     // Once on disk (or failed: then the disk's value is the truth again), reads go to the disk.
-    return written.finally(() => {
+    return batch.written.finally(() => {
       for (const [key, mark] of marks) if (this.pending.get(key) === mark) this.pending.delete(key);
     });
   }

@@ -3,6 +3,8 @@ import { createClient, ErrorReply, TimeoutError, type RedisClientType } from '@r
 import type { Storage, StoreItems } from 'botbuilder';
 import type { SharedLocks } from './sharedLocks';
 import { StorageOpenError } from './levelStorage';
+import type { AllOrNothingWrites } from './checkedState';
+import { parseStored, storedText } from './storedJson';
 
 export interface RedisStorageOptions {
   /** Put before every key, so that several bots (or tests) can share one Redis. Default "helpdesk:". */
@@ -60,7 +62,7 @@ const EXTEND = script(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redi
  * botbuilder Storage on Redis, shared by every instance of the bot: conversations, tickets and
  * Direct Line conversations live in one place, so any instance can serve any request.
  *
- * Values are JSON, under "<prefix>item:<key>". eTags behave as in LevelStorage and botbuilder's
+ * Values are JSON with the eTag last (storedJson.ts), under "<prefix>item:<key>". eTags behave as in LevelStorage and botbuilder's
  * MemoryStorage: every write gives the item a new eTag; a write with eTag '*' or none (or to a
  * missing item) overwrites; a write with any other eTag that is not the stored one fails with
  * "eTag conflict" and changes nothing. The check and the write are one Lua script, atomic across
@@ -75,7 +77,8 @@ const EXTEND = script(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redi
  * Later disconnections are repaired by reconnecting; commands issued meanwhile wait, for at most
  * `commandTimeoutMs`.
  */
-export class RedisStorage implements Storage, SharedLocks, PubSub {
+export class RedisStorage implements Storage, AllOrNothingWrites, SharedLocks, PubSub {
+  readonly writesAllOrNothing = true;
   private client?: Promise<Client>;
   private subscriber?: Promise<Client>;
   private closed = false;
@@ -104,7 +107,7 @@ export class RedisStorage implements Storage, SharedLocks, PubSub {
     const items: StoreItems = {};
     keys.forEach((key, i) => {
       const value = values[i];
-      if (typeof value === 'string') items[key] = JSON.parse(value);
+      if (typeof value === 'string') items[key] = parseStored(value);
     });
     return items;
   }
@@ -117,7 +120,7 @@ export class RedisStorage implements Storage, SharedLocks, PubSub {
     for (const key of keys) {
       const eTag = (changes[key] as { eTag?: unknown } | undefined)?.eTag;
       const checked = eTag === undefined || eTag === null || eTag === '' || eTag === '*' ? '' : String(eTag);
-      args.push(checked, JSON.stringify({ ...changes[key], eTag: this.nextETag() }));
+      args.push(checked, storedText(changes[key], this.nextETag()));
     }
     const conflict = Number(await this.run(WRITE, keys.map((key) => this.itemKey(key)), args));
     if (conflict > 0) throw new Error(`Storage: error writing "${keys[conflict - 1]}" due to eTag conflict.`);

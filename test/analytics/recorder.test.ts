@@ -9,7 +9,7 @@ import { analyticsBot, Clock, DAY, minutesAfter, T0 } from './support';
 
 const REISSUE = '証明書発行用パスワードの再発行方法を教えてください';
 const LUNCH = '今日のお昼ご飯は何がいいですか';
-const VAGUE = '書類';
+const VAGUE = '確認したい';
 
 /** What the recorder wrote for one day (all writers summed), straight from the store. */
 async function stored(storage: Storage, day = DAY) {

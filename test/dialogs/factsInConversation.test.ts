@@ -31,6 +31,12 @@ describe('facts told along the way', () => {
     expect(triageFacts).toMatchObject({ certificatePassword: 'yes', idStatus: 'expired', kjLogin: 'no' });
   });
 
+  it('a later fact that changes the situation (lost → a temporary password came) ends at the answer for it, not at the question waiting', async () => {
+    const { shown } = await chat('ＩＤとパスワードがわからなくなりました', 'ＫＪ０８１２３４５６７８９０　です', 'あ、そういえば昨日国保連から仮パスワードの封筒が届いとりました');
+    expect(shown[1]!.asked).toContain('securityMail');
+    expect(shown[2]!.entries).toContain('faq-q2');
+  });
+
   it('a question asked with a fact in it is answered, and the same question comes back', async () => {
     const { shown } = await chat('証明書を入れたい', '1', '電子請求受付システムってどれのこと？国保連のサイト？');
     expect(shown[2]!.asked).toContain('kjLogin');
@@ -113,6 +119,12 @@ describe('the error message asked for, and not known', () => {
 });
 
 describe('a list of guide steps, answered by typing', () => {
+  it('a step named by its place in the list picks that step', async () => {
+    const { shown } = await chat('何から始めればいい？', 'さいごのやつ', '３つ目のを見せて');
+    expect(shown[1]!.entries).toEqual(['onboarding-start']);
+    expect(shown[2]!.entries).toEqual(['onboarding-id']);
+  });
+
   it('part of a step\'s title picks that step', async () => {
     const { shown } = await chat('何から始めればいいですか', 'ID確認のところ詳しく');
     expect(shown[1]!.entries).toContain('onboarding-id');

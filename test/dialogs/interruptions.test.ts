@@ -37,7 +37,7 @@ import {
 const WELCOME = 'ヘルプデスクのチャットボットです';
 const HELP = ['「最初から」', '「キャンセル」', '「担当者」'];
 const errors = kb.entries.filter((e) => e.kind === 'error');
-const unsure = router.route('書類').candidates.map((c) => c.entry.title);
+const unsure = router.route('確認したい').candidates.map((c) => c.entry.title);
 
 interface Waiting {
   name: string;
@@ -97,7 +97,7 @@ const waitings: Waiting[] = [
   { name: 'FAQ → 解決しましたか？', setup: [['よくある質問'], ['1']], again: asksLast(SOLVED, YES_NO), answer: ['1', THANKS], effect: THANKS, choice: true },
   {
     name: 'unsure: which candidate?',
-    setup: [['書類']],
+    setup: [['確認したい']],
     again: asksLast('次のどれについて', [...unsure, 'その他']),
     answer: [String(unsure.length + 1), menu],
     effect: '別の言葉で',

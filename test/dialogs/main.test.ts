@@ -104,7 +104,7 @@ describe('free text at any time', () => {
 });
 
 describe('when the router is unsure', () => {
-  const vague = '書類';
+  const vague = '確認したい';
   const candidates = router.route(vague);
   const labels = [...candidates.candidates.map((c) => c.entry.title), 'その他'];
 

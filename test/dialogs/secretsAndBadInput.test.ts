@@ -229,7 +229,7 @@ describe('stale clicks on Adaptive Card buttons (webchat)', () => {
 });
 
 describe('answers that fit no choice', () => {
-  const unsureLabels = [...router.route('書類').candidates.map((c) => c.entry.title), 'その他'];
+  const unsureLabels = [...router.route('確認したい').candidates.map((c) => c.entry.title), 'その他'];
 
   const scenarios: Scenario[] = [
     {
@@ -246,7 +246,7 @@ describe('answers that fit no choice', () => {
     },
     {
       name: 'unsure candidates: the same limit',
-      says: [['書類'], ['ぴよぴよ', retry(unsureLabels)], ['ほげ', retry(unsureLabels)], ['ふが', TOO_MANY, contact]],
+      says: [['確認したい'], ['ぴよぴよ', retry(unsureLabels)], ['ほげ', retry(unsureLabels)], ['ふが', TOO_MANY, contact]],
     },
     {
       name: 'after one miss a proper answer still advances',

@@ -27,6 +27,19 @@ const openings: Array<[string, Facts]> = [
   ['セキュリティ用メールアドレスは登録してありますか？', {}],
   // The subject in a clause of its own, its polarity in the next.
   ['証明書の発行履歴、見たけど何もなかったです。この場合どうすれば？', { certificateHistory: 'no' }],
+  // Where the history is shown, in the words of someone who looked (受付システムの証明書のとこ).
+  ['受付システムの証明書のとこ見たけど何も載ってなかった。次どうすれば？', { certificateHistory: 'no' }],
+  ['電子請求受付システムの証明書タブを開いてみたのですが、介護保険証明書の発行履歴は一件も表示されておりませんでした。', { certificateHistory: 'no' }],
+  // 入れる beside the system is getting in, not installing; its yes is not taken back by a later clause's わからん.
+  ['ＫＪから始まるＩＤで電子請求受付システムには入れるっちゃ、ばってん証明書の入れ方がさっぱりわからんけん教えてほしかです', { kjLogin: 'yes' }],
+  ['証明書入れる。通知書あり、KJでログイン可、発行履歴あり。', { certificatePassword: 'yes', kjLogin: 'yes', certificateHistory: 'yes' }],
+  // でございます is a copula, not ございます (there is).
+  ['電子請求受付システムにログインができない状態でございます', { kjLogin: 'no' }],
+  // 入れましたら: a condition, not what happened.
+  ['電子請求受付システムにＫＪのＩＤとパスワードを入れましたら「パスワードの有効期限が切れています」と出てしまいまして', { idType: 'kj', idStatus: 'expired' }],
+  ['ID wasureta', { idStatus: 'lost' }],
+  // A login at the 利用状況WEBサイト is the c… ID's, not the KJ login.
+  ['国保連から仮パスワードが届いたので、それで利用状況WEBサイトにログインしようとしてるんですが入れません', { idStatus: 'temporary' }],
   // Another system's login or password is not this system's.
   ['Windowsのログインパスワードを忘れてパソコンが開けません', {}],
   ['KJのパスワードを忘れてWindowsの付箋も見たけどない', { idType: 'kj', idStatus: 'lost' }],
@@ -87,6 +100,7 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['idStatus', '仮パスワードというのは、どういうときに送られてくるものなのでしょうか？', undefined],
   ['idStatus', '仮パスワードが届いたので、どうすればいいですか', 'temporary'],
   ['idType', 'どっちかわかんない', 'unknown'],
+  ['idType', '正直どれがどれだか…', 'unknown'],
   // A correction takes back what came before it.
   ['certificateHistory', 'なかったです…あ、やっぱりありました、下の方に', 'yes'],
   ['certificatePassword', 'ないと思ってたけど、引き出しの奥にありました！', 'yes'],
@@ -107,6 +121,17 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['handoff', '担当の方に引き継いでいただくと、お返事はいつごろになりますか？', undefined],
   // A typo is never read into the ending, which carries the polarity (できねえ is no できた).
   ['kjLogin', 'それがログインできねえんだわ', 'no'],
+  // Hedges, dialect, chat and romaji.
+  ['certificateHistory', 'なさそう', 'no'],
+  ['certificateHistory', '事務員に聞かないとわからないです', 'unknown'],
+  ['securityMail', 'そげなもんを登録した覚えはなかです', 'no'],
+  ['kjLogin', 'NG', 'no'],
+  // そういえば holds そう and いえ, and says neither.
+  ['securityMail', 'あ、そういえば昨日国保連から仮パスワードの封筒が届いとりました', undefined],
+  ['solved', '草 全然あかん', 'no'],
+  ['handoff', 'おねがい🙏', 'yes'],
+  // Never having tried is no answer.
+  ['kjLogin', '請求は事務員がやっとるけん、私はそのシステムにログインしたことがなかとです', undefined],
 ];
 
 describe('the fact reader', () => {
@@ -140,7 +165,10 @@ describe('what a first message starts', () => {
     expect(plan('操作の途中でエラーメッセージが表示されて止まってしまいました')).toBe('triage:error');
     expect(plan('画面に赤い字でなんか出てきたんですけど😢')).toBe('triage:error');
   });
-  it('the error, when the message names it without quoting it', () => expect(plan('和暦のエラーが出ます')).toBe('error-wareki'));
+  it('the error, when the message names it without quoting it', () => {
+    expect(plan('和暦のエラーが出ます')).toBe('error-wareki');
+    expect(plan('インストールの最後のほうでセキュリティ警告というのが出てきて、はいを押してよいものか迷っております。')).toBe('error-import-warning');
+  });
   it('the pasted message, whatever else the message tells', () =>
     expect(plan('「発行申請時の証明書発行用パスワードがないと証明書のインストールができません。」とあるけど、パスワード覚えてない')).toBe('error-install-needs-cert-password'));
   it('the section the facts lead to, when the user tells what they found rather than what the screen said', () => {
@@ -165,6 +193,14 @@ describe('what a first message starts', () => {
   });
   it('the section the facts lead to, when they rule out the router\'s choice', () =>
     expect(plan('証明書入れたいです。通知書あり、代理請求はしてなくて、証明書タブは空っぽでした')).toBe('cert-install-dx'));
+  it('the triage, not an error entry, when facts alone fit the error and the message names no error', () =>
+    expect(plan('証明書入れたいのですが、通知書はあります。発行履歴があるかどうかはまだ見てないです')).toBe('triage:certificate'));
+  it('the triage of the topic named, when the facts rule out the router\'s choice and lead to no entry yet', () =>
+    expect(plan('証明書発行用パスワードの通知書は金庫に保管してございましたので手元にございます。これから電子証明書のインストールを進めたいと思っておりますが、次に何を確認すればよろしいでしょうか。')).toBe('triage:certificate'));
+  it('the topic named in so many words, not the one a new PC hints at', () => {
+    expect(plan('ログインできなくて困ってます。連携システム用に新しいパソコンを買ったところです')).toBe('triage:id');
+    expect(plan('新しいパソコンを買いました')).toBe('triage:certificate');
+  });
   it('the triage, when a fact alone names a situation an error entry shares', () => {
     expect(plan('仮パスワードが届いたんですけど')).toBe('triage:id');
     expect(plan('仮パスワードのまま利用状況WEBサイトにログインしようとしています')).toBe('error-temporary-password');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadKnowledge } from '../../src/knowledge/loader';
+import { normalizeText } from '../../src/knowledge/normalize';
 import { Router, type Candidate } from '../../src/knowledge/router';
 import { allQuestionSets, loadDevSet, percent, ratio, scoreRouting } from '../support/routingEvaluation';
 
@@ -18,8 +19,9 @@ describe('routing quality on the development sets (written apart from the exampl
   });
 
   it('is never trained on: no question of the development or held-out sets is also an example, on- or off-topic', () => {
-    // Compared as the router sees them, spaces dropped: "利用申請タブ どこ" is "利用申請タブどこ".
-    const seen = (text: string) => router.analyzer.canonicalize(text).replace(/ /g, '');
+    // Compared normalised, spaces dropped ("利用申請タブ どこ" is "利用申請タブどこ"), but before synonyms:
+    // a synonym that makes a question read as an example (wasureta → わからない) is understanding, not a copy.
+    const seen = (text: string) => normalizeText(text).replace(/ /g, '');
     const examples = new Set([...kb.entries.flatMap((e) => e.examples), ...kb.offTopicExamples].map(seen));
     const copied = allQuestionSets().flatMap((set) => [...set.questions.map((q) => q.q), ...set.offTopic]).filter((q) => examples.has(seen(q)));
     expect(copied).toEqual([]);
@@ -35,6 +37,19 @@ describe('routing quality on the development sets (written apart from the exampl
 
   it(`off-topic rejection ≥ 80 % (now ${percent(score.offTopicRejected, score.offTopicQuestions)})`, () => {
     expect(ratio(score.offTopicRejected, score.offTopicQuestions)).toBeGreaterThanOrEqual(0.8);
+  });
+});
+
+describe('editing the knowledge base', () => {
+  it('one more example changes the routing of that entry\'s neighbours, not of the whole set', () => {
+    const dev = loadDevSet();
+    const extended = { ...kb, entries: kb.entries.map((e) => (e.id === 'cert-history-check' ? { ...e, examples: [...e.examples, '証明書タブを開いて履歴の欄を見るのはどこからですか'] } : e)) };
+    const edited = new Router(extended);
+    const best = (r: Router, q: string) => r.route(q).candidates[0]?.entry.id;
+    const moved = dev.questions.filter(({ q }) => best(router, q) !== best(edited, q));
+    // Before examples were visited in an order drawn from their keys, one example reshuffled every
+    // sample's place in training and moved about one question in forty.
+    expect(moved.length / dev.questions.length).toBeLessThan(0.01);
   });
 });
 

@@ -329,6 +329,13 @@ const KNOWN_PATHS = [
   '/v3/directline/conversations',
   '/v3/directline/conversations/c-1',
   '/v3/directline/conversations/c-1/activities',
+  '/helpdesk/signin',
+  '/helpdesk/signin/oidc',
+  '/helpdesk/auth/callback?code=x&state=y',
+  '/helpdesk/signout',
+  '/helpdesk/dashboard',
+  '/helpdesk/api/dashboard?from=2026-11-01&to=2026-11-30',
+  '/helpdesk/api/dashboard/unanswered.csv',
 ];
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'PROPFIND', 'PURGE', 'SEARCH'];
 
@@ -442,8 +449,10 @@ function generate(ctx: Context): Spec {
         origin: weighted<string | undefined>([[4, 'http://127.0.0.1:PORT'], [1, undefined], [1, 'null'], [1, 'http://evil.example'], [1, 'https://127.0.0.1:PORT'], [1, text().slice(0, 50).replace(/[^\x20-\x7e]/g, '')]]),
       });
     case 'static':
-      return spec(pick(['GET', 'GET', 'HEAD']), pick(['/', '/webchat/page.js', '/healthz', '/metrics', '/api/analytics', '/favicon.ico', '/webchat/', '/webchat/webchat.js?x=1', '/helpdesk', '/helpdesk/console.js', '/helpdesk/tickets/x', '/helpdesk/tickets/%E0']), {
+      return spec(pick(['GET', 'GET', 'HEAD']), pick(['/', '/webchat/page.js', '/healthz', '/metrics', '/api/analytics', '/favicon.ico', '/webchat/', '/webchat/webchat.js?x=1', '/helpdesk', '/helpdesk/console.js', '/helpdesk/tickets/x', '/helpdesk/tickets/%E0', '/helpdesk/dashboard?from=%zz', '/helpdesk/signin?next=//evil', '/helpdesk/assets/helpdesk.css']), {
         'if-none-match': chance(0.1) ? '"x"' : undefined,
+        // Odd session cookies; printable ASCII only, or the client would refuse to send them.
+        cookie: chance(0.2) ? pick(['helpdesk_session=x', 'helpdesk_session=', `helpdesk_session=${id()}; helpdesk_signin=${id()}`, '=;;=', text().slice(0, 80)]).replace(/[^\x20-\x7e]/g, '') : undefined,
         authorization: chance(0.3) ? `Bearer ${pick([HELPDESK_TOKEN, 'x'])}` : undefined,
       });
     case 'preflight':

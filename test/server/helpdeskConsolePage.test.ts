@@ -53,7 +53,7 @@ describe('the helpdesk console in Chromium', () => {
     port = await freePort();
     await startServer();
     base = `http://127.0.0.1:${port}`;
-    browser = await launchChromium('console', { viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Tokyo' });
+    browser = await launchChromium({ viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Tokyo' });
     context = browser.context;
   }, 60_000);
 

@@ -94,6 +94,18 @@ describe('the connector retry policy', () => {
     }
   });
 
+  it('keeps one connector client per bot and service URL: another turn reuses it, another bot or URL gets its own', async () => {
+    const auth = new BoundedBotFrameworkAuthentication({}, POLICY);
+    const url = 'http://127.0.0.1:1/';
+    const turn = async () => (await auth.authenticateRequest({ type: 'message', channelId: 'msteams', serviceUrl: url } as never, '')).connectorFactory!;
+    const first = await (await turn()).create(url, undefined);
+    expect(await (await turn()).create(url, undefined)).toBe(first);
+    expect(await (await turn()).create('http://127.0.0.1:2/', undefined)).not.toBe(first);
+    const claims = (await auth.authenticateRequest({ type: 'message', channelId: 'msteams', serviceUrl: url } as never, '')).claimsIdentity;
+    const otherBot = new (claims.constructor as new (list: Array<{ type: string; value: string }>, authenticated: boolean) => typeof claims)([{ type: 'aud', value: 'another-bot' }], true);
+    expect(await auth.createConnectorFactory(otherBot).create(url, undefined)).not.toBe(first);
+  });
+
   it('Slack Web API options: timeout and a short retry policy instead of ten retries in thirty minutes', () => {
     expect(slackClientOptions({ timeoutMs: 10_000, retries: 2, baseDelayMs: 500, maxDelayMs: 8000 })).toEqual({
       timeout: 10_000,

@@ -1,6 +1,5 @@
 import { MemoryStorage } from 'botbuilder';
 import '../support/quietDeprecations';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Locator, Page, Request } from 'playwright-core';
@@ -9,25 +8,15 @@ import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logging';
 import { launchChromium, NO_BROWSER, type Browser } from '../support/chromium';
+import { freePort } from '../support/serverProcess';
 
 // The local web chat page (GET /) in a real browser: Debian's Chromium driven by playwright-core,
 // against the real server in this process. Nothing is downloaded; without the browser the tests skip.
+
 /** Not an assertion: a picture of the page after the certificate questions, for a person to look at. */
 const SCREENSHOT = join(tmpdir(), 'webchat-page.png');
 
 const MENU = ['電子証明書のインストール', 'ID・パスワード', 'エラーメッセージ', '利用開始までの流れ', 'よくある質問', '担当者に相談'];
-
-/** A port nobody listens on now; the config needs it before the server starts (it names the allowed origins). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** What the page posts to Direct Line: typed messages carry text, card buttons a value. */
 interface Posted {
@@ -80,7 +69,7 @@ describe('the local web chat page in Chromium', () => {
     app = createApp(config, { log: createLogger('silent'), now: () => new Date('2026-11-19T10:00:00+09:00'), storage: new MemoryStorage() });
     await app.listen(port, '127.0.0.1');
     base = `http://127.0.0.1:${port}`;
-    browser = await launchChromium('webchat');
+    browser = await launchChromium();
     context = browser.context;
   }, 60_000);
 

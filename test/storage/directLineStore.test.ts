@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStorage, type Activity } from 'botbuilder';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { MemoryDirectLineStore, StorageDirectLineStore, type DirectLineStore } from '../../src/channels/directline/conversationStore';
+import { MemoryDirectLineStore, StorageDirectLineStore, type Appended, type DirectLineStore } from '../../src/channels/directline/conversationStore';
 import { LevelStorage } from '../../src/storage/levelStorage';
 
 const root = mkdtempSync(join(tmpdir(), 'dl-store-test-'));
@@ -34,6 +34,12 @@ async function script(store: DirectLineStore) {
   out.push(await store.since('conv-A', -1));
   for (let i = 0; i < 8; i++) out.push(await store.append('conv-A', message(`m${i}`)));
   for (const watermark of [-1, 0, 1, 2, 3, 5, 6, 7, 8, 100, 1.5, Number.NaN]) out.push(await store.since('conv-A', watermark));
+  // Several at once: consecutive ids; more than the bound in one call keeps the newest.
+  out.push(await store.appendAll('conv-A', [message('n0'), message('n1'), message('n2')]));
+  out.push(await store.since('conv-A', 7));
+  out.push(await store.appendAll('conv-A', Array.from({ length: 7 }, (_, i) => message(`p${i}`))));
+  out.push(await store.since('conv-A', -1));
+  out.push(await store.appendAll('conv-A', []));
   out.push(await store.since('conv-missing', -1));
   out.push(await store.get('conv-missing'));
   return out;
@@ -55,6 +61,24 @@ describe('StorageDirectLineStore numbers and bounds activities as MemoryDirectLi
     expect(read.activities.map((a) => a.id)).toEqual(['c|0000003', 'c|0000004', 'c|0000005', 'c|0000006', 'c|0000007']);
     expect(read.watermark).toBe(7);
     expect(read.activities.every((a) => !('eTag' in a))).toBe(true);
+  });
+
+  it('appendAll writes the activities and their head at once and announces them once', async () => {
+    const storage = levelAt(join(root, `db-${++dirs}`));
+    const store = new StorageDirectLineStore(storage, 10, 5);
+    await store.create('c');
+    const heard: string[] = [];
+    store.onAppended((id) => heard.push(id));
+    const writes: string[][] = [];
+    const write = storage.write.bind(storage);
+    storage.write = (changes) => {
+      writes.push(Object.keys(changes));
+      return write(changes);
+    };
+    expect(await store.appendAll('c', [message('a'), message('b'), message('c')])).toEqual(['c|0000000', 'c|0000001', 'c|0000002']);
+    expect(writes).toEqual([['directline/transcript/c/0', 'directline/transcript/c/1', 'directline/transcript/c/2', 'directline/transcript/c']]);
+    expect(heard).toEqual(['c']);
+    expect(texts((await store.since('c', -1)).activities)).toEqual(['a', 'b', 'c']);
   });
 
   it('beyond maxConversations the oldest conversation is dropped, with its activities and what it owns', async () => {
@@ -177,5 +201,25 @@ describe('both stores tell their listeners of each append (what the WebSocket fa
     await store.append('conv-A', message('a3'));
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(heard).toHaveLength(3);
+  });
+
+  it.each([
+    ['MemoryDirectLineStore', () => new MemoryDirectLineStore(10, 5)],
+    ['StorageDirectLineStore', () => new StorageDirectLineStore(new MemoryStorage(), 10, 5)],
+  ] as Array<[string, () => DirectLineStore]>)('%s: each append tells what it stored, exactly what since() reads after the watermark before it, also past the bound', async (_name, make) => {
+    const store = make();
+    await store.create('c');
+    const told: Appended[] = [];
+    store.onAppended((_id, appended) => told.push(appended!));
+    await store.append('c', message('m0'));
+    await store.appendAll('c', [message('m1'), message('m2')]);
+    await store.appendAll('c', Array.from({ length: 7 }, (_, i) => message(`n${i}`)));
+    expect(told.map((t) => [t.after, t.watermark, texts(t.activities)])).toEqual([
+      [-1, 0, ['m0']],
+      [0, 2, ['m1', 'm2']],
+      [2, 9, ['n2', 'n3', 'n4', 'n5', 'n6']],
+    ]);
+    // What a reader at the watermark before each append would read, once the store holds only the last five.
+    expect(await store.since('c', 2)).toEqual({ activities: told[2]!.activities.map((a) => JSON.parse(JSON.stringify(a))), watermark: 9 });
   });
 });

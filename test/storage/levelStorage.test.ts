@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStorage, type Storage } from 'botbuilder';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ClassicLevel } from 'classic-level';
+import { afterAll, afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { emptyFacts } from '../../src/dialogs/triageFacts';
 import { TicketStore } from '../../src/handoff/ticketStore';
 import { LevelStorage, StorageOpenError } from '../../src/storage/levelStorage';
@@ -133,5 +134,21 @@ describe('LevelStorage', () => {
     const storage = level();
     await expect(storage.read(undefined as never)).rejects.toThrow(ReferenceError);
     await expect(storage.write(undefined as never)).rejects.toThrow(ReferenceError);
+  });
+});
+
+describe('LevelStorage batches', () => {
+  it('writes accepted while a batch is written go to disk together in the next one, in order', async () => {
+    const storage = level();
+    await storage.write({ warm: { n: 0 } });
+    const batch = vi.spyOn(ClassicLevel.prototype, 'batch');
+    onTestFinished(() => batch.mockRestore());
+    const writes = [storage.write({ a: { n: 1 } }), storage.write({ a: { n: 2 }, b: { n: 2 } }), storage.delete(['b']), storage.write({ c: { n: 3 } })];
+    await Promise.all(writes);
+    expect(batch).toHaveBeenCalledTimes(1);
+    const items = await storage.read(['a', 'b', 'c']);
+    expect(items.a).toMatchObject({ n: 2 });
+    expect(items.b).toBeUndefined();
+    expect(items.c).toMatchObject({ n: 3 });
   });
 });

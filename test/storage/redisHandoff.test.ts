@@ -10,7 +10,7 @@ import { RedisStorage } from '../../src/storage/redisStorage';
 import { consoleHeaders, EventStream } from '../support/consoleEvents';
 import { buttonsOf, FAKE_TEAM_ID, FakeSlackApi, type PostedMessage } from '../support/fakeSlackApi';
 import { blockActions, eventCallback, imMessage, newTs, sendEvent, sendInteraction, TEST_SIGNING_SECRET, unique } from '../support/slackSigning';
-import { deleteRedisKeys } from '../support/redisServer';
+import { deleteRedisKeys } from '../support/redisKeys';
 import { until } from '../support/until';
 
 // Two instances of the server on one Redis, both connected to one (fake) Slack workspace: Slack

@@ -15,7 +15,7 @@ import type { HandoffTicket } from '../../src/handoff/ticket';
 import { DirectLineClient, type DirectLineActivity } from '../support/directLineClient';
 import { buttonData, buttons, http, visibleText } from '../support/server';
 import { freePort, startServerProcess, type ServerProcess } from '../support/serverProcess';
-import { deleteRedisKeys } from '../support/redisServer';
+import { deleteRedisKeys } from '../support/redisKeys';
 import { until } from '../support/until';
 
 // Two real servers (src/main.ts, as `npm start` runs it) in child processes, on different ports and

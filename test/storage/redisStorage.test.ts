@@ -1,12 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createClient, type RedisClientType } from '@redis/client';
-import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, TurnContext } from 'botbuilder';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SharedTurnQueue, TurnLockTimeoutError, type SharedLocks } from '../../src/bot/turnQueue';
 import { emptyFacts } from '../../src/dialogs/triageFacts';
 import { TicketStore } from '../../src/handoff/ticketStore';
-import { eTagCheckedState } from '../../src/storage/eTagCheckedState';
 import { StorageOpenError } from '../../src/storage/levelStorage';
 import { RedisStorage, type RedisStorageOptions } from '../../src/storage/redisStorage';
 import { eTagSemantics } from './eTagSemantics';
@@ -25,10 +23,6 @@ const RUN = `test:${randomBytes(4).toString('hex')}:`;
 let prefixes = 0;
 const freshPrefix = () => `${RUN}${++prefixes}:`;
 
-
-function turnContext(conversationId: string): TurnContext {
-  return new TurnContext(new TestAdapter(), { type: ActivityTypes.Message, channelId: 'test', conversation: { id: conversationId } as never, from: { id: 'u' } as never, text: 'x' });
-}
 
 /** In-memory SharedLocks with the same rules as Redis's (one holder, token-checked, expiring). */
 class MemoryLocks implements SharedLocks {
@@ -107,56 +101,6 @@ describe('SharedTurnQueue (in-memory locks, as on one Redis)', () => {
       other = (await locks.tryLock('turn/c1', 'other', 1000)) ? 'took it' : 'refused';
     });
     expect(other).toBe('refused');
-  });
-});
-
-describe('eTagCheckedState: conversation state saves are eTag-checked', () => {
-  it('of two overlapping turns of one conversation, the later save fails with "eTag conflict" and the earlier one stays', async () => {
-    const storage = new MemoryStorage();
-    const states = [new ConversationState(eTagCheckedState(storage)), new ConversationState(eTagCheckedState(storage))];
-    const contexts = [turnContext('c1'), turnContext('c1')];
-    // A first turn creates the state; then two turns load it at the same time.
-    const first = turnContext('c1');
-    await states[0]!.createProperty<number>('n').set(first, 1);
-    await states[0]!.saveChanges(first);
-    const props = states.map((s) => s.createProperty<number>('n'));
-    expect(await props[0]!.get(contexts[0]!)).toBe(1);
-    expect(await props[1]!.get(contexts[1]!)).toBe(1);
-    await props[0]!.set(contexts[0]!, 2);
-    await props[1]!.set(contexts[1]!, 3);
-    await states[0]!.saveChanges(contexts[0]!);
-    await expect(states[1]!.saveChanges(contexts[1]!)).rejects.toThrow(conflict);
-    const check = turnContext('c1');
-    expect(await new ConversationState(storage).createProperty<number>('n').get(check)).toBe(2);
-  });
-
-  it("without it, botbuilder's ConversationState saves with eTag '*': the later save silently overwrites", async () => {
-    const storage = new MemoryStorage();
-    const state = new ConversationState(storage);
-    const n = state.createProperty<number>('n');
-    const seed = turnContext('c1');
-    await n.set(seed, 1);
-    await state.saveChanges(seed);
-    const [x, y] = [turnContext('c1'), turnContext('c1')];
-    await n.get(x);
-    await n.get(y);
-    await n.set(x, 2);
-    await n.set(y, 3);
-    await state.saveChanges(x);
-    await state.saveChanges(y);
-    expect(await n.get(turnContext('c1'))).toBe(3);
-  });
-
-  it('a turn saves its own changes, and the next turn saves on top of them', async () => {
-    const storage = new MemoryStorage();
-    const state = new ConversationState(eTagCheckedState(storage));
-    const n = state.createProperty<number>('n');
-    for (let i = 1; i <= 3; i++) {
-      const context = turnContext('c1');
-      await n.set(context, ((await n.get(context)) ?? 0) + i);
-      await state.saveChanges(context);
-    }
-    expect(await n.get(turnContext('c1'))).toBe(6);
   });
 });
 

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
-// Debian's Chromium driven by playwright-core: nothing is downloaded; without the browser the page tests skip.
+/** Debian's Chromium, driven by playwright-core: nothing is downloaded; without it the browser tests skip. */
 export const CHROMIUM = '/usr/bin/chromium';
-/** Why the browser tests skip, or undefined when Chromium is installed. */
 export const NO_BROWSER = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the browser test`;
 const ARGS = [
   '--headless',
@@ -26,9 +25,9 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** A headless Chromium in Japanese with a throwaway profile; `options` adds the viewport, time zone… */
-export async function launchChromium(name: string, options: { viewport?: { width: number; height: number }; timezoneId?: string } = {}): Promise<Browser> {
-  const profile = mkdtempSync(join(tmpdir(), `${name}-chromium-`));
+/** A headless Chromium (Japanese unless `locale` says otherwise) with a throwaway profile; `options` adds the viewport, time zone… */
+export async function launchChromium(options: { locale?: string; viewport?: { width: number; height: number }; timezoneId?: string } = {}): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), 'chromium-test-'));
   const context = await chromium.launchPersistentContext(join(profile, 'user-data'), {
     executablePath: CHROMIUM,
     headless: true,

@@ -25,9 +25,13 @@ export class EventStream {
 
   private async read(body: ReadableStream<Uint8Array>): Promise<void> {
     let buffer = '';
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
     try {
-      for await (const chunk of body.pipeThrough(new TextDecoderStream())) {
-        buffer += chunk;
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
         let end;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const lines = buffer.slice(0, end).split('\n');

@@ -58,7 +58,7 @@ export type Opening = ConversationSet['openings'][number];
 export type TypedAnswer = ConversationSet['answers'][number];
 export type Conversation = ConversationSet['conversations'][number];
 
-export const CONVERSATION_DEV_PATHS = ['conversations-a.yaml', 'conversations-b.yaml', 'conversations-d.yaml', 'conversations-f.yaml', 'conversations-g.yaml', 'conversations-i.yaml', 'conversations-j.yaml', 'conversations-m.yaml'].map((name) => join(__dirname, '../data', name));
+export const CONVERSATION_DEV_PATHS = ['conversations-a.yaml', 'conversations-b.yaml', 'conversations-d.yaml', 'conversations-f.yaml', 'conversations-g.yaml', 'conversations-i.yaml', 'conversations-j.yaml', 'conversations-m.yaml', 'conversations-n.yaml', 'conversations-o.yaml'].map((name) => join(__dirname, '../data', name));
 export const CONVERSATION_HOLDOUT_PATHS = ['conversations-holdout.yaml', 'conversations-holdout-e.yaml', 'conversations-holdout-h.yaml', 'conversations-holdout-k.yaml', 'conversations-holdout-l.yaml'].map((name) => join(__dirname, '../../bench/data', name)).filter((path) => existsSync(path));
 
 export function loadConversationSet(path: string): ConversationSet {

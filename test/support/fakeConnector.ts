@@ -33,8 +33,11 @@ export class FakeConnector {
    * is recorded either way.
    */
   respond?: (call: ConnectorCall) => [number, unknown] | undefined;
+  /** Optional: told of every call as it arrives (the bench times replies with it). */
+  onCall?: (call: ConnectorCall) => void;
 
-  constructor() {
+  /** `keepCalls: false` keeps no `calls` (a long bench would hold every reply); `onCall` still hears them. */
+  constructor(private readonly options: { keepCalls?: boolean } = {}) {
     this.server = createServer((req, res) => {
       void this.handle(req).then(
         ([status, payload]) => {
@@ -112,7 +115,8 @@ export class FakeConnector {
       body,
       ...(created ? { created } : {}),
     };
-    this.calls.push(call);
+    if (this.options.keepCalls !== false) this.calls.push(call);
+    this.onCall?.(call);
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();

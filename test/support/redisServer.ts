@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@redis/client';
 import { freePort } from './serverProcess';
 
 /**
@@ -43,14 +42,4 @@ function answers(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
-}
-
-/** Removes a test's keys (everything under its prefix) from the shared test Redis. */
-export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
-  const admin = createClient({ url });
-  await admin.connect();
-  const keys: string[] = [];
-  for await (const batch of admin.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
-  if (keys.length > 0) await admin.del(keys);
-  await admin.close();
 }

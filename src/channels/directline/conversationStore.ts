@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Activity, Storage, StoreItem } from 'botbuilder';
+import type { Activity, Storage, StoreItem, StoreItems } from 'botbuilder';
 import { KeyedQueue } from '../../bot/turnQueue';
 import type { PubSub } from '../../storage/redisStorage';
 import { CREATE_ONLY_ETAG, retryOnETagConflict } from '../../storage/eTagRetry';
@@ -27,17 +27,28 @@ export interface DirectLineStore {
   markStarted(id: string): Promise<void>;
   /** Appends, assigning the activity id "<conversation>|<seq>"; returns that id. */
   append(id: string, activity: Partial<Activity>): Promise<string>;
+  /** Appends several activities at once, in order (one write, one announcement); returns their ids. */
+  appendAll(id: string, activities: Array<Partial<Activity>>): Promise<string[]>;
   /** Activities after the watermark, and the new watermark. */
   since(id: string, watermark: number): Promise<{ activities: Array<Partial<Activity>>; watermark: number }>;
   /**
    * Calls `listener` after each append made through this store (in this process), with the
-   * conversation; readers then fetch what is new with `since`, as polling clients do. Returns the
-   * function that removes the listener.
+   * conversation and what the append stored; readers then fetch what is new with `since`, as polling
+   * clients do, or take `appended` when they have read everything before it. Another instance's
+   * append (announced over Redis) comes without `appended`. Returns the function that removes the
+   * listener.
    */
   onAppended(listener: AppendedListener): () => void;
 }
 
-export type AppendedListener = (conversationId: string) => void;
+/** What one append stored, as `since` would return it: the activities after watermark `after`, up to `watermark`. */
+export interface Appended {
+  after: number;
+  activities: Array<Partial<Activity>>;
+  watermark: number;
+}
+
+export type AppendedListener = (conversationId: string, appended?: Appended) => void;
 
 const APPENDED_CHANNEL = 'directline:appended';
 
@@ -50,12 +61,21 @@ class AppendedListeners {
     return () => this.listeners.delete(listener);
   }
 
-  emit(conversationId: string): void {
-    for (const listener of this.listeners) listener(conversationId);
+  emit(conversationId: string, appended?: Appended): void {
+    for (const listener of this.listeners) listener(conversationId, appended);
   }
 }
 
 const activityId = (conversationId: string, seq: number) => `${conversationId}|${String(seq).padStart(7, '0')}`;
+
+/**
+ * What an append of `activities` (the last of them numbered up to the new watermark) leaves for a
+ * reader at watermark `after`: those still kept when the conversation's bound (from `first` on) drops
+ * older ones, exactly as `since(after)` would read them.
+ */
+function appendedSince(after: number, first: number, activities: Array<Partial<Activity>>): Appended {
+  return { after, activities: activities.slice(Math.max(0, first - (after + 1))), watermark: after + activities.length };
+}
 
 export class MemoryDirectLineStore implements DirectLineStore {
   private readonly conversations = new Map<string, DirectLineConversation>();
@@ -85,16 +105,24 @@ export class MemoryDirectLineStore implements DirectLineStore {
   }
 
   async append(id: string, activity: Partial<Activity>): Promise<string> {
+    return (await this.appendAll(id, [activity]))[0]!;
+  }
+
+  async appendAll(id: string, activities: Array<Partial<Activity>>): Promise<string[]> {
     const conversation = this.conversations.get(id);
     if (!conversation) throw new Error(`unknown conversation ${id}`);
-    const assigned = activityId(id, conversation.first + conversation.activities.length);
-    conversation.activities.push({ ...activity, id: assigned });
-    if (conversation.activities.length > this.maxActivities) {
-      conversation.activities.shift();
-      conversation.first++;
-    }
-    this.appended.emit(id);
-    return assigned;
+    const after = conversation.first + conversation.activities.length - 1;
+    const stored = activities.map((activity) => {
+      const kept = { ...activity, id: activityId(id, conversation.first + conversation.activities.length) };
+      conversation.activities.push(kept);
+      if (conversation.activities.length > this.maxActivities) {
+        conversation.activities.shift();
+        conversation.first++;
+      }
+      return kept;
+    });
+    if (stored.length > 0) this.appended.emit(id, appendedSince(after, conversation.first, stored));
+    return stored.map((activity) => activity.id);
   }
 
   onAppended(listener: AppendedListener): () => void {
@@ -193,27 +221,42 @@ export class StorageDirectLineStore implements DirectLineStore {
   }
 
   async append(id: string, activity: Partial<Activity>): Promise<string> {
-    const assigned = await this.queue.run(id, () => retryOnETagConflict(async () => {
+    return (await this.appendAll(id, [activity]))[0]!;
+  }
+
+  /** The activities and the head that counts them in one write; the head last, for stores that write item by item. */
+  async appendAll(id: string, activities: Array<Partial<Activity>>): Promise<string[]> {
+    if (activities.length === 0) return [];
+    const { ids, appended } = await this.queue.run(id, () => retryOnETagConflict(async () => {
       const head = await this.head(id);
       if (!head) throw new Error(`unknown conversation ${id}`);
-      const seq = head.next;
-      const assigned = activityId(id, seq);
-      const first = seq + 1 - head.first > this.maxActivities ? head.first + 1 : head.first;
-      // The activity before the head that counts it: a reader never gets a watermark past a missing activity.
-      this.writing.set(id, seq);
+      const changes: StoreItems = {};
+      const ids: string[] = [];
+      const stored: Array<Partial<Activity>> = [];
+      let { first, next } = head;
+      for (const activity of activities) {
+        const seq = next++;
+        ids.push(activityId(id, seq));
+        stored.push({ ...activity, id: ids[ids.length - 1] });
+        changes[ACTIVITY_KEY(id, seq)] = stored[stored.length - 1];
+        if (next - first > this.maxActivities) first++;
+      }
+      // The activities before the head that counts them: a reader never gets a watermark past a missing activity.
+      changes[HEAD_KEY(id)] = { ...head, first, next };
+      this.writing.set(id, head.next);
       try {
-        await this.storage.write({ [ACTIVITY_KEY(id, seq)]: { ...activity, id: assigned }, [HEAD_KEY(id)]: { ...head, first, next: seq + 1 } });
+        await this.storage.write(changes);
       } finally {
         this.writing.delete(id);
       }
-      if (first > head.first) await this.storage.delete([ACTIVITY_KEY(id, head.first)]);
-      return assigned;
+      if (first > head.first) await this.storage.delete(Array.from({ length: first - head.first }, (_, i) => ACTIVITY_KEY(id, head.first + i)));
+      return { ids, appended: appendedSince(head.next - 1, first, stored) };
     }));
-    this.appended.emit(id);
+    this.appended.emit(id, appended);
     // Stored already: an announcement lost (Redis reconnecting) only delays the other instances'
     // sockets until they next read the store (at their keep-alive).
     this.bus?.publish(APPENDED_CHANNEL, `${this.instance} ${id}`).catch(() => undefined);
-    return assigned;
+    return ids;
   }
 
   /**

@@ -44,22 +44,15 @@ export class DirectLineAdapter extends MessageOnlyAdapter {
     return activity.id ?? '';
   }
 
+  /** Appends the activities (all of one send in one write); trace activities are not for clients. */
   async sendActivities(context: TurnContext, activities: Array<Partial<Activity>>): Promise<ResourceResponse[]> {
     const conversationId = context.activity.conversation.id;
-    const responses: ResourceResponse[] = [];
-    for (const activity of activities) {
-      if (activity.type === ActivityTypes.Trace) {
-        responses.push({ id: '' });
-        continue;
-      }
-      const id = await this.store.append(conversationId, {
-        ...activity,
-        from: DIRECT_LINE_BOT,
-        recipient: context.activity.from,
-        timestamp: new Date(),
-      });
-      responses.push({ id });
-    }
-    return responses;
+    const shown = activities.filter((activity) => activity.type !== ActivityTypes.Trace);
+    const ids = await this.store.appendAll(
+      conversationId,
+      shown.map((activity) => ({ ...activity, from: DIRECT_LINE_BOT, recipient: context.activity.from, timestamp: new Date() })),
+    );
+    let next = 0;
+    return activities.map((activity) => ({ id: activity.type === ActivityTypes.Trace ? '' : ids[next++]! }));
   }
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../../logging';
 import { pathOf } from '../../server/requestContext';
 import { clientAddress, type RateLimiter } from '../../server/rateLimit';
 import type { PubSub } from '../../storage/redisStorage';
-import type { DirectLineStore } from './conversationStore';
+import type { Appended, DirectLineStore } from './conversationStore';
 import type { TokenSigner } from './tokens';
 
 /** The route of a conversation's stream, as access log lines name it. */
@@ -64,6 +64,12 @@ interface Stream {
 const MAX_PAYLOAD_BYTES = 1024;
 /** setTimeout's limit; a longer delay would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * Upgrades checked and opened in one turn of the event loop. Each takes about half a millisecond
+ * (the token's HMAC, a store read, the handshake, the first read of the conversation); 10,000
+ * arriving at once, taken in one go, kept every other request and timer waiting for seconds.
+ */
+const UPGRADES_PER_TURN = 32;
 /** Where token refreshes are announced to the other instances on one Redis. */
 const REFRESHED_CHANNEL = 'directline:refreshed';
 
@@ -83,7 +89,9 @@ class Refusal extends Error {
  * `{"activities":[…],"watermark":"N"}` for everything appended to the conversation (the user's own
  * activities too), starting after the watermark in the URL. The store is the one source: each
  * socket reads it with its own watermark when told of an append, as a polling client would, so a
- * reconnect with the last watermark it was sent misses nothing and repeats nothing.
+ * reconnect with the last watermark it was sent misses nothing and repeats nothing; a socket that
+ * was sent everything before an append of this process is sent what that append stored, without
+ * reading it back.
  *
  * The socket is opened with a short-lived stream token (the streamUrl's `t`), checked before the
  * upgrade; it closes when the conversation's token expires, unless that token is refreshed. Idle
@@ -104,6 +112,10 @@ export class DirectLineStreaming {
   private readonly stopListening: () => void;
   private keepAlive: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Upgrade requests not yet taken, oldest first (from `waitingFrom` on), and whether a turn is set to take them. */
+  private waiting: Array<() => void> = [];
+  private waitingFrom = 0;
+  private draining = false;
   /** Other instances on one Redis, told of token refreshes; this one's id, so that it skips its own. */
   private bus?: PubSub;
   private readonly instance = randomBytes(6).toString('base64url');
@@ -117,8 +129,13 @@ export class DirectLineStreaming {
     this.keepAliveMs = options.keepAliveMs ?? 30_000;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
     this.maxSocketsPerConversation = options.maxSocketsPerConversation ?? 8;
-    this.stopListening = store.onAppended((conversationId) => {
-      for (const stream of this.byConversation.get(conversationId) ?? []) void this.pump(stream);
+    this.stopListening = store.onAppended((conversationId, appended) => {
+      for (const stream of this.byConversation.get(conversationId) ?? []) {
+        // A socket that has been sent everything before this append gets what it stored, as the
+        // store would give it on reading: it need not read back what was just written.
+        if (appended && !stream.pumping && stream.watermark === appended.after) this.sendAppended(stream, appended);
+        else void this.pump(stream);
+      }
     });
   }
 
@@ -181,6 +198,30 @@ export class DirectLineStreaming {
     // A client that resets the connection before the handshake is done must not crash the process.
     const ignore = () => undefined;
     socket.on('error', ignore);
+    this.waiting.push(() => this.take(req, socket, head, limits, started, ignore));
+    if (!this.draining) {
+      this.draining = true;
+      setImmediate(() => this.drain());
+    }
+  }
+
+  /**
+   * Takes the waiting upgrades a few per turn of the event loop, so that a crowd of them (every tab
+   * reconnecting after a restart) shares the server with the requests and timers of everyone else.
+   */
+  private drain(): void {
+    const until = Math.min(this.waiting.length, this.waitingFrom + UPGRADES_PER_TURN);
+    for (; this.waitingFrom < until; this.waitingFrom++) this.waiting[this.waitingFrom]!();
+    if (this.waitingFrom < this.waiting.length) {
+      setImmediate(() => this.drain());
+      return;
+    }
+    this.waiting = [];
+    this.waitingFrom = 0;
+    this.draining = false;
+  }
+
+  private take(req: IncomingMessage, socket: Duplex, head: Buffer, limits: StreamLimits, started: bigint, ignore: () => void): void {
     const logLine = (status: number, extra: Record<string, unknown> = {}) =>
       this.log.info({ method: req.method, ...(STREAM_PATH.test(pathOf(req.url)) ? { route: STREAM_ROUTE } : { path: pathOf(req.url) }), status, ms: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100, ...extra }, 'request');
     this.admit(req, limits).then(
@@ -265,7 +306,10 @@ export class DirectLineStreaming {
   private expireAt(stream: Stream, until: number): void {
     clearTimeout(stream.expiry);
     stream.until = until;
-    stream.expiry = setTimeout(() => stream.ws.close(1000, 'token expired'), Math.min(MAX_TIMER_MS, Math.max(0, until - Date.now()))).unref();
+    // Not unref'd: Node forgets the list of an unref'd timer's delay only when that delay has run out,
+    // even once the timer is cleared, and every socket's delay is its own; 10,000 sockets gone left
+    // 1.4 MB in the timer queue for 30 minutes. The open socket holds the process anyway.
+    stream.expiry = setTimeout(() => stream.ws.close(1000, 'token expired'), Math.min(MAX_TIMER_MS, Math.max(0, until - Date.now())));
   }
 
   /** Sends the socket what the store holds after its watermark, until nothing newer is left; one read at a time per socket. */
@@ -290,6 +334,12 @@ export class DirectLineStreaming {
     } finally {
       stream.pumping = false;
     }
+  }
+
+  private sendAppended(stream: Stream, appended: Appended): void {
+    if (stream.ws.readyState !== WebSocket.OPEN) return;
+    if (appended.activities.length > 0 && !this.send(stream, JSON.stringify({ activities: appended.activities, watermark: String(appended.watermark) }))) return;
+    stream.watermark = appended.watermark;
   }
 
   /** Sends unless the client has stopped reading (then the socket is cut: a close frame would not get through either). */

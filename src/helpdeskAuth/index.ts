@@ -9,7 +9,7 @@ import { escapeHtml, sendPage } from './pages';
 import { sameSecret } from '../safety/bearerToken';
 import { SessionStore, type Session, type SignedInAgent } from './sessions';
 
-export { escapeHtml, sendPage } from './pages';
+export { escapeHtml, pageHeader, sendPage, serveFiles } from './pages';
 export type { SignedInAgent } from './sessions';
 
 export const SIGN_IN_PATH = '/helpdesk/signin';

@@ -130,10 +130,6 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   }
   const helpdeskApiToken = secret('HELPDESK_API_TOKEN');
   mountHelpdeskApi(server, handoff, helpdeskApiToken, config.MAX_BODY_BYTES, log);
-  // The agents' console at /helpdesk, live through the feed (shared between instances over Redis).
-  const consoleFeed = new HelpdeskEventFeed();
-  handoff.subscribe(consoleFeed);
-  mountHelpdeskConsole(server, { service: handoff, feed: consoleFeed, apiToken: helpdeskApiToken, maxBodyBytes: config.MAX_BODY_BYTES, log, now: options.now ?? (() => new Date()) });
   mountAnalytics(server, analytics, helpdeskApiToken, log);
   // The helpdesk's pages: sign-in first, then what needs it.
   const now = options.now ?? (() => new Date());
@@ -149,6 +145,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     log,
   });
   helpdeskAuth.mount(server);
+  // The agents' console at /helpdesk, live through the feed (shared between instances over Redis).
+  const consoleFeed = new HelpdeskEventFeed();
+  handoff.subscribe(consoleFeed);
+  mountHelpdeskConsole(server, { auth: helpdeskAuth, service: handoff, feed: consoleFeed, log, now });
   new HelpdeskDashboard(helpdeskAuth, analytics, kb, now).mount(server);
 
   server.get('/healthz', async (_req, res) => {

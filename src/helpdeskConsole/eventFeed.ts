@@ -69,8 +69,11 @@ export class HelpdeskEventFeed implements HandoffListener {
     await this.bus?.publish(EVENTS_CHANNEL, JSON.stringify({ from: this.instance, event: consoleEvent }));
   }
 
-  /** Serves one console's stream: what it missed since `lastEventId` (or `reset`), then `ready`, then every event. */
-  connect(res: Response, lastEventId: string | undefined): void {
+  /**
+   * Serves one console's stream: what it missed since `lastEventId` (or `reset`), then `ready`, then
+   * every event, for at most `maxMs` (the rest of the agent's session).
+   */
+  connect(res: Response, lastEventId: string | undefined, maxMs: number): void {
     // Closing: a console reconnecting over a kept-alive socket must not hold the server open; it tries again later.
     if (this.closed) {
       res.writeHead(503, { 'retry-after': '1', connection: 'close' });
@@ -87,7 +90,12 @@ export class HelpdeskEventFeed implements HandoffListener {
     // `ready` carries the id to resume from, even when no event has happened yet.
     res.write(`id: ${this.recent.at(-1)?.id ?? this.start}\nevent: ready\ndata: {}\n\n`);
     this.clients.add(res);
-    res.once('close', () => this.clients.delete(res));
+    // A timer's longest wait is 2^31-1 ms (24.8 days); sessions last at most a week.
+    const end = setTimeout(() => res.end(), Math.min(Math.max(0, maxMs), 2 ** 31 - 1)).unref();
+    res.once('close', () => {
+      clearTimeout(end);
+      this.clients.delete(res);
+    });
   }
 
   /** The events after `id`, or undefined when this instance cannot tell (an id it never had, or events dropped since). */

@@ -11,12 +11,13 @@ import { HANDOFF_PHRASES } from '../../src/handoff/handoffService';
 import { createLogger } from '../../src/logging';
 import { launchChromium, NO_BROWSER, type Browser } from '../support/chromium';
 import { DirectLineClient } from '../support/directLineClient';
+import { signInWithKeyboard } from '../support/helpdeskSignIn';
 import { http, TEST_SECRET } from '../support/server';
 import { freePort } from '../support/serverProcess';
 
 // The agents' console (/helpdesk) in Debian's Chromium, next to the local web chat page (/) in another
-// tab: a Web Chat user over the real Direct Line asks for a person, and an agent works the ticket with
-// the keyboard alone. Without Debian's Chromium the test skips.
+// tab: a Web Chat user over the real Direct Line asks for a person, and an agent signs in and works the
+// ticket with the keyboard alone. Without Debian's Chromium the test skips.
 const API_TOKEN = 'console-page-test-token-0123456789';
 /** The README's pictures of the console, taken here. */
 const DOCS = join(__dirname, '..', '..', 'docs');
@@ -43,7 +44,8 @@ describe('the helpdesk console in Chromium', () => {
   const storage = new MemoryStorage();
 
   async function startServer(): Promise<void> {
-    const config = loadConfig({ PORT: String(port), HELPDESK_CLOSED_DATES: '', HELPDESK_API_TOKEN: API_TOKEN, DIRECT_LINE_SECRET: TEST_SECRET }, '/nonexistent');
+    // The token sign-in: every agent signed in with it goes by HELPDESK_AGENT_NAME.
+    const config = loadConfig({ PORT: String(port), HELPDESK_CLOSED_DATES: '', HELPDESK_API_TOKEN: API_TOKEN, HELPDESK_AGENT_NAME: '佐藤', DIRECT_LINE_SECRET: TEST_SECRET }, '/nonexistent');
     app = createApp(config, { log: createLogger('silent'), storage });
     await app.listen(port, '127.0.0.1');
   }
@@ -77,17 +79,13 @@ describe('the helpdesk console in Chromium', () => {
     expect(scroll, `${where}: ${scroll}px of content in ${client}px`).toBeLessThanOrEqual(client);
   }
 
-  /** The console in a new tab, signed in with the keyboard (for now: the token and a name), showing the queue live. */
+  /** The console in a new tab, signed in with the keyboard (sent to the sign-in, and back), showing the queue live. */
   async function signedInConsole(errors: string[]): Promise<Page> {
     const agent = await context.newPage();
     agent.setDefaultTimeout(10_000);
     agent.on('pageerror', (err) => errors.push(err.message));
-    await agent.goto(`${base}/helpdesk`);
-    await agent.locator('#signin-token').waitFor();
-    await agent.keyboard.type(API_TOKEN);
-    await agent.keyboard.press('Tab');
-    await agent.keyboard.type('佐藤');
-    await agent.keyboard.press('Enter');
+    await signInWithKeyboard(context, agent, base, '/helpdesk', API_TOKEN);
+    expect(await agent.locator('.signout .agent').innerText()).toBe('佐藤');
     await agent.getByText('ライブ更新中').waitFor();
     await agent.evaluate(() => ((globalThis as unknown as BrowserGlobals).sameDocument = true));
     return agent;
@@ -177,6 +175,7 @@ describe('the helpdesk console in Chromium', () => {
     // At phone width: one column, nothing to scroll sideways, on the ticket and on the queue.
     await agent.setViewportSize({ width: 390, height: 844 });
     await expectNoHorizontalOverflow(agent, 'ticket at 390 px');
+    await agent.screenshot({ path: join(DOCS, 'helpdesk-console-phone.png') });
     await agent.setViewportSize({ width: 1280, height: 800 });
 
     // Resolve (after the confirmation): the user is back with the bot, which answers again.
@@ -197,6 +196,17 @@ describe('the helpdesk console in Chromium', () => {
     expect(await agent.locator(`.queue[data-status="waiting"] tr[data-ticket="${id}"]`).count()).toBe(0);
     await agent.setViewportSize({ width: 390, height: 844 });
     await expectNoHorizontalOverflow(agent, 'queue at 390 px');
+    await agent.setViewportSize({ width: 1280, height: 800 });
+
+    // The console and the dashboard link to each other, under the same sign-in.
+    await tabTo(agent, agent.getByRole('link', { name: 'ダッシュボード' }), 'the link to the dashboard');
+    await agent.keyboard.press('Enter');
+    await agent.waitForURL(`${base}/helpdesk/dashboard`);
+    await agent.locator('body[data-state="ready"]').waitFor();
+    await tabTo(agent, agent.getByRole('link', { name: '対応キュー' }), 'the link to the queue');
+    await agent.keyboard.press('Enter');
+    await agent.waitForURL(`${base}/helpdesk`);
+    await agent.locator(`.queue[data-status="resolved"] tr[data-ticket="${id}"]`).waitFor();
     expect(errors).toEqual([]);
     await user.close();
     await agent.close();

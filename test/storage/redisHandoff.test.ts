@@ -7,9 +7,10 @@ import { emptyFacts } from '../../src/dialogs/triageFacts';
 import { TicketStore } from '../../src/handoff/ticketStore';
 import { createLogger } from '../../src/logging';
 import { RedisStorage } from '../../src/storage/redisStorage';
-import { consoleHeaders, EventStream } from '../support/consoleEvents';
+import { EventStream } from '../support/consoleEvents';
 import { buttonsOf, FAKE_TEAM_ID, FakeSlackApi, type PostedMessage } from '../support/fakeSlackApi';
 import { blockActions, eventCallback, imMessage, newTs, sendEvent, sendInteraction, TEST_SIGNING_SECRET, unique } from '../support/slackSigning';
+import { tokenSignIn } from '../support/helpdeskSignIn';
 import { deleteRedisKeys } from '../support/redisKeys';
 import { until } from '../support/until';
 
@@ -48,7 +49,8 @@ describe.skipIf(!REDIS_TEST_URL)(`the helpdesk on two instances sharing one Redi
 
   it('an agent\'s thread reply that Slack delivers to both instances reaches the user once; a console on the other instance sees it all live', async () => {
     const [a, b] = apps as [(typeof apps)[number], (typeof apps)[number]];
-    const agentConsole = await EventStream.open(b.base, consoleHeaders(API_TOKEN, '佐藤'));
+    // Signed in through A; the session, in Redis, holds on B too.
+    const agentConsole = await EventStream.open(b.base, { cookie: await tokenSignIn(a.base, API_TOKEN) });
     const user = { id: `U${unique()}TESTER`, channel: `D${unique()}DMTEST` };
     const dms = () => fake.posts().filter((p) => p.channel === user.channel && p.thread_ts === undefined);
 

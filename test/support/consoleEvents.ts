@@ -2,12 +2,7 @@ import { expect } from 'vitest';
 import type { ConsoleEvent } from '../../src/helpdeskConsole/eventFeed';
 import { until } from './until';
 
-/** What the console sends to be signed in, for now: the API token and the agent's name. */
-export function consoleHeaders(apiToken: string, agent: string): Record<string, string> {
-  return { authorization: `Bearer ${apiToken}`, 'x-helpdesk-agent': encodeURIComponent(agent) };
-}
-
-/** A console's event stream, read with fetch as the page reads it. */
+/** A console's event stream, read with fetch as the page reads it (`headers`: the session cookie). */
 export class EventStream {
   readonly frames: Array<{ id?: string; event: string; data: string }> = [];
   private readonly abort = new AbortController();
@@ -15,7 +10,7 @@ export class EventStream {
 
   static async open(base: string, headers: Record<string, string>, lastEventId?: string): Promise<EventStream> {
     const stream = new EventStream();
-    const res = await fetch(`${base}/api/helpdesk/events`, { headers: { ...headers, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: stream.abort.signal });
+    const res = await fetch(`${base}/helpdesk/api/events`, { headers: { ...headers, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: stream.abort.signal });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     void stream.read(res.body!);

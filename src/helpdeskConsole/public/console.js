@@ -1,9 +1,9 @@
 // The helpdesk console: the queue and one ticket, kept live over the server's event stream.
 // Plain script, no build step. Everything users or agents wrote is put on the page as text (textContent).
+// The session cookie signs every request in; the page's CSRF token goes with every POST.
 'use strict';
 
 (() => {
-  const SIGNED_IN = 'helpdesk-console-signin';
   const STATUSES = ['waiting', 'in-progress', 'resolved'];
   const PAGE = 20;
   const $ = (id) => document.getElementById(id);
@@ -17,8 +17,7 @@
     return node;
   };
 
-  /** Until the console's own sign-in arrives: the API token and a name, for this tab only. */
-  let signIn = JSON.parse(sessionStorage.getItem(SIGNED_IN) || 'null');
+  const CSRF = document.querySelector('meta[name="csrf-token"]').content;
   const offsets = { waiting: 0, 'in-progress': 0, resolved: 0 };
   /** Server time minus this browser's, so waiting times follow the server's clock. */
   let clockSkew = 0;
@@ -29,14 +28,12 @@
 
   // ---- the API ----
 
-  const headers = () => ({ authorization: `Bearer ${signIn.token}`, 'x-helpdesk-agent': encodeURIComponent(signIn.agent) });
-
   async function api(path, body) {
-    const init = body === undefined ? { headers: headers() } : { method: 'POST', headers: { ...headers(), 'content-type': 'application/json' }, body: JSON.stringify(body) };
-    const res = await fetch(path, init);
+    const init = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': CSRF }, body: JSON.stringify(body) };
+    const res = await fetch(`/helpdesk/api${path}`, init);
     const data = await res.json().catch(() => ({}));
     if (res.status === 401) {
-      signOut(data.error);
+      signIn();
       throw new Error(data.error);
     }
     if (!res.ok) throw new Error(data.error || `エラーが発生しました（${res.status}）`);
@@ -46,12 +43,10 @@
   // ---- pages ----
 
   function show(id) {
-    for (const page of ['signin', 'queue', 'ticket']) $(page).hidden = page !== id;
+    for (const page of ['queue', 'ticket']) $(page).hidden = page !== id;
   }
 
   function route() {
-    if (!signIn) return showSignIn();
-    $('me').textContent = `${signIn.agent} さん`;
     const match = /^\/helpdesk\/tickets\/([^/]+)$/.exec(location.pathname);
     if (match) showTicket(decodeURIComponent(match[1]));
     else showQueue();
@@ -63,17 +58,9 @@
     route();
   }
 
-  function showSignIn(message = '') {
-    show('signin');
-    $('signin-error').textContent = message;
-    $('signin-token').focus();
-  }
-
-  function signOut(message) {
-    sessionStorage.removeItem(SIGNED_IN);
-    signIn = null;
-    $('me').textContent = '';
-    showSignIn(message || 'サインインしてください。');
+  /** The session ended (expired, signed out elsewhere): to the sign-in, which brings the agent back here. */
+  function signIn() {
+    location.assign(`/helpdesk/signin?next=${encodeURIComponent(location.pathname)}`);
   }
 
   // ---- the queue ----
@@ -81,14 +68,14 @@
   async function showQueue() {
     shownTicket = null;
     show('queue');
-    document.title = '受付一覧 - ヘルプデスク コンソール';
+    document.title = '対応キュー | ヘルプデスク';
     await Promise.all(STATUSES.map(loadQueue));
   }
 
   async function loadQueue(status) {
     const section = document.querySelector(`.queue[data-status="${status}"]`);
     try {
-      const page = await api(`/api/helpdesk/queue?status=${status}&offset=${offsets[status]}&limit=${PAGE}`);
+      const page = await api(`/queue?status=${status}&offset=${offsets[status]}&limit=${PAGE}`);
       if (page.items.length === 0 && page.offset > 0 && page.total > 0) {
         offsets[status] = Math.max(0, Math.floor((page.total - 1) / PAGE) * PAGE);
         return loadQueue(status);
@@ -96,7 +83,7 @@
       clockSkew = Date.parse(page.now) - Date.now();
       renderQueue(section, status, page);
     } catch (err) {
-      section.querySelector('.list').replaceChildren(el('p', { class: 'error', role: 'alert' }, err.message));
+      section.querySelector('.list').replaceChildren(el('p', { class: 'problem', role: 'alert' }, err.message));
     }
   }
 
@@ -125,7 +112,7 @@
   }
 
   function queueRow(item, headings) {
-    const link = el('a', { href: `/helpdesk/tickets/${encodeURIComponent(item.id)}`, 'data-nav': '' }, item.id);
+    const link = el('a', { href: `/helpdesk/tickets/${encodeURIComponent(item.id)}` }, item.id);
     const facts = item.keyFacts.length ? item.keyFacts.map((f) => `${f.label}: ${f.value}`).join(' ／ ') : item.summary;
     const cells = [
       link,
@@ -175,7 +162,7 @@
       $('reply-text').value = '';
     }
     try {
-      renderTicket(await api(`/api/helpdesk/tickets/${encodeURIComponent(id)}`));
+      renderTicket(await api(`/tickets/${encodeURIComponent(id)}`));
       if (changed) $('t-title').focus();
     } catch (err) {
       $('t-title').textContent = id;
@@ -184,11 +171,11 @@
   }
 
   function renderTicket({ view }) {
-    document.title = `${view.id} - ヘルプデスク コンソール`;
+    document.title = `${view.id} | ヘルプデスク`;
     $('t-title').textContent = view.title;
     const status = $('t-status');
     status.textContent = view.statusLabel;
-    status.className = `status ${view.status}`;
+    status.className = `pill ${view.status}`;
     $('t-summary').textContent = view.summary;
     $('t-actions').replaceChildren(...view.actions.map((action) => el('button', { type: 'button', 'data-action': action.kind, ...(action.kind === 'resolve' ? { class: 'secondary' } : {}) }, action.label)));
     for (const button of $('t-actions').querySelectorAll('button')) {
@@ -215,7 +202,7 @@
     if (action.confirm && !window.confirm(`${action.confirm.title}\n${action.confirm.text}`)) return;
     $('t-error').textContent = '';
     try {
-      renderTicket(await api(`/api/helpdesk/tickets/${encodeURIComponent(id)}/${action.kind}`, {}));
+      renderTicket(await api(`/tickets/${encodeURIComponent(id)}/${action.kind}`, {}));
       if (action.kind === 'take') $('reply-text').focus();
       else $('t-title').focus();
     } catch (err) {
@@ -233,7 +220,7 @@
     button.disabled = true;
     $('t-error').textContent = '';
     try {
-      renderTicket(await api(`/api/helpdesk/tickets/${encodeURIComponent(shownTicket)}/messages`, { text }));
+      renderTicket(await api(`/tickets/${encodeURIComponent(shownTicket)}/messages`, { text }));
       $('reply-text').value = '';
     } catch (err) {
       $('t-error').textContent = err.message;
@@ -243,7 +230,7 @@
     }
   }
 
-  // ---- live updates: Server-Sent Events, read with fetch (they need the Authorization header) ----
+  // ---- live updates: Server-Sent Events, read with fetch (EventSource hides a 401, and retries at its own pace) ----
 
   let reloadTimer;
   function reloadSoon() {
@@ -252,7 +239,6 @@
   }
 
   function refresh() {
-    if (!signIn) return;
     if (shownTicket) showTicket(shownTicket);
     else if (!$('queue').hidden) Promise.all(STATUSES.map(loadQueue));
   }
@@ -273,14 +259,11 @@
     listening = true;
     let first = true;
     let pause = 1000;
-    while (signIn) {
+    for (;;) {
       let reset = false;
       try {
-        const res = await fetch('/api/helpdesk/events', { headers: { ...headers(), ...(lastEventId ? { 'last-event-id': lastEventId } : {}) } });
-        if (res.status === 401) {
-          listening = false;
-          return signOut();
-        }
+        const res = await fetch('/helpdesk/api/events', { headers: lastEventId ? { 'last-event-id': lastEventId } : {} });
+        if (res.status === 401) return signIn();
         if (!res.ok || !res.body) throw new Error(`events: ${res.status}`);
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = '';
@@ -311,7 +294,6 @@
       await new Promise((resolve) => setTimeout(resolve, pause));
       pause = Math.min(pause * 2, 15_000);
     }
-    listening = false;
   }
 
   function parseFrame(text) {
@@ -330,9 +312,11 @@
 
   // ---- wiring ----
 
+  // Links within the console (the queue, a ticket) change what is shown without a reload, keeping the live feed.
+  const inConsole = (link) => /^\/helpdesk(\/tickets\/[^/]+)?$/.test(link.getAttribute('href'));
   document.addEventListener('click', (event) => {
-    const link = event.target.closest('a[data-nav]');
-    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const link = event.target.closest('a[href]');
+    if (!link || !inConsole(link) || event.ctrlKey || event.metaKey || event.shiftKey) return;
     event.preventDefault();
     navigate(link.getAttribute('href'));
   });
@@ -346,13 +330,6 @@
       });
     }
   }
-  $('signin').addEventListener('submit', (event) => {
-    event.preventDefault();
-    signIn = { token: $('signin-token').value.trim(), agent: $('signin-name').value.trim() };
-    $('signin-token').value = '';
-    sessionStorage.setItem(SIGNED_IN, JSON.stringify(signIn));
-    route();
-  });
   $('t-reply').addEventListener('submit', reply);
   $('reply-text').addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !event.isComposing) $('t-reply').requestSubmit();

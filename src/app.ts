@@ -10,7 +10,7 @@ import type { BotRuntime, Channel } from './channels/channel';
 import { MemoryDirectLineStore, StorageDirectLineStore } from './channels/directline/conversationStore';
 import { DIRECT_LINE_CHANNEL_ID } from './channels/directline/directLineAdapter';
 import { DirectLineChannel } from './channels/directline/directLineChannel';
-import { generateSecret, TokenSigner } from './channels/directline/tokens';
+import { TokenSigner } from './channels/directline/tokens';
 import { WebChatPage } from './channels/directline/webChatPage';
 import { SLACK_CHANNEL_ID } from './channels/slack/slackAdapter';
 import { SlackChannel } from './channels/slack/slackChannel';
@@ -19,6 +19,8 @@ import { TeamsChannel } from './channels/teams/teamsChannel';
 import { TeamsHelpdesk } from './channels/teams/teamsHelpdesk';
 import type { HandoffService } from './handoff/handoffService';
 import { mountHelpdeskApi } from './handoff/helpdeskApi';
+import { HelpdeskEventFeed } from './helpdeskConsole/eventFeed';
+import { mountHelpdeskConsole } from './helpdeskConsole/helpdeskConsole';
 import { oidcSettings, slackSettings, type Config } from './config';
 import { HelpdeskAuth } from './helpdeskAuth';
 import { HelpdeskDashboard } from './helpdeskDashboard';
@@ -27,7 +29,7 @@ import { createLogger, type Logger } from './logging';
 import { hoursPolicy } from './replies/knowledgeReplies';
 import type { Reply } from './replies/model';
 import { installLimits, pathOf, requestContext, requestLog } from './server';
-import { KeptSecrets } from './storage/keptSecrets';
+import { generateSecret, KeptSecrets } from './storage/keptSecrets';
 import { LevelStorage } from './storage/levelStorage';
 import { RedisStorage } from './storage/redisStorage';
 
@@ -85,7 +87,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const secret = (name: 'DIRECT_LINE_SECRET' | 'HELPDESK_API_TOKEN') => config[name] ?? kept?.get(name) ?? generateSecret();
   // Feedback analytics in the same store (batched, one record per process and day); /metrics and /api/analytics below.
   const analytics = new AnalyticsRecorder(storage, { now: options.now, timeZone: kb.contact.hours.timeZone, log });
-  const assembled = createBot({ kb, storage, hours: hoursPolicy(kb.contact, config.HELPDESK_CLOSED_DATES), now: options.now, log, turns, analytics });
+  const assembled = createBot({ kb, storage, hours: hoursPolicy(kb.contact, config.HELPDESK_CLOSED_DATES), now: options.now, log, turns, analytics, handoffRetentionDays: config.HANDOFF_RETENTION_DAYS });
   const runtime: BotRuntime = { logic: (context) => assembled.bot.run(context), middleware: assembled.middleware, log };
 
   const server = restify.createServer({ name: 'careplan-helpdesk-bot', handleUncaughtExceptions: false });
@@ -122,9 +124,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   handoff.setSender('*', sendVia(teams));
   handoff.setSender(DIRECT_LINE_CHANNEL_ID, sendVia(directLine));
   if (slack) handoff.setSender(SLACK_CHANNEL_ID, sendVia(slack));
-  if (slack && config.HELPDESK_SLACK_CHANNEL) handoff.addNotifier(new SlackHelpdesk(slack, config.HELPDESK_SLACK_CHANNEL, handoff));
+  if (slack && config.HELPDESK_SLACK_CHANNEL) handoff.subscribe(new SlackHelpdesk(slack, config.HELPDESK_SLACK_CHANNEL, handoff));
   if (config.HELPDESK_TEAMS_CHANNEL_ID && config.HELPDESK_TEAMS_SERVICE_URL) {
-    handoff.addNotifier(new TeamsHelpdesk(teams, { channelId: config.HELPDESK_TEAMS_CHANNEL_ID, serviceUrl: config.HELPDESK_TEAMS_SERVICE_URL, tenantId: config.MicrosoftAppTenantId }, handoff));
+    handoff.subscribe(new TeamsHelpdesk(teams, { channelId: config.HELPDESK_TEAMS_CHANNEL_ID, serviceUrl: config.HELPDESK_TEAMS_SERVICE_URL, tenantId: config.MicrosoftAppTenantId }, handoff));
   }
   const helpdeskApiToken = secret('HELPDESK_API_TOKEN');
   mountHelpdeskApi(server, handoff, helpdeskApiToken, config.MAX_BODY_BYTES, log);
@@ -143,6 +145,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     log,
   });
   helpdeskAuth.mount(server);
+  // The agents' console at /helpdesk, live through the feed (shared between instances over Redis).
+  const consoleFeed = new HelpdeskEventFeed();
+  handoff.subscribe(consoleFeed);
+  mountHelpdeskConsole(server, { auth: helpdeskAuth, service: handoff, feed: consoleFeed, log, now });
   new HelpdeskDashboard(helpdeskAuth, analytics, kb, now).mount(server);
 
   server.get('/healthz', async (_req, res) => {
@@ -174,6 +180,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       if (redis) {
         await durableStore?.shareAppends(redis);
         await directLine.streaming.shareRefreshes(redis);
+        await consoleFeed.share(redis);
       }
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -185,6 +192,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       // connection has closed: the Direct Line sockets are closed for that (their clients reconnect).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await directLine.streaming.close();
+      consoleFeed.close();
       await closed;
       // Then the turns that outlive their request (Slack's run after the ack) end, before the store closes.
       for (const channel of channels) await channel.close?.();

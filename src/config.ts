@@ -81,6 +81,8 @@ export const Config = z.object({
   /** Teams channel id (19:…@thread.tacv2) where tickets are posted, with the service URL of its tenant. */
   HELPDESK_TEAMS_CHANNEL_ID: z.string().regex(/^19:.+@thread\./, 'must be a Teams channel id (19:…@thread.…)').optional(),
   HELPDESK_TEAMS_SERVICE_URL: z.url().optional(),
+  /** Days a resolved ticket stays (queue, API); then it is deleted with its transcript. */
+  HANDOFF_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 
   // Sign-in to the helpdesk's pages (/helpdesk). Microsoft Entra ID when the three OIDC settings are set, else HELPDESK_API_TOKEN.
   /** The OpenID Connect issuer, e.g. https://login.microsoftonline.com/<tenant id>/v2.0 (http only on this machine, for tests). */

@@ -1,6 +1,6 @@
 import type { Request, Response, Server } from 'restify';
-import { sameSecret } from '../helpdeskAuth/sessions';
 import type { Logger } from '../logging';
+import { bearerIs } from '../safety/bearerToken';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics';
 import type { AnalyticsRecorder } from './recorder';
 import { MAX_REPORT_DAYS, rangeProblem } from './report';
@@ -19,7 +19,7 @@ export function mountAnalytics(server: Server, recorder: AnalyticsRecorder, toke
   });
 
   server.get('/api/analytics', async (req: Request, res: Response) => {
-    if (!authorized(req.header('authorization'), token)) {
+    if (!bearerIs(req.header('authorization'), token)) {
       res.send(401, { error: 'Authorization: Bearer <HELPDESK_API_TOKEN> is required' });
       return;
     }
@@ -49,5 +49,3 @@ function wholeNumber(value: unknown, fallback: number): number | undefined {
   if (value === undefined || value === '') return fallback;
   return typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : undefined;
 }
-
-const authorized = (header: string | undefined, token: string) => sameSecret(/^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1] ?? '', token);

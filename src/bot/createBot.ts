@@ -29,6 +29,8 @@ export interface BotOptions {
   turns?: TurnQueue;
   /** Where feedback analytics go; default: a recorder on `storage`. */
   analytics?: AnalyticsRecorder;
+  /** Days a resolved ticket is kept (default 90). */
+  handoffRetentionDays?: number;
 }
 
 export interface AssembledBot {
@@ -52,14 +54,17 @@ export function createBot(options: BotOptions): AssembledBot {
   const dialogState = conversationState.createProperty<DialogState>('dialogState');
   const analytics = options.analytics ?? new AnalyticsRecorder(options.storage, { now, timeZone: options.kb.contact.hours.timeZone, log: options.log });
   const tracker = new ConversationAnalytics(analytics, conversationState.createProperty<AnalyticsSession | undefined>('analytics'), now);
-  const handoff = new HandoffService(new TicketStore(options.storage), options.kb.contact, options.hours, now, options.log ?? createLogger('silent'));
-  const bridge = new HandoffBridge(
-    handoff,
-    conversationState.createProperty<TranscriptLine[]>('transcript'),
-    conversationState.createProperty<string | undefined>('handoffTicket'),
+  const log = options.log ?? createLogger('silent');
+  const handoff = new HandoffService(new TicketStore(options.storage, { retentionDays: options.handoffRetentionDays, now }), now, log);
+  const bridge = new HandoffBridge(handoff, {
+    transcript: conversationState.createProperty<TranscriptLine[]>('transcript'),
+    activeTicket: conversationState.createProperty<string | undefined>('handoffTicket'),
     facts,
+    contact: options.kb.contact,
+    hours: options.hours,
     now,
-  );
+    log,
+  });
   const router = options.router ?? new Router(options.kb);
   const mainDialog = new MainDialog({
     kb: options.kb,

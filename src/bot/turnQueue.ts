@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { SharedLocks } from '../storage/sharedLocks';
+
+export type { SharedLocks };
 
 /**
  * Runs work for one key at a time, in arrival order; different keys run in parallel. Two clicks in
@@ -22,16 +25,6 @@ export class KeyedQueue implements TurnQueue {
 /** Runs work for one key at a time: KeyedQueue in one process, SharedTurnQueue across processes. */
 export interface TurnQueue {
   run<T>(key: string, work: () => Promise<T>): Promise<T>;
-}
-
-/** Locks shared by every instance (RedisStorage: SET NX PX with a token, compare-and-delete). */
-export interface SharedLocks {
-  /** Takes the lock when nobody holds it, for `ttlMs`; true when taken. */
-  tryLock(name: string, token: string, ttlMs: number): Promise<boolean>;
-  /** Holds the lock `ttlMs` longer if `token` still holds it; false when it was lost (expired). */
-  extendLock(name: string, token: string, ttlMs: number): Promise<boolean>;
-  /** Releases the lock if `token` still holds it (never someone else's). */
-  unlock(name: string, token: string): Promise<void>;
 }
 
 export interface SharedTurnQueueOptions {

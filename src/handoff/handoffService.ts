@@ -1,12 +1,7 @@
-import { ActivityTypes, EventFactory, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
-import { replyActivity } from '../replies/activity';
-import { afterStateSaved } from '../bot/turnAttempt';
+import type { ConversationReference } from 'botbuilder';
 import type { TriageFacts } from '../dialogs/triageFacts';
-import type { HoursPolicy } from '../helpdesk/businessHours';
 import type { Logger } from '../logging';
-import { contactBlock, sourceLabel } from '../replies/knowledgeReplies';
 import type { Reply } from '../replies/model';
-import type { Contact } from '../knowledge/schema';
 import { redactSecrets } from '../safety/secrets';
 import { summarize, type HandoffReason, type HandoffTicket, type TranscriptLine } from './ticket';
 import { newTicketId, TicketStore } from './ticketStore';
@@ -14,18 +9,30 @@ import { newTicketId, TicketStore } from './ticketStore';
 /** Sends to a user outside their own turn, through the adapter of their channel. */
 export type ProactiveSender = (reference: Partial<ConversationReference>, reply: Reply) => Promise<void>;
 
-/** What happened to a ticket; `agent` is who wrote an agent message (not necessarily who took it). */
-export interface TicketEvent {
-  kind: 'taken' | 'resolved' | 'user-message' | 'agent-message';
-  text?: string;
-  agent?: string;
+/**
+ * What happened to a ticket, with the ticket as it is after it. `message` is a line added to the
+ * transcript, by the user or by an agent (`agent`: who wrote it, not necessarily who took it).
+ */
+export type HandoffEvent =
+  | { kind: 'opened'; ticket: HandoffTicket }
+  | { kind: 'taken'; ticket: HandoffTicket; agent: string }
+  | { kind: 'message'; ticket: HandoffTicket; line: TranscriptLine; agent?: string }
+  | { kind: 'resolved'; ticket: HandoffTicket; byUser: boolean };
+
+/** A place that follows tickets (a Teams or Slack channel, the web console). Its failures never reach the user. */
+export interface HandoffListener {
+  readonly name: string;
+  handle(event: HandoffEvent): Promise<void>;
 }
 
-/** A place where the helpdesk sees tickets (a Teams or Slack channel). Failures there never reach the user. */
-export interface HelpdeskNotifier {
-  readonly name: string;
-  ticketOpened(ticket: HandoffTicket): Promise<void>;
-  ticketChanged(ticket: HandoffTicket, event: TicketEvent): Promise<void>;
+/** What the conversation knows when it hands over. */
+export interface HandoffRequest {
+  reason: HandoffReason;
+  channel: string;
+  conversation: Partial<ConversationReference>;
+  userName: string;
+  facts: TriageFacts;
+  transcript: TranscriptLine[];
 }
 
 /** The agent's action does not fit the ticket's state (taken twice, message before taking, …). */
@@ -35,7 +42,6 @@ export class HandoffRefusedError extends Error {}
 export class HandoffDeliveryError extends Error {}
 
 const MAX_TRANSCRIPT = 200;
-const NO_EVENT_CHANNELS = new Set(['msteams', 'slack', 'console']);
 const MAX_LINE = 1000;
 
 export const HANDOFF_PHRASES = {
@@ -50,24 +56,24 @@ export const HANDOFF_PHRASES = {
 };
 
 /**
- * Hands chats to the human helpdesk and back: opens a ticket with the collected facts and the
- * redacted transcript, relays messages both ways while an agent has it, and returns the user to
- * the bot when it is resolved.
+ * The hand-off's domain: tickets move waiting → in progress → resolved, messages are added to their
+ * transcript, agents' messages and status changes reach the user through their channel's sender,
+ * and every change is announced to the listeners (the helpdesk's channels and console). It knows
+ * no bot turn and no channel: the bot's HandoffBridge calls it from turns, the channels and the
+ * console from agents' actions.
  */
 export class HandoffService {
-  private readonly notifiers: HelpdeskNotifier[] = [];
+  private readonly listeners: HandoffListener[] = [];
   private readonly senders = new Map<string, ProactiveSender>();
 
   constructor(
     readonly tickets: TicketStore,
-    private readonly contact: Contact,
-    private readonly hours: HoursPolicy,
     private readonly now: () => Date,
     private readonly log: Logger,
   ) {}
 
-  addNotifier(notifier: HelpdeskNotifier): void {
-    this.notifiers.push(notifier);
+  subscribe(listener: HandoffListener): void {
+    this.listeners.push(listener);
   }
 
   /** How to reach users of a channel (slack, directline, …) outside their turn; '*' for every other channel. */
@@ -75,56 +81,40 @@ export class HandoffService {
     this.senders.set(channelId, sender);
   }
 
-  /**
-   * Opens a ticket for the user of this turn and tells them what happens next. The ticket is stored
-   * and the helpdesk told once the turn's state (which names the ticket) is saved.
-   */
-  async open(context: TurnContext, reason: HandoffReason, facts: TriageFacts, transcript: TranscriptLine[]): Promise<HandoffTicket> {
-    const ticket: HandoffTicket = {
+  /** A new ticket, not stored yet: its number can be kept in the conversation before it is opened. */
+  newTicket(request: HandoffRequest): HandoffTicket {
+    return {
       id: newTicketId(),
       status: 'waiting',
-      reason,
-      channel: context.activity.channelId,
-      conversation: TurnContext.getConversationReference(context.activity),
-      userName: context.activity.from?.name || context.activity.from?.id || '',
-      facts,
-      summary: summarize(facts, reason),
-      transcript: transcript.slice(-MAX_TRANSCRIPT),
+      reason: request.reason,
+      channel: request.channel,
+      conversation: request.conversation,
+      userName: request.userName,
+      facts: request.facts,
+      summary: summarize(request.facts, request.reason),
+      transcript: request.transcript.slice(-MAX_TRANSCRIPT),
       createdAt: this.now().toISOString(),
       helpdesk: {},
     };
-    await afterStateSaved(context, () => this.tickets.create(ticket, ticket.id));
-    const contact = contactBlock(this.contact, this.hours, this.now());
-    await context.sendActivity(
-      replyActivity({
-        text: [HANDOFF_PHRASES.opened(ticket.id), contact.open ? HANDOFF_PHRASES.openNow : HANDOFF_PHRASES.closedNow],
-        contact,
-        source: sourceLabel(this.contact.source),
-      }),
-    );
-    await afterStateSaved(context, () => this.notify((n) => n.ticketOpened(ticket)));
-    // Contact-centre platforms connected through Direct Line take over on this standard event. Teams
-    // refuses event activities (400) and Slack has none; a refusal must not undo the hand-off, so
-    // it is sent (and its failure caught) after the state is saved, not held with the replies.
-    if (!NO_EVENT_CHANNELS.has(context.activity.channelId)) {
-      const transcriptActivities = ticket.transcript.map((line) => ({ type: ActivityTypes.Message, text: line.text, timestamp: new Date(line.at), from: { id: line.from, name: line.from } }) as Activity);
-      const initiation = EventFactory.createHandoffInitiation(context, { ticketId: ticket.id, summary: ticket.summary, facts: ticket.facts }, { activities: transcriptActivities });
-      await afterStateSaved(context, () => context.sendActivity(initiation).catch((err: unknown) => this.log.warn({ err, ticket: ticket.id }, 'handoff: handoff.initiate was refused')));
-    }
-    return ticket;
   }
 
   /**
-   * A message from the user while their ticket is open: recorded and passed to the agent once the
-   * turn's state is saved; the bot stays quiet, but for a word that the agent is yet to come.
+   * Stores the ticket, lets `tellUser` give the user its number, then announces it: the user hears
+   * first, and only of a ticket that exists.
    */
-  async fromUser(ticket: HandoffTicket, text: string, context: TurnContext): Promise<void> {
-    if (ticket.status === 'waiting') await context.sendActivity(replyActivity({ text: [HANDOFF_PHRASES.waiting] }));
+  async open(ticket: HandoffTicket, tellUser: () => Promise<unknown>): Promise<HandoffTicket> {
+    await this.tickets.create(ticket, ticket.id);
+    await tellUser();
+    await this.emit({ kind: 'opened', ticket });
+    return ticket;
+  }
+
+  /** A message from the user while their ticket is open: added to the transcript and passed on. */
+  async fromUser(ticketId: string, text: string): Promise<HandoffTicket> {
     const line = this.line('user', text);
-    await afterStateSaved(context, async () => {
-      const updated = await this.tickets.update(ticket.id, (t) => ({ ...t, transcript: [...t.transcript, line].slice(-MAX_TRANSCRIPT) }));
-      await this.notify((n) => n.ticketChanged(updated, { kind: 'user-message', text: line.text }));
-    });
+    const ticket = await this.tickets.update(ticketId, (t) => ({ ...t, transcript: [...t.transcript, line].slice(-MAX_TRANSCRIPT) }));
+    await this.emit({ kind: 'message', ticket, line });
+    return ticket;
   }
 
   async take(ticketId: string, agent: string): Promise<HandoffTicket> {
@@ -134,7 +124,7 @@ export class HandoffService {
       return { ...t, status: 'in-progress', agent, takenAt: this.now().toISOString() };
     });
     await this.toUser(ticket, { text: [HANDOFF_PHRASES.taken(agent)] });
-    await this.notify((n) => n.ticketChanged(ticket, { kind: 'taken' }));
+    await this.emit({ kind: 'taken', ticket, agent });
     return ticket;
   }
 
@@ -148,7 +138,7 @@ export class HandoffService {
     if (!(await this.toUser(ticket, { text: [HANDOFF_PHRASES.fromAgent(agent, line.text)] }))) {
       throw new HandoffDeliveryError(`${ticket.id}: the message could not be delivered to the user`);
     }
-    await this.notify((n) => n.ticketChanged(ticket, { kind: 'agent-message', text: line.text, agent }));
+    await this.emit({ kind: 'message', ticket, line, agent });
     return ticket;
   }
 
@@ -159,7 +149,7 @@ export class HandoffService {
       return { ...t, status: 'resolved', resolvedAt: this.now().toISOString(), agent: t.agent ?? agent };
     });
     await this.toUser(ticket, { text: [byUser ? HANDOFF_PHRASES.cancelledByUser : HANDOFF_PHRASES.resolved] });
-    await this.notify((n) => n.ticketChanged(ticket, { kind: 'resolved', ...(byUser ? { text: '利用者が引き継ぎを取り消しました' } : {}) }));
+    await this.emit({ kind: 'resolved', ticket, byUser });
     return ticket;
   }
 
@@ -180,9 +170,9 @@ export class HandoffService {
     }
   }
 
-  private async notify(call: (n: HelpdeskNotifier) => Promise<void>): Promise<void> {
+  private async emit(event: HandoffEvent): Promise<void> {
     await Promise.all(
-      this.notifiers.map((n) => call(n).catch((err: unknown) => this.log.error({ err, notifier: n.name }, 'handoff: helpdesk notification failed'))),
+      this.listeners.map((l) => l.handle(event).catch((err: unknown) => this.log.error({ err, listener: l.name, ticket: event.ticket.id }, 'handoff: a listener failed'))),
     );
   }
 }

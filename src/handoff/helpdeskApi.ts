@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import { plugins, type Next, type Request, type Response, type Server } from 'restify';
 import { z } from 'zod';
 import type { Logger } from '../logging';
+import { bearerIs } from '../safety/bearerToken';
 import { HandoffDeliveryError, HandoffRefusedError, type HandoffService } from './handoffService';
 import { TICKET_STATUSES, type TicketStatus } from './ticket';
 import { TicketNotFoundError } from './ticketStore';
@@ -28,7 +28,7 @@ class ApiError extends Error {
 export function mountHelpdeskApi(server: Server, service: HandoffService, token: string, maxBodyBytes: number, log: Logger): void {
   // Authorization comes first, before any body is read.
   const auth = (req: Request, res: Response, next: Next) => {
-    if (authorized(req.header('authorization'), token)) return next();
+    if (bearerIs(req.header('authorization'), token)) return next();
     res.send(401, { error: 'Authorization: Bearer <HELPDESK_API_TOKEN> is required' });
     return next(false);
   };
@@ -76,10 +76,4 @@ export function mountHelpdeskApi(server: Server, service: HandoffService, token:
     }),
   );
   server.post('/api/handoffs/:id/resolve', body, route(async (req) => [200, await service.resolve((await found(id(req))).id, ResolveBody.parse(req.body ?? undefined)?.agent)]));
-}
-
-function authorized(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(/^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1] ?? '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }

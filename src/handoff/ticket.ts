@@ -35,8 +35,11 @@ export interface HandoffTicket {
   takenAt?: string;
   resolvedAt?: string;
   agent?: string;
-  /** Where the ticket was posted for the helpdesk, to keep one thread per ticket. */
-  helpdesk: { slack?: { channel: string; ts: string }; teams?: { conversationId: string } };
+  /**
+   * Where the ticket was posted for the helpdesk, to keep one thread per ticket; the thread links to
+   * delete with it; markers of what was done once (posted, a Slack message relayed).
+   */
+  helpdesk: { slack?: { channel: string; ts: string }; teams?: { conversationId: string }; threads?: string[]; markers?: string[] };
 }
 
 const REASONS: Record<HandoffReason, string> = {
@@ -50,7 +53,7 @@ const REASONS: Record<HandoffReason, string> = {
 export function summarize(facts: TriageFacts, reason: HandoffReason): string {
   const parts = factRows(facts).map(([label, value]) => `${label}: ${value}`);
   if (facts.errorMessage) parts.push(`エラー「${facts.errorMessage.slice(0, 60)}」`);
-  const topic = facts.topic ? `${TOPIC_NAMES[facts.topic]}: ` : '';
+  const topic = facts.topic ? `${topicName(facts.topic)}: ` : '';
   return `${topic}${parts.join('／') || '詳細未確認'} — ${REASONS[reason]}`;
 }
 
@@ -61,3 +64,8 @@ export const TOPIC_NAMES: Record<NonNullable<TriageFacts['topic']>, string> = {
   onboarding: '利用開始',
   contact: '問い合わせ',
 };
+
+/** The topic as the helpdesk names it; 未分類 before the user chose one. */
+export function topicName(topic: TriageFacts['topic']): string {
+  return topic ? TOPIC_NAMES[topic] : '未分類';
+}

@@ -6,10 +6,11 @@ import { plugins, type Next, type Request, type RequestHandler, type Response, t
 import type { Logger } from '../logging';
 import { agentFromClaims, decodePending, encodePending, OidcSignIn, SIGN_IN_MINUTES, SignInRefused, type OidcSettings } from './oidc';
 import { escapeHtml, sendPage } from './pages';
-import { sameSecret, SessionStore, type Session, type SignedInAgent } from './sessions';
+import { sameSecret } from '../safety/bearerToken';
+import { SessionStore, type Session, type SignedInAgent } from './sessions';
 
-export { escapeHtml, sendPage } from './pages';
-export { sameSecret, type SignedInAgent } from './sessions';
+export { escapeHtml, pageHeader, sendPage, serveFiles } from './pages';
+export type { SignedInAgent } from './sessions';
 
 export const SIGN_IN_PATH = '/helpdesk/signin';
 const OIDC_START_PATH = '/helpdesk/signin/oidc';

@@ -1,4 +1,4 @@
-import type { Response } from 'restify';
+import type { Request, Response, Server } from 'restify';
 
 /** Text for HTML: every character that could open markup or leave an attribute is escaped. */
 export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -33,4 +33,33 @@ ${page.body}
   const body = Buffer.from(html, 'utf8');
   res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, ...page.headers });
   res.end(body);
+}
+
+/** The helpdesk's pages, linked from every one's header. */
+const NAV = [
+  { path: '/helpdesk', label: '対応キュー' },
+  { path: '/helpdesk/dashboard', label: 'ダッシュボード' },
+];
+
+/**
+ * The header every helpdesk page shares: its title, the links between the pages (`current` marked),
+ * then `end` (HTML: a status, the sign-out form).
+ */
+export function pageHeader(title: string, current: string, end: string): string {
+  const links = NAV.map((n) => `<a href="${n.path}"${n.path === current ? ' aria-current="page"' : ''}>${n.label}</a>`).join('');
+  return `<header class="bar">
+<h1>${escapeHtml(title)}</h1>
+<nav aria-label="ヘルプデスク">${links}</nav>
+${end}
+</header>`;
+}
+
+/** A page's scripts and styles, open to all (they hold no data), revalidated on every load so a deploy shows at once. */
+export function serveFiles(server: Server, files: Record<string, { type: string; body: Buffer }>): void {
+  for (const [path, file] of Object.entries(files)) {
+    server.get(path, async (_req: Request, res: Response) => {
+      res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+      res.end(file.body);
+    });
+  }
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Storage } from 'botbuilder';
 
 /** Who is signed in to the helpdesk console and dashboard. */
@@ -19,13 +19,6 @@ export interface Session {
 
 /** A random opaque id for cookies and CSRF tokens: 256 bits, base64url. */
 export const newOpaqueId = () => randomBytes(32).toString('base64url');
-
-/** Secrets compared in constant time; different lengths are simply different. */
-export function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * Sessions in the bot's Storage (DATA_DIR or Redis), so every instance behind a

@@ -5,7 +5,7 @@ import { dayOf, lastDays } from '../analytics/model';
 import type { AnalyticsRecorder } from '../analytics/recorder';
 import { csvField, noFormula, rangeProblem, type AnalyticsReport, type DayRange } from '../analytics/report';
 import { TOPIC_NAMES } from '../handoff/ticket';
-import { escapeHtml, HelpdeskAuth, sendPage } from '../helpdeskAuth';
+import { escapeHtml, HelpdeskAuth, pageHeader, sendPage, serveFiles } from '../helpdeskAuth';
 import type { KnowledgeBase } from '../knowledge/loader';
 
 export const DASHBOARD_PATH = '/helpdesk/dashboard';
@@ -49,12 +49,7 @@ export class HelpdeskDashboard {
   }
 
   mount(server: Server): void {
-    for (const [path, file] of Object.entries(this.files)) {
-      server.get(path, async (_req: Request, res: Response) => {
-        res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
-        res.end(file.body);
-      });
-    }
+    serveFiles(server, this.files);
     server.get(DASHBOARD_PATH, this.auth.page, async (req: Request, res: Response) => {
       const session = (await this.auth.sessionOf(req))!;
       const { range, problem } = this.range(req);
@@ -114,11 +109,7 @@ function page(range: DayRange, signOut: string, problem?: string): string {
   const panel = (id: string, title: string, inner: string) => `<section class="panel" id="${id}" aria-labelledby="${id}-title"><h2 id="${id}-title">${title}</h2>${inner}</section>`;
   const chart = (id: string, label: string) => `<div class="chart"><canvas id="${id}-chart" role="img" aria-label="${label}"></canvas></div>`;
   const table = (id: string, caption: string) => `<details><summary>数値を表示</summary><div class="table-wrap"><table id="${id}-table"><caption class="visually-hidden">${caption}</caption></table></div></details>`;
-  return `<header class="bar">
-<h1>ヘルプデスク ダッシュボード</h1>
-<nav aria-label="ヘルプデスク"><a href="/helpdesk">対応キュー</a><a href="${DASHBOARD_PATH}" aria-current="page">ダッシュボード</a></nav>
-${signOut}
-</header>
+  return `${pageHeader('ヘルプデスク ダッシュボード', DASHBOARD_PATH, signOut)}
 <main class="dashboard">
 <form class="range" method="get" action="${DASHBOARD_PATH}">
 <label>開始日<input type="date" name="from" id="from" value="${escapeHtml(range.from)}" required></label>

@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { generateSecret } from '../channels/directline/tokens';
+
+/** A new random secret (Direct Line secret, helpdesk API token): 256 bits, URL-safe. */
+export const generateSecret = (): string => randomBytes(32).toString('base64url');
 
 /**
  * Secrets the operator did not set, generated once and kept in a file only the owner may read

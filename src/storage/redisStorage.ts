@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createClient, ErrorReply, TimeoutError, type RedisClientType } from '@redis/client';
 import type { Storage, StoreItems } from 'botbuilder';
-import type { SharedLocks } from '../bot/turnQueue';
+import type { SharedLocks } from './sharedLocks';
 import { StorageOpenError } from './levelStorage';
 import type { AllOrNothingWrites } from './checkedState';
 import { parseStored, storedText } from './storedJson';

@@ -284,4 +284,77 @@ describe('TicketStore on MemoryStorage', () => {
       expect((await store.list()).map((t) => t.id)).toEqual([a.id]);
     });
   });
+
+  describe('queue pages and retention', () => {
+    it('a page holds only its status, longest-waiting first (resolved: latest first), with the total', async () => {
+      const store = new TicketStore(new MemoryStorage());
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i++) ids.push((await store.create(draft({ createdAt: `2026-11-19T01:0${i}:00.000Z` }))).id);
+      await store.update(ids[1]!, (t) => ({ ...t, status: 'in-progress', agent: '佐藤' }));
+      await store.update(ids[2]!, (t) => ({ ...t, status: 'resolved', resolvedAt: '2026-11-19T02:00:00.000Z' }));
+      await store.update(ids[3]!, (t) => ({ ...t, status: 'resolved', resolvedAt: '2026-11-19T03:00:00.000Z' }));
+      const waiting = await store.page('waiting', 0, 2);
+      expect(waiting.total).toBe(4);
+      expect(waiting.tickets.map((t) => t.id)).toEqual([ids[0], ids[4]]);
+      expect((await store.page('waiting', 2, 2)).tickets.map((t) => t.id)).toEqual([ids[5], ids[6]]);
+      expect((await store.page('waiting', 4, 2)).tickets).toEqual([]);
+      expect((await store.page('resolved', 0, 10)).tickets.map((t) => t.id)).toEqual([ids[3], ids[2]]);
+      expect(await store.counts()).toEqual({ waiting: 4, 'in-progress': 1, resolved: 2 });
+    });
+
+    it('resolved tickets older than the retention leave with their transcript and thread links when a ticket is resolved; newer and open ones stay', async () => {
+      const memory = new MemoryStorage();
+      let now = new Date('2026-01-01T00:00:00.000Z');
+      const store = new TicketStore(memory, { retentionDays: 90, now: () => now });
+      const resolveNow = (id: string) => store.update(id, (t) => ({ ...t, status: 'resolved', resolvedAt: now.toISOString() }));
+      const old = await store.create(draft({ transcript: [line('古い相談')] }));
+      const open = await store.create(draft());
+      const recent = await store.create(draft());
+      const first = await store.create(draft());
+      const second = await store.create(draft());
+      await store.linkThread('slack:C1:1.0', old.id);
+      await resolveNow(old.id);
+
+      now = new Date('2026-03-31T23:59:00.000Z'); // 89 days and a bit: nothing expires yet
+      await resolveNow(recent.id);
+      expect((await store.list()).map((t) => t.id)).toEqual([old.id, open.id, recent.id, first.id, second.id]);
+
+      now = new Date('2026-04-02T00:00:00.000Z'); // past 90 days for the old one only
+      await resolveNow(first.id);
+      expect((await store.list()).map((t) => t.id)).toEqual([open.id, recent.id, first.id, second.id]);
+      expect((await store.page('resolved', 0, 10)).tickets.map((t) => t.id)).toEqual([first.id, recent.id]);
+      expect(await store.get(old.id)).toBeUndefined();
+      expect(await store.ticketOfThread('slack:C1:1.0')).toBeUndefined();
+      const left = await memory.read([`handoff/ticket/${old.id}`, 'handoff/thread/slack:C1:1.0']);
+      expect(left).toEqual({});
+      expect(JSON.stringify(await memory.read(['handoff/index', 'handoff/index/resolved']))).not.toContain(old.id);
+    });
+
+    it('an index of the older format (ids only) is read once into entries with statuses', async () => {
+      const memory = new MemoryStorage();
+      const before = new TicketStore(memory);
+      const a = await before.create(draft());
+      const b = await before.create(draft());
+      await before.update(b.id, (t) => ({ ...t, status: 'resolved', resolvedAt: '2026-11-19T02:00:00.000Z' }));
+      await memory.write({ 'handoff/index': { ids: [a.id, b.id], eTag: '*' } });
+      const after = new TicketStore(memory);
+      expect((await after.page('resolved', 0, 10)).tickets.map((t) => t.id)).toEqual([b.id]);
+      const c = await after.create(draft());
+      expect((await after.list()).map((t) => t.id)).toEqual([a.id, b.id, c.id]);
+    });
+  });
+
+  describe('markers', () => {
+    it('claim is true once per marker and ticket, also for concurrent callers', async () => {
+      const store = new TicketStore(new MemoryStorage());
+      const a = await store.create(draft());
+      const b = await store.create(draft());
+      const results = await Promise.all(Array.from({ length: 10 }, () => store.claim(a.id, 'slack:message:1.0')));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.claim(a.id, 'slack:message:2.0')).toBe(true);
+      expect(await store.claim(b.id, 'slack:message:1.0')).toBe(true);
+      expect(await store.claim(a.id, 'slack:message:1.0')).toBe(false);
+      await expect(store.claim('HD-FFFFFFFF', 'x')).rejects.toBeInstanceOf(TicketNotFoundError);
+    });
+  });
 });

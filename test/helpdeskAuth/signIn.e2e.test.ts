@@ -1,7 +1,7 @@
-import { OAuth2Server } from 'oauth2-mock-server';
 import type { Request, Response } from 'restify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSRF_HEADER } from '../../src/helpdeskAuth';
+import { cookiePair, oidcEnv, startOidcProvider } from '../support/helpdeskSignIn';
 import { startApp, type RunningApp } from '../support/server';
 
 // Sign-in to the helpdesk's pages over real HTTP: the token sign-in (no OIDC configured) and
@@ -39,9 +39,6 @@ async function call(base: string, path: string, init: { method?: string; cookie?
   const res = await fetch(`${base}${path}`, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
   return { status: res.status, location: res.headers.get('location'), setCookies: res.headers.getSetCookie(), text: await res.text() };
 }
-
-/** `name=value` of the first Set-Cookie named `name`. */
-const cookiePair = (setCookies: string[], name: string) => setCookies.find((c) => c.startsWith(`${name}=`))?.split(';')[0];
 
 describe('token sign-in (no OIDC configured)', () => {
   let running: RunningApp;
@@ -164,25 +161,13 @@ describe('token sign-in (no OIDC configured)', () => {
 });
 
 describe('Microsoft Entra ID sign-in (OpenID Connect against oauth2-mock-server)', () => {
-  let provider: OAuth2Server;
+  let provider: Awaited<ReturnType<typeof startOidcProvider>>;
   let running: RunningApp;
   let base: string;
-  /** The person the provider signs in next: claims as Entra puts them in the ID token. */
-  let person: Record<string, unknown> = {};
 
   beforeAll(async () => {
-    provider = new OAuth2Server();
-    await provider.issuer.keys.generate('RS256');
-    await provider.start(0, '127.0.0.1');
-    provider.service.on('beforeTokenSigning', (token) => Object.assign(token.payload, person));
-    running = await startApp({
-      HELPDESK_API_TOKEN: TOKEN,
-      HELPDESK_OIDC_ISSUER: provider.issuer.url!,
-      HELPDESK_OIDC_CLIENT_ID: 'helpdesk-console',
-      HELPDESK_OIDC_CLIENT_SECRET: 'client-secret-of-the-test',
-      HELPDESK_OIDC_ALLOWED_TENANTS: 'tenant-careplan',
-      HELPDESK_OIDC_ALLOWED_DOMAINS: 'careplan.example.jp',
-    });
+    provider = await startOidcProvider();
+    running = await startApp({ HELPDESK_API_TOKEN: TOKEN, ...oidcEnv(provider.issuer), HELPDESK_OIDC_ALLOWED_DOMAINS: 'careplan.example.jp' });
     mountProbe(running);
     base = running.base;
   });
@@ -193,11 +178,12 @@ describe('Microsoft Entra ID sign-in (OpenID Connect against oauth2-mock-server)
 
   /** The browser's way through: our start, the provider's authorize, our callback. */
   async function signInAs(claims: Record<string, unknown>) {
-    person = claims;
+    // Claims as Entra puts them in the ID token.
+    provider.signsIn(claims);
     const start = await call(base, '/helpdesk/signin/oidc?next=/helpdesk/probe');
     expect(start.status).toBe(302);
     const authorize = new URL(start.location!);
-    expect(authorize.origin).toBe(new URL(provider.issuer.url!).origin);
+    expect(authorize.origin).toBe(new URL(provider.issuer).origin);
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorize.searchParams.get('redirect_uri')).toBe(`${base}/helpdesk/auth/callback`);
     expect(authorize.searchParams.get('state')).toBeTruthy();

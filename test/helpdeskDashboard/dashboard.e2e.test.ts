@@ -10,6 +10,7 @@ import { createLogger } from '../../src/logging';
 import { runReport } from '../../scripts/report';
 import { csvValue, parseCsv } from '../analytics/support';
 import { DASHBOARD_NOW, MARKUP_QUESTION, RANGE, recordWeek } from '../support/dashboardData';
+import { tokenSignIn } from '../support/helpdeskSignIn';
 import '../support/quietDeprecations';
 
 // The dashboard's figures over real HTTP, on state on disk, against `npm run report` on the same
@@ -30,8 +31,7 @@ describe('/helpdesk/dashboard', () => {
     const port = await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${port}`;
     await recordWeek(app);
-    const signIn = await fetch(`${base}/helpdesk/signin`, { method: 'POST', redirect: 'manual', headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${TOKEN}` });
-    cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    cookie = await tokenSignIn(base, TOKEN);
   });
   afterAll(async () => {
     await app?.close().catch(() => undefined);

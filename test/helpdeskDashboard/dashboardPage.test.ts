@@ -4,7 +4,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OAuth2Server } from 'oauth2-mock-server';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noFormula } from '../../src/analytics/report';
@@ -15,6 +14,7 @@ import { runReport } from '../../scripts/report';
 import { parseCsv } from '../analytics/support';
 import { launchChromium, NO_BROWSER } from '../support/chromium';
 import { DASHBOARD_NOW, MARKUP_QUESTION, RANGE, recordWeek } from '../support/dashboardData';
+import { signInWithKeyboard as signIn, startOidcProvider } from '../support/helpdeskSignIn';
 import { freePort } from '../support/serverProcess';
 import { startApp, type RunningApp } from '../support/server';
 import '../support/quietDeprecations';
@@ -89,14 +89,7 @@ describe('the helpdesk dashboard in Chromium', () => {
   const section = (name: string) => reportRows.filter((r) => r[0] === name);
 
   async function signInWithKeyboard(page: Page) {
-    await context.clearCookies();
-    await page.goto(`${base}/helpdesk/dashboard`);
-    expect(new URL(page.url()).pathname).toBe('/helpdesk/signin');
-    // The token field has the focus (autofocus, applied once the page has rendered): type, Enter.
-    await page.waitForFunction(() => document.activeElement?.id === 'token');
-    await page.keyboard.type(TOKEN);
-    await page.keyboard.press('Enter');
-    await page.waitForURL(`${base}/helpdesk/dashboard`);
+    await signIn(context, page, base, '/helpdesk/dashboard', TOKEN);
     await page.locator('body[data-state="ready"]').waitFor();
   }
 
@@ -222,19 +215,15 @@ describe('the helpdesk dashboard in Chromium', () => {
 });
 
 describe('Entra ID sign-in in Chromium (oauth2-mock-server)', () => {
-  let provider: OAuth2Server;
+  let provider: Awaited<ReturnType<typeof startOidcProvider>>;
   let running: RunningApp;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
-  let person: Record<string, unknown> = {};
 
   beforeAll(async () => {
     if (NO_BROWSER) return;
-    provider = new OAuth2Server();
-    await provider.issuer.keys.generate('RS256');
-    await provider.start(0, '127.0.0.1');
-    provider.service.on('beforeTokenSigning', (token) => Object.assign(token.payload, person));
+    provider = await startOidcProvider();
     running = await startApp({
-      HELPDESK_OIDC_ISSUER: provider.issuer.url!,
+      HELPDESK_OIDC_ISSUER: provider.issuer,
       HELPDESK_OIDC_CLIENT_ID: 'helpdesk-console',
       HELPDESK_OIDC_CLIENT_SECRET: 'client-secret-of-the-test',
       HELPDESK_OIDC_ALLOWED_GROUPS: 'group-helpdesk',
@@ -252,7 +241,7 @@ describe('Entra ID sign-in in Chromium (oauth2-mock-server)', () => {
     if (NO_BROWSER) ctx.skip(NO_BROWSER);
     const page = await browser.context.newPage();
     page.setDefaultTimeout(10_000);
-    person = { oid: 'oid-tanaka', name: '田中 一郎', groups: ['group-helpdesk'] };
+    provider.signsIn({ oid: 'oid-tanaka', name: '田中 一郎', groups: ['group-helpdesk'] });
     await page.goto(`${running.base}/helpdesk/dashboard`);
     expect(new URL(page.url()).pathname).toBe('/helpdesk/signin');
     // From the keyboard: Tab to the button, Enter.
@@ -270,7 +259,7 @@ describe('Entra ID sign-in in Chromium (oauth2-mock-server)', () => {
     await page.goto(`${running.base}/helpdesk/dashboard`);
     expect(new URL(page.url()).pathname).toBe('/helpdesk/signin');
 
-    person = { oid: 'oid-other', name: '外部 太郎', groups: ['group-sales'] };
+    provider.signsIn({ oid: 'oid-other', name: '外部 太郎', groups: ['group-sales'] });
     await page.getByRole('link', { name: 'Microsoft アカウントでサインイン' }).click();
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').innerText()).toBe('このアカウントはヘルプデスクのグループに所属していません。');

@@ -23,7 +23,7 @@ function configError(env: Record<string, string>): ConfigError {
 describe('loadConfig', () => {
   it('defaults need nothing set', () => {
     const config = load({});
-    expect(config).toMatchObject({ PORT: 3978, LOG_LEVEL: 'info', MAX_BODY_BYTES: 256 * 1024, WEBCHAT_ALLOWED_ORIGINS: [] });
+    expect(config).toMatchObject({ PORT: 3978, LOG_LEVEL: 'info', MAX_BODY_BYTES: 256 * 1024, WEBCHAT_ALLOWED_ORIGINS: [], HANDOFF_RETENTION_DAYS: 90 });
     expect(config.MicrosoftAppId).toBeUndefined();
     expect(config.DIRECT_LINE_SECRET).toBeUndefined();
   });
@@ -38,6 +38,8 @@ describe('loadConfig', () => {
     ['MAX_BODY_BYTES', '10'],
     ['WEBCHAT_ALLOWED_ORIGINS', 'not a url'],
     ['HELPDESK_CLOSED_DATES', 'someday'],
+    ['HANDOFF_RETENTION_DAYS', '0'],
+    ['HANDOFF_RETENTION_DAYS', 'forever'],
   ])('%s=%s throws a ConfigError naming the variable', (name, value) => {
     const error = configError({ [name]: value });
     expect(error.message).toMatch(/^invalid configuration:/);
@@ -62,12 +64,14 @@ describe('loadConfig', () => {
       MicrosoftAppId: '  6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b  ',
       MicrosoftAppPassword: '   ',
       WEBCHAT_ALLOWED_ORIGINS: 'https://vendor.example/chat, http://localhost:8080',
+      HANDOFF_RETENTION_DAYS: '30',
     });
     expect(config).toMatchObject({
       PORT: 8080,
       MicrosoftAppType: 'SingleTenant',
       MicrosoftAppId: '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b',
       WEBCHAT_ALLOWED_ORIGINS: ['https://vendor.example', 'http://localhost:8080'],
+      HANDOFF_RETENTION_DAYS: 30,
     });
     expect(config.MicrosoftAppPassword).toBeUndefined();
   });

@@ -30,6 +30,7 @@ import { CHOICES, MENU, PHRASES } from '../../src/dialogs/phrases';
 import { DirectLineClient } from '../support/directLineClient';
 import { FakeConnector } from '../support/fakeConnector';
 import { FakeSlackApi } from '../support/fakeSlackApi';
+import { agentSession, tokenSignIn, type AgentSession } from '../support/helpdeskSignIn';
 import { buttonData, http, TEST_SECRET, visibleText, type CardActivity } from '../support/server';
 import { freePort, startServerProcess, type ServerProcess } from '../support/serverProcess';
 import { slackSignature, TEST_SIGNING_SECRET } from '../support/slackSigning';
@@ -138,6 +139,8 @@ interface Context {
   dl: Array<{ conversationId: string; token: string; streamUrl: string }>;
   /** Conversations the fuzz must not post into with their own token. */
   protectedIds: string[];
+  /** A helpdesk sign-in: its session cookie and CSRF token. */
+  helpdesk: AgentSession;
 }
 
 /** A body, usually what the route wants, often broken. */
@@ -321,6 +324,9 @@ const KNOWN_PATHS = [
   '/api/handoffs/t-1/take',
   '/api/handoffs/t-1/messages',
   '/api/handoffs/t-1/resolve',
+  '/helpdesk',
+  '/helpdesk/api/queue',
+  '/helpdesk/api/tickets/t-1/take',
   '/v3/directline/tokens/generate',
   '/v3/directline/tokens/refresh',
   '/v3/directline/conversations',
@@ -365,6 +371,7 @@ function generate(ctx: Context): Spec {
     [16, 'bf'],
     [12, 'slack'],
     [6, 'handoffs'],
+    [4, 'console'],
     [4, 'webchat-token'],
     [4, 'static'],
     [2, 'preflight'],
@@ -429,12 +436,23 @@ function generate(ctx: Context): Spec {
       const method = route === '' || route.startsWith('?') || (route.split('/').length === 2 && chance(0.8)) ? 'GET' : 'POST';
       return spec(method, `/api/handoffs${route}`, { authorization: auth }, method === 'POST' ? body(() => ({ agent: pick(['agent', '', ' ', 'a'.repeat(200), 5]), text: text() })) : undefined);
     }
+    case 'console': {
+      // The console's API; its event stream only without a valid sign-in (with one, it stays open by design).
+      const signedIn = chance(0.6);
+      const cookie = signedIn ? ctx.helpdesk.cookie : pick([undefined, 'helpdesk_session=x', `helpdesk_session=${id()}`, `${ctx.helpdesk.cookie}x`]);
+      const csrf = weighted<string | undefined>([[6, ctx.helpdesk.csrf], [1, undefined], [1, ''], [1, `${ctx.helpdesk.csrf}x`]]);
+      const ticket = chance(0.5) ? `t-${int(5)}` : enc(id());
+      const query = `?status=${pick(['waiting', 'in-progress', 'resolved', 'x', ''])}&offset=${pick(['0', '-1', '1e9', 'abc', ''])}&limit=${pick(['20', '0', '1000', 'x'])}`;
+      const route = pick(['/queue' + query, `/tickets/${ticket}`, `/tickets/${ticket}/take`, `/tickets/${ticket}/messages`, `/tickets/${ticket}/resolve`, ...(signedIn ? [] : ['/events'])]);
+      const method = /\/(take|messages|resolve)$/.test(route) ? 'POST' : 'GET';
+      return spec(method, `/helpdesk/api${route}`, { cookie, 'x-csrf-token': csrf, authorization: chance(0.2) ? `Bearer ${HELPDESK_TOKEN}` : undefined }, method === 'POST' ? body(() => pick([{ text: text() }, { text: 5 }, {}, null, text(), { agent: text() }])) : undefined);
+    }
     case 'webchat-token':
       return spec(chance(0.9) ? 'POST' : 'GET', '/api/webchat/token', {
         origin: weighted<string | undefined>([[4, 'http://127.0.0.1:PORT'], [1, undefined], [1, 'null'], [1, 'http://evil.example'], [1, 'https://127.0.0.1:PORT'], [1, text().slice(0, 50).replace(/[^\x20-\x7e]/g, '')]]),
       });
     case 'static':
-      return spec(pick(['GET', 'GET', 'HEAD']), pick(['/', '/webchat/page.js', '/healthz', '/metrics', '/api/analytics', '/favicon.ico', '/webchat/', '/webchat/webchat.js?x=1', '/helpdesk/dashboard?from=%zz', '/helpdesk/signin?next=//evil', '/helpdesk/assets/helpdesk.css']), {
+      return spec(pick(['GET', 'GET', 'HEAD']), pick(['/', '/webchat/page.js', '/healthz', '/metrics', '/api/analytics', '/favicon.ico', '/webchat/', '/webchat/webchat.js?x=1', '/helpdesk', '/helpdesk/assets/console.js', '/helpdesk/tickets/x', '/helpdesk/tickets/%E0', '/helpdesk/dashboard?from=%zz', '/helpdesk/signin?next=//evil', '/helpdesk/assets/helpdesk.css']), {
         'if-none-match': chance(0.1) ? '"x"' : undefined,
         // Odd session cookies; printable ASCII only, or the client would refuse to send them.
         cookie: chance(0.2) ? pick(['helpdesk_session=x', 'helpdesk_session=', `helpdesk_session=${id()}; helpdesk_signin=${id()}`, '=;;=', text().slice(0, 80)]).replace(/[^\x20-\x7e]/g, '') : undefined,
@@ -661,7 +679,8 @@ describe(`fuzz: ${TOTAL} random and malformed requests on every endpoint (seed $
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const closedPort = (closed.address() as { port: number }).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const ctx: Context = { connector: connector.url, closedPort, slackApi: slackApi.url, dl, protectedIds: [witness.session.conversationId] };
+    const helpdesk = await agentSession(base, await tokenSignIn(base, HELPDESK_TOKEN));
+    const ctx: Context = { connector: connector.url, closedPort, slackApi: slackApi.url, dl, protectedIds: [witness.session.conversationId], helpdesk };
 
     // Generated up front, so a seed always gives the same requests whatever the timing.
     const specs = Array.from({ length: TOTAL }, () => generate(ctx));
@@ -720,7 +739,7 @@ describe(`fuzz: ${TOTAL} random and malformed requests on every endpoint (seed $
     expect(failures.length, report).toBe(0);
     expect(missingRequestId, 'HTTP answers without x-request-id').toBe(0);
     // Every group was exercised.
-    expect([...byGroup.keys()].sort()).toEqual(['bf', 'dl-conversations', 'dl-get', 'dl-post', 'dl-stream', 'dl-tokens', 'handoffs', 'preflight', 'random', 'raw', 'slack', 'static', 'webchat-token', 'wrong-method'].sort());
+    expect([...byGroup.keys()].sort()).toEqual(['bf', 'console', 'dl-conversations', 'dl-get', 'dl-post', 'dl-stream', 'dl-tokens', 'handoffs', 'preflight', 'random', 'raw', 'slack', 'static', 'webchat-token', 'wrong-method'].sort());
 
     // Still up.
     expect(server.child.exitCode, server.output().slice(-2000)).toBeNull();
@@ -738,7 +757,7 @@ describe(`fuzz: ${TOTAL} random and malformed requests on every endpoint (seed $
     expect(visibleText(teamsAnswer.at(-1)!)).toContain(PHRASES.certLogin);
 
     // Secrets sent in headers never reached the logs.
-    for (const secret of [TEST_SECRET, HELPDESK_TOKEN, BOT_TOKEN, TEST_SIGNING_SECRET, ...dl.map((d) => d.token), ...dl.map((d) => new URL(d.streamUrl).searchParams.get('t')!)]) {
+    for (const secret of [TEST_SECRET, HELPDESK_TOKEN, BOT_TOKEN, TEST_SIGNING_SECRET, helpdesk.cookie.split('=')[1]!, helpdesk.csrf, ...dl.map((d) => d.token), ...dl.map((d) => new URL(d.streamUrl).searchParams.get('t')!)]) {
       expect(logLines().filter((l) => l.includes(secret)).map((l) => l.slice(0, 300))).toEqual([]);
     }
 

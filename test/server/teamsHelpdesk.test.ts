@@ -152,7 +152,7 @@ describe('Teams helpdesk channel: tickets as threads with 対応する / 完了,
     const takeUpdates = take.filter((c) => c.method === 'PUT');
     expect(takeUpdates).toHaveLength(1);
     expect(takeUpdates[0]!).toMatchObject({ conversationId: thread, replyToId: create.created!.activityId });
-    expect(cardTexts(takeUpdates[0]!.body as CardActivity)).toContain('状態: 対応中 (佐藤)');
+    expect(cardTexts(takeUpdates[0]!.body as CardActivity)).toContain('状態: 対応中（佐藤）');
     expect(buttons(takeUpdates[0]!.body as CardActivity)).toEqual([P.resolve]);
 
     // ---- 佐藤 replies in the thread (mentioning the bot): the user gets it, nothing is echoed in the thread.

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logging';
-import { launchChromium, NO_BROWSER } from '../support/chromium';
+import { launchChromium, NO_BROWSER, type Browser } from '../support/chromium';
 import { freePort } from '../support/serverProcess';
 
 // The local web chat page (GET /) in a real browser: Debian's Chromium driven by playwright-core,
@@ -58,7 +58,7 @@ const buttonLabels = (card: Locator) => card.getByRole('button').allInnerTexts()
 describe('the local web chat page in Chromium', () => {
   let app: App;
   let base: string;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: Browser;
   let context: BrowserContext;
 
   beforeAll(async () => {

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createBot } from '../../src/bot/createBot';
 import { replyActivity } from '../../src/replies/activity';
 import { PHRASES } from '../../src/dialogs/phrases';
-import type { HelpdeskNotifier } from '../../src/handoff/handoffService';
+import type { HandoffListener } from '../../src/handoff/handoffService';
 import type { HandoffTicket, TranscriptLine } from '../../src/handoff/ticket';
 import { hoursPolicy } from '../../src/replies/knowledgeReplies';
 import { isETagConflict } from '../../src/storage/eTagRetry';
@@ -91,8 +91,8 @@ function instance(storage: Storage) {
   for (const m of assembled.middleware) adapter.use(m);
   assembled.handoff.setSender('test', (reference, reply) => adapter.continueConversation(reference, (context) => context.sendActivity(replyActivity(reply)).then(() => undefined)));
   const opened: HandoffTicket[] = [];
-  const notifier: HelpdeskNotifier = { name: 'counting', ticketOpened: async (t) => void opened.push(t), ticketChanged: async () => undefined };
-  assembled.handoff.addNotifier(notifier);
+  const listener: HandoffListener = { name: 'counting', handle: async (event) => void (event.kind === 'opened' && opened.push(event.ticket)) };
+  assembled.handoff.subscribe(listener);
   return { ...assembled, adapter, opened };
 }
 

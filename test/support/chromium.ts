@@ -19,14 +19,21 @@ const ARGS = [
   '--disable-dev-shm-usage',
 ];
 
-/** A browser with a throwaway profile; `close` also removes the profile. */
-export async function launchChromium(options: { locale?: string } = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export interface Browser {
+  context: BrowserContext;
+  /** Closes the browser and removes its profile. */
+  close(): Promise<void>;
+}
+
+/** A headless Chromium (Japanese unless `locale` says otherwise) with a throwaway profile; `options` adds the viewport, time zone… */
+export async function launchChromium(options: { locale?: string; viewport?: { width: number; height: number }; timezoneId?: string } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'chromium-test-'));
   const context = await chromium.launchPersistentContext(join(profile, 'user-data'), {
     executablePath: CHROMIUM,
     headless: true,
     args: ARGS,
-    locale: options.locale ?? 'ja-JP',
+    locale: 'ja-JP',
+    ...options,
     // Chromium's crash-report database goes under XDG_CONFIG_HOME, not the user data dir: keep it in the temp dir too.
     env: { ...process.env, XDG_CONFIG_HOME: join(profile, 'config'), XDG_CACHE_HOME: join(profile, 'cache') },
   });

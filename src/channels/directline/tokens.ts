@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * Direct Line tokens: an HMAC-signed claim binding one conversation until an expiry. No state is
@@ -89,5 +89,3 @@ export class TokenSigner {
     return Math.floor(this.now() / 1000);
   }
 }
-
-export const generateSecret = () => randomBytes(32).toString('base64url');

@@ -1,14 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import { HandoffRefusedError, type HandoffService, type HelpdeskNotifier, type TicketEvent } from '../../handoff/handoffService';
+import { HandoffRefusedError, type HandoffEvent, type HandoffListener, type HandoffService } from '../../handoff/handoffService';
 import type { HandoffTicket } from '../../handoff/ticket';
 import { TicketNotFoundError } from '../../handoff/ticketStore';
 import { escapeMrkdwn } from '../../replies/render/blockKit';
 import type { SlackChannel } from './slackChannel';
 import { HANDOFF_RESOLVE_ACTION, HANDOFF_TAKE_ACTION, HELPDESK_SLACK_PHRASES, renderTicket } from './slackTicketMessage';
-
-/** Thread messages the helpdesk relays; Slack retries an event it thinks we missed. */
-const REMEMBERED_EVENTS = 5_000;
 
 /**
  * Tickets in a Slack channel, one thread each, with 対応する / 完了 buttons; replies in the thread reach the user.
@@ -18,13 +15,12 @@ const REMEMBERED_EVENTS = 5_000;
  * that thread goes to the user through HandoffService.fromAgent. Everything else in the channel is
  * left alone (mentions outside ticket threads still reach the bot).
  */
-export class SlackHelpdesk implements HelpdeskNotifier {
+export class SlackHelpdesk implements HandoffListener {
   readonly name = 'slack-helpdesk';
   /** Set while an agent's reply from a ticket thread is being relayed, so it is not echoed into that thread. */
   private readonly relayingFromThread = new AsyncLocalStorage<string>();
   /** Slack user id → the name they clicked 対応する / 完了 with, for naming their thread replies. */
   private readonly agentNames = new Map<string, string>();
-  private readonly handledEvents = new Set<string>();
   private readonly updates = new Map<string, Promise<void>>();
 
   constructor(
@@ -35,38 +31,38 @@ export class SlackHelpdesk implements HelpdeskNotifier {
     this.listen();
   }
 
-  // ---- HelpdeskNotifier -------------------------------------------------------------------
+  // ---- tickets → the helpdesk channel ------------------------------------------------------
 
-  async ticketOpened(ticket: HandoffTicket): Promise<void> {
-    const posted = await this.client.chat.postMessage({ channel: this.channelId, ...renderTicket(ticket) });
-    if (!posted.ts) throw new Error('chat.postMessage returned no ts');
-    const where = { channel: posted.channel ?? this.channelId, ts: posted.ts };
-    await this.service.tickets.update(ticket.id, (t) => ({ ...t, helpdesk: { ...t.helpdesk, slack: where } }));
-    await this.service.tickets.linkThread(threadKey(where.channel, where.ts), ticket.id);
-  }
-
-  async ticketChanged(ticket: HandoffTicket, event: TicketEvent): Promise<void> {
+  async handle(event: HandoffEvent): Promise<void> {
+    const { ticket } = event;
+    if (event.kind === 'opened') return this.postTicket(ticket);
     const where = ticket.helpdesk.slack ?? (await this.service.tickets.get(ticket.id))?.helpdesk.slack;
     if (!where) {
       this.slack.log.warn({ ticket: ticket.id, kind: event.kind }, 'slack helpdesk: the ticket was never posted to Slack');
       return;
     }
-    const note = (text: string) => this.client.chat.postMessage({ channel: where.channel, thread_ts: where.ts, text: escapeMrkdwn(text) });
+    const note = async (text: string) => void (await this.client.chat.postMessage({ channel: where.channel, thread_ts: where.ts, text: escapeMrkdwn(text) }));
     switch (event.kind) {
       case 'taken':
       case 'resolved':
         await this.refresh(ticket, where);
-        await note(event.kind === 'taken' ? HELPDESK_SLACK_PHRASES.taken(ticket.agent ?? '担当者') : HELPDESK_SLACK_PHRASES.resolved(ticket.agent));
-        return;
-      case 'user-message':
-        await note(HELPDESK_SLACK_PHRASES.fromUser(event.text ?? ''));
-        return;
-      case 'agent-message':
+        return note(event.kind === 'taken' ? HELPDESK_SLACK_PHRASES.taken(ticket.agent ?? '担当者') : HELPDESK_SLACK_PHRASES.resolved(ticket.agent));
+      case 'message':
+        if (event.line.from === 'user') return note(HELPDESK_SLACK_PHRASES.fromUser(event.line.text));
         // Written in this very thread: the agents already see it there.
         if (this.relayingFromThread.getStore() === ticket.id) return;
-        await note(HELPDESK_SLACK_PHRASES.fromAgent(event.agent ?? ticket.agent ?? '担当者', event.text ?? ''));
-        return;
+        return note(HELPDESK_SLACK_PHRASES.fromAgent(event.agent ?? ticket.agent ?? '担当者', event.line.text));
     }
+  }
+
+  /** The ticket's message, posted once (the marker is in the store, shared by every instance). */
+  private async postTicket(ticket: HandoffTicket): Promise<void> {
+    if (!(await this.service.tickets.claim(ticket.id, 'slack:posted'))) return;
+    const posted = await this.client.chat.postMessage({ channel: this.channelId, ...renderTicket(ticket) });
+    if (!posted.ts) throw new Error('chat.postMessage returned no ts');
+    const where = { channel: posted.channel ?? this.channelId, ts: posted.ts };
+    await this.service.tickets.update(ticket.id, (t) => ({ ...t, helpdesk: { ...t.helpdesk, slack: where } }));
+    await this.service.tickets.linkThread(threadKey(where.channel, where.ts), ticket.id);
   }
 
   /**
@@ -111,9 +107,9 @@ export class SlackHelpdesk implements HelpdeskNotifier {
       const m = message as { subtype?: string; user?: string; bot_id?: string; text?: string; ts: string; thread_ts?: string; files?: unknown[] };
       if (m.subtype !== undefined && m.subtype !== 'thread_broadcast' && m.subtype !== 'file_share') return;
       if (!m.user || m.bot_id || !m.thread_ts || m.thread_ts === m.ts) return;
-      if (this.seen(`${message.channel}:${m.ts}`)) return;
       const ticket = await this.service.tickets.ticketOfThread(threadKey(message.channel, m.thread_ts));
-      if (!ticket) return;
+      // Slack retries an event it thinks we missed, maybe to another instance: the first to mark it relays it.
+      if (!ticket || !(await this.service.tickets.claim(ticket.id, `slack:message:${m.ts}`))) return;
       const user = m.user;
       const ephemeral = (text: string) => this.ephemeral(user, text, m.thread_ts);
       if (m.files?.length) await ephemeral(HELPDESK_SLACK_PHRASES.fileNotRelayed);
@@ -150,13 +146,6 @@ export class SlackHelpdesk implements HelpdeskNotifier {
     await this.client.chat
       .postEphemeral({ channel: this.channelId, user, text: escapeMrkdwn(text), ...(threadTs ? { thread_ts: threadTs } : {}) })
       .catch((err: unknown) => this.slack.log.error({ err }, 'slack helpdesk: chat.postEphemeral failed'));
-  }
-
-  private seen(key: string): boolean {
-    if (this.handledEvents.has(key)) return true;
-    this.handledEvents.add(key);
-    if (this.handledEvents.size > REMEMBERED_EVENTS) this.handledEvents.delete(this.handledEvents.values().next().value!);
-    return false;
   }
 }
 

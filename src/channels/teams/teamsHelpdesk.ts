@@ -1,11 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ActivityTypes, type Activity, type ChannelAccount, type ConversationParameters, type ConversationReference, type TurnContext } from 'botbuilder';
-import type { TriageFacts } from '../../dialogs/triageFacts';
-import { factRows } from '../../knowledge/factTable';
-import { HandoffRefusedError, type HandoffService, type HelpdeskNotifier, type TicketEvent } from '../../handoff/handoffService';
-import type { HandoffTicket, TicketStatus, TranscriptLine } from '../../handoff/ticket';
+import { HandoffRefusedError, type HandoffEvent, type HandoffListener, type HandoffService } from '../../handoff/handoffService';
+import type { HandoffTicket } from '../../handoff/ticket';
 import { TicketNotFoundError } from '../../handoff/ticketStore';
+import { TICKET_VIEW_PHRASES, ticketView, type ViewRow } from '../../handoff/ticketView';
 import { ADAPTIVE_CARD } from '../../replies/render/adaptiveCard';
+import { truncate } from '../../replies/render/blockKit';
 import type { TeamsChannel, TeamsRoute } from './teamsChannel';
 
 export interface TeamsHelpdeskSettings {
@@ -29,9 +29,8 @@ const TRANSCRIPT_LINES = 15;
 const CARD_LINE_CHARS = 200;
 
 export const TEAMS_HELPDESK_PHRASES = {
-  take: '対応する',
-  resolve: '完了',
-  status: { waiting: '対応待ち', 'in-progress': (agent?: string) => `対応中 (${agent ?? '担当者'})`, resolved: '完了' },
+  take: TICKET_VIEW_PHRASES.take,
+  resolve: TICKET_VIEW_PHRASES.resolve,
   taken: (ticket: HandoffTicket) => `${ticket.agent ?? '担当者'} さんが ${ticket.id} の対応を始めました。このスレッドでボットを @メンションして返信すると、利用者に届きます。`,
   resolved: (ticket: HandoffTicket) => `${ticket.id} は完了しました${ticket.agent ? `（担当: ${ticket.agent}）` : ''}。利用者はボットの案内に戻りました。`,
   fromUser: (text: string) => `利用者: ${text}`,
@@ -42,8 +41,6 @@ export const TEAMS_HELPDESK_PHRASES = {
   help: 'このチャネルはヘルプデスクの受付用です。受付ごとにカードのスレッドができます。カードの「対応する」を押して担当になり、そのスレッドでボットを @メンションして返信すると、利用者に届きます。終わったら「完了」を押してください。',
 } as const;
 
-const SPEAKERS: Record<TranscriptLine['from'], string> = { user: '利用者', bot: 'ボット', agent: '担当者' };
-const CHANNEL_NAMES: Record<string, string> = { msteams: 'Teams', directline: 'Web チャット', slack: 'Slack', webchat: 'Web チャット', emulator: 'Emulator' };
 
 /**
  * Tickets in a Teams channel: each ticket is a new thread (reply chain) whose root is an Adaptive
@@ -51,7 +48,7 @@ const CHANNEL_NAMES: Record<string, string> = { msteams: 'Teams', directline: 'W
  * changes are posted in the thread; agents' replies in the thread (mentioning the bot) reach the user.
  * Activities from the helpdesk channel never reach the user-facing dialogs.
  */
-export class TeamsHelpdesk implements HelpdeskNotifier, TeamsRoute {
+export class TeamsHelpdesk implements HandoffListener, TeamsRoute {
   readonly name = 'teams-helpdesk';
   /** The ticket whose agent message is being sent from its own thread, so it is not echoed back there. */
   private readonly fromThread = new AsyncLocalStorage<string>();
@@ -66,7 +63,29 @@ export class TeamsHelpdesk implements HelpdeskNotifier, TeamsRoute {
 
   // ---- tickets → the helpdesk channel ----
 
-  async ticketOpened(ticket: HandoffTicket): Promise<void> {
+  async handle(event: HandoffEvent): Promise<void> {
+    const { ticket } = event;
+    if (event.kind === 'opened') return this.postTicket(ticket);
+    const thread = ticket.helpdesk.teams?.conversationId;
+    if (!thread) return; // posted before Teams was configured, or the card could not be posted
+    const P = TEAMS_HELPDESK_PHRASES;
+    switch (event.kind) {
+      case 'taken':
+      case 'resolved':
+        await this.post(thread, event.kind === 'taken' ? P.taken(ticket) : P.resolved(ticket));
+        await this.updateCard(thread, ticket);
+        return;
+      case 'message':
+        if (event.line.from === 'user') return this.post(thread, P.fromUser(event.line.text));
+        // Typed in this very thread: the agent sees it there already.
+        if (this.fromThread.getStore() === ticket.id) return;
+        return this.post(thread, P.fromAgentElsewhere(event.agent ?? ticket.agent ?? '担当者', event.line.text));
+    }
+  }
+
+  /** A new thread whose root is the ticket's card; posted once, whichever instance is told. */
+  private async postTicket(ticket: HandoffTicket): Promise<void> {
+    if (!(await this.service.tickets.claim(ticket.id, 'teams:posted'))) return;
     const { channelId, serviceUrl, tenantId } = this.settings;
     const bot = this.botAccount();
     const parameters = {
@@ -79,30 +98,6 @@ export class TeamsHelpdesk implements HelpdeskNotifier, TeamsRoute {
     const conversationId = await this.teams.createConversation(serviceUrl, parameters);
     await this.service.tickets.linkThread(threadKey(conversationId), ticket.id);
     await this.service.tickets.update(ticket.id, (t) => ({ ...t, helpdesk: { ...t.helpdesk, teams: { conversationId } } }));
-  }
-
-  async ticketChanged(ticket: HandoffTicket, event: TicketEvent): Promise<void> {
-    const thread = ticket.helpdesk.teams?.conversationId;
-    if (!thread) return; // posted before Teams was configured, or the card could not be posted
-    const P = TEAMS_HELPDESK_PHRASES;
-    switch (event.kind) {
-      case 'taken':
-        await this.post(thread, P.taken(ticket));
-        await this.updateCard(thread, ticket);
-        return;
-      case 'resolved':
-        await this.post(thread, P.resolved(ticket));
-        await this.updateCard(thread, ticket);
-        return;
-      case 'user-message':
-        await this.post(thread, P.fromUser(event.text ?? ''));
-        return;
-      case 'agent-message':
-        // Typed in this very thread: the agent sees it there already.
-        if (this.fromThread.getStore() === ticket.id) return;
-        await this.post(thread, P.fromAgentElsewhere(event.agent ?? ticket.agent ?? '担当者', event.text ?? ''));
-        return;
-    }
   }
 
   // ---- the helpdesk channel → tickets ----
@@ -212,72 +207,30 @@ export function cardAction(value: unknown): HandoffCardAction | undefined {
   return { handoff, ticketId: ticketId.trim() };
 }
 
-/** The ticket as an Adaptive Card 1.5: what, who, status, the collected facts, recent transcript, buttons. */
+/** The ticket's view as an Adaptive Card 1.5: title, summary, rows, facts, the recent transcript, buttons. */
 export function ticketCard(ticket: HandoffTicket): { summary: string; attachments: Array<{ contentType: string; content: object }> } {
-  const P = TEAMS_HELPDESK_PHRASES;
+  const view = ticketView(ticket);
+  const V = TICKET_VIEW_PHRASES;
   const text = (value: string, extra: object = {}) => ({ type: 'TextBlock', text: escapeMarkdown(value), wrap: true, ...extra });
-  const fact = (title: string, value: string) => ({ title, value: escapeMarkdown(value) });
+  const factSet = (rows: ViewRow[]) => ({ type: 'FactSet', facts: rows.map((r) => ({ title: r.label, value: escapeMarkdown(r.value) })) });
+  const lines = view.transcript.slice(-TRANSCRIPT_LINES);
   const body: object[] = [
-    text(`ヘルプデスク受付 ${ticket.id}`, { weight: 'Bolder', size: 'Medium' }),
-    text(ticket.summary),
-    {
-      type: 'FactSet',
-      facts: [
-        fact('受付番号', ticket.id),
-        fact('状態', statusText(ticket.status, ticket.agent)),
-        ...(ticket.agent ? [fact('担当者', ticket.agent)] : []),
-        fact('利用者', ticket.userName || '（名前なし）'),
-        fact('チャネル', CHANNEL_NAMES[ticket.channel] ?? ticket.channel),
-        fact('受付日時', jst(ticket.createdAt)),
-        ...(ticket.takenAt ? [fact('対応開始', jst(ticket.takenAt))] : []),
-        ...(ticket.resolvedAt ? [fact('完了日時', jst(ticket.resolvedAt))] : []),
-      ],
-    },
-    text('確認済みの内容', { weight: 'Bolder', spacing: 'Medium' }),
+    text(view.title, { weight: 'Bolder', size: 'Medium' }),
+    text(view.summary),
+    factSet(view.rows),
+    text(V.factsHeading, { weight: 'Bolder', spacing: 'Medium' }),
+    view.facts.length > 0 ? factSet(view.facts) : text(V.noFacts, { isSubtle: true }),
+    text(`${V.transcriptHeading}（直近${lines.length}件）`, { weight: 'Bolder', spacing: 'Medium' }),
+    ...lines.map((line) => text(`${line.speaker}: ${truncate(line.text, CARD_LINE_CHARS)}`, { size: 'Small', spacing: 'Small', ...(line.from === 'bot' ? { isSubtle: true } : {}) })),
+    ...(lines.length === 0 ? [text(V.noTranscript, { isSubtle: true, size: 'Small' })] : []),
   ];
-  const facts = factsOf(ticket.facts);
-  body.push(facts.length > 0 ? { type: 'FactSet', facts: facts.map(([title, value]) => fact(title, value)) } : text('（まだ確認していません）', { isSubtle: true }));
-
-  const lines = ticket.transcript.slice(-TRANSCRIPT_LINES);
-  body.push(text(`これまでのやり取り（直近${lines.length}件）`, { weight: 'Bolder', spacing: 'Medium' }));
-  for (const line of lines) {
-    const said = line.text.length > CARD_LINE_CHARS ? `${line.text.slice(0, CARD_LINE_CHARS)}…` : line.text;
-    body.push(text(`${SPEAKERS[line.from]}: ${said}`, { size: 'Small', spacing: 'Small', ...(line.from === 'bot' ? { isSubtle: true } : {}) }));
-  }
-  if (lines.length === 0) body.push(text('（なし）', { isSubtle: true, size: 'Small' }));
-
-  const button = (handoff: HandoffCardAction['handoff'], title: string) => ({
+  const actions = view.actions.map((action) => ({
     type: 'Action.Submit',
-    title,
-    data: { handoff, ticketId: ticket.id, msteams: { type: 'messageBack', text: title, displayText: title } },
-  });
-  const actions = [
-    ...(ticket.status === 'waiting' ? [button('take', P.take)] : []),
-    ...(ticket.status !== 'resolved' ? [button('resolve', P.resolve)] : []),
-  ];
+    title: action.label,
+    data: { handoff: action.kind, ticketId: ticket.id, msteams: { type: 'messageBack', text: action.label, displayText: action.label } },
+  }));
   const content = { type: 'AdaptiveCard', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', version: '1.5', body, actions };
-  return { summary: `${ticket.id} ${statusText(ticket.status, ticket.agent)}: ${ticket.summary}`.slice(0, 120), attachments: [{ contentType: ADAPTIVE_CARD, content }] };
-}
-
-function statusText(status: TicketStatus, agent?: string): string {
-  const S = TEAMS_HELPDESK_PHRASES.status;
-  return status === 'in-progress' ? S['in-progress'](agent) : S[status];
-}
-
-/** The collected facts as [label, value], in the order an agent asks them. */
-function factsOf(facts: TriageFacts): Array<[string, string]> {
-  const out = factRows(facts);
-  if (facts.errorMessage) out.push(['エラーメッセージ', facts.errorMessage]);
-  if (facts.shownEntries?.length) out.push(['表示した案内', facts.shownEntries.join('、')]);
-  if (facts.feedback?.length) out.push(['解決しましたか', facts.feedback.map((f) => `${f.entryId}: ${f.solved ? '解決' : '未解決'}`).join('、')]);
-  if (facts.unanswered?.length) out.push(['答えられなかった質問', facts.unanswered.join('／')]);
-  return out;
-}
-
-function jst(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(date);
+  return { summary: `${ticket.id} ${view.statusLabel}: ${ticket.summary}`.slice(0, 120), attachments: [{ contentType: ADAPTIVE_CARD, content }] };
 }
 
 /** Users' words and guide text contain "*" and "_"; Adaptive Cards would read them as markdown. */

@@ -60,6 +60,8 @@ const SUBJECT_AFTER = 6;
 const PARTICLES = new Set(Array.from('ヲガハノニデトモヘヤカネヨナワダッンテタシイ'));
 // Sentence ends, and the conjunctions after which a new clause starts ("…ないのですが、どうすれば？"), longest first.
 // (Not the ので of なのでしょうか, which still asks.)
+/** A clause that ends in a contrast: what follows is the point. */
+const CONTRAST_END = /(?:けど|けれど|けれども|ですが|ますが|のですが|んですが|でしたが)[、,]?$/u;
 const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:でした|デシタ|ました|マシタ|です|デス|ます|マス|ません|マセン)[ \u3000]+)|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,])/u;
 const ASKING = /(?:[?？]\s*$)|(?:(?:です|ます|でしょう|ません|だろう|でした|ました)か[。．]?\s*$)/u;
 const HEDGED = /かな[?？]?\s*$/u;
@@ -341,6 +343,9 @@ export class FactReader {
     for (const [at, { clause: trimmed, text: compact, pauses, tokens: scanned }] of clauses.entries()) {
       // 「なかったです…あ、やっぱりありました」: what came before a correction no longer stands.
       if (this.turnarounds.some((w) => compact.includes(w))) found.clear();
+      // After けど comes the point (cのIDはわかるんですけど、KJのがわかりません): what this clause says
+      // of a fact replaces what the clause before said of it.
+      const before = at > 0 && CONTRAST_END.test(clauses[at - 1]!.clause) ? new Map([...found].map(([slot, values]) => [slot, new Set(values)])) : undefined;
       // Words of the question's own values first, then polarity, then a bare はい／いいえ.
       const levels: Array<Set<string>> = [new Set(), new Set(), new Set()];
       const asking = (ASKING.test(trimmed) || REQUEST.test(trimmed) || QUESTION_WORD.test(trimmed)) && !HEDGED.test(trimmed);
@@ -406,6 +411,10 @@ export class FactReader {
       const named = asked !== undefined && [...(answerLevels[0] ?? [])].some((value) => !this.isYesOrNo(asked, value));
       if (levels.some((level) => level.size > 0) && !(named && levels[0]!.size === 0)) answerLevels = levels;
       lastSubject = bound ? [] : abouts.flatMap((t) => t.meanings.flatMap((m) => (m.kind === 'about' ? [m.slot] : []))).reverse();
+      for (const [slot, values] of before ? found : []) {
+        const said = [...values].filter((value) => !before!.get(slot)?.has(value));
+        if (said.length === 1 && before!.has(slot)) found.set(slot, new Set(said));
+      }
     }
     for (const { text: compact, boundary, pauses, host } of quotes) {
       const tokens = this.scan(compact, boundary, asked);

@@ -93,7 +93,8 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // facts lead to one entry (証明書タブは空っぽでした → 3-1): that one.
   const routed = route.candidates[0]?.entry;
   const routedRuledOut = route.decision === 'answer' && routed !== undefined && fitOf(routed, reading.facts) === 'ruled-out';
-  if (led && (route.decision === 'unsure' || routedRuledOut)) return { ...reading, action: 'answer', answers: [led] };
+  // So too when the router found only the topic's whole flow (・証明書インストール ・履歴なし ・KJログインOK).
+  if (led && (route.decision === 'unsure' || routedRuledOut || (routed?.overview && routed.topic === led.topic))) return { ...reading, action: 'answer', answers: [led] };
   // The facts rule the router's choice out and lead nowhere yet (通知書は手元にございます。…次に何を
   //確認すれば): the named topic's questions go on from what the message told.
   if (routedRuledOut && topic && reading.namedTopics.includes(topic)) return { ...reading, action: 'triage', topic };

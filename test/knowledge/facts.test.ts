@@ -29,6 +29,10 @@ const openings: Array<[string, Facts]> = [
   ['履歴→なし／パスワード→あり。証明書のinstall手順ください', { certificateHistory: 'no', certificatePassword: 'yes' }],
   ['証明書インストール希望。PWあり、ただKJでログインできない', { certificatePassword: 'yes', kjLogin: 'no' }],
   ['証明書入れたいんだけど、KJのやつでログインできない。パスワード忘れた', { kjLogin: 'no', idStatus: 'lost' }],
+  // After けど comes the point.
+  ['あのー、個人のcのIDはわかるんですけど事業所の方のKJのがわかりません', { idType: 'kj' }],
+  // A note's 忘れ is a forgotten password.
+  ['KJのPW忘れ、mail未登録です', { idType: 'kj', idStatus: 'lost', securityMail: 'no' }],
   // The site by who runs it, the letter by its envelope.
   ['証明書入れたいんじゃけど、国保連のページにログインできんのよ。封筒はあるけえ', { kjLogin: 'no', certificatePassword: 'yes' }],
   // The subject in a clause of its own, its polarity in the next.
@@ -156,6 +160,8 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['securityMail', '登録済みです、事務所のGmailにしてあります', 'yes'],
   // Asked about the certificate's password, a bare PW is that one.
   ['certificatePassword', 'PW→不明', 'no'],
+  // Both IDs reads either way; 両方とも(わからない) is neither known.
+  ['idType', '両方ともよくわからないです…', 'unknown'],
   // でかける is no question (か).
   ['handoff', 'いいや 自分でかける', 'no'],
 ];
@@ -164,6 +170,7 @@ describe('the fact reader', () => {
   for (const [text, facts] of openings) it(`reads ${JSON.stringify(facts)} from 「${text}」`, () => expect(reader.read(text).facts).toEqual(facts));
   for (const [slot, text, value] of answers) it(`reads 「${text}」 asked about ${slot} as ${value ?? 'no answer'}`, () => expect(reader.answer(slot, text).value).toBe(value));
 
+  it('両方です to "which ID?" reads both, so the buttons come again', () => expect(reader.answer('idType', '両方です').candidates).toEqual(['kj', 'c']));
   it('書類 alone names no topic: the router decides', () => expect(reader.read('書類').topics).toEqual([]));
 
   it('a text cut at the length limit is not read from its cut-off last clause', () => {
@@ -227,6 +234,8 @@ describe('what a first message starts', () => {
     expect(plan('ログインできなくて困ってます。連携システム用に新しいパソコンを買ったところです')).toBe('triage:id');
     expect(plan('新しいパソコンを買いました')).toBe('triage:certificate');
   });
+  it('the section the facts lead to, when the router found only the topic\'s whole flow', () =>
+    expect(plan('・証明書インストール ・履歴なし ・KJログインOK')).toBe('cert-install-dx'));
   it('the ID triage, when the reset\'s steps depend on a fact the message does not tell (the security mail)', () => {
     expect(plan('KJのパスワードを忘れました')).toBe('triage:id');
     expect(['kj-id-reset', 'faq-q1']).toContain(plan('KJのパスワードを忘れました。セキュリティ用メールアドレスは登録済みです'));

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { z } from 'zod';
-import { FACT_SLOTS, FACT_VALUES, type FactSlot } from '../../src/knowledge/factTable';
+import { FACT_SLOTS, FACT_VALUES, labelOf, type FactSlot } from '../../src/knowledge/factTable';
 import { CHOICES, MENU, PHRASES } from '../../src/dialogs/phrases';
 import type { TriageFacts } from '../../src/dialogs/triageFacts';
 import { kb, say, storedState, testBot } from './testBot';
@@ -178,7 +178,12 @@ export async function playAnswer(answer: TypedAnswer): Promise<AnswerResult> {
     if (!slot) return turn.entries.includes(means);
     return kept === means && !askedAgain;
   };
-  const right = [answer.means].flat().some(understood);
+  // An answer that honestly reads two ways (A事業所はOK、B事業所はNG) is understood, too, when the bot
+  // says it reads both and shows their buttons again, as the issue asks.
+  const readings = [answer.means].flat();
+  const saysBoth = all.includes(PHRASES.ambiguous(['', '']).slice('「」と「」'.length));
+  const bothSeen = slot !== undefined && readings.length > 1 && askedAgain && kept === undefined && saysBoth && readings.every((value) => all.includes(`「${labelOf(slot, value as never)}」`));
+  const right = readings.some(understood) || bothSeen;
   const got = [`kept ${kept ?? '-'}`, ...turn.entries, ...turn.asked.map((q) => `ask:${q}`)].join(' ');
   return { answer, right, got };
 }

@@ -62,6 +62,8 @@ const TRIAGE_OF: Record<Topic, string> = {
   onboarding: GETTING_STARTED_DIALOG,
   contact: ESCALATION_DIALOG,
 };
+/** The facts each triage asks about beyond its topic's own (the certificate's asks whether the KJ login works). */
+const ALSO_ASKED: Partial<Record<Topic, FactSlot[]>> = { certificate: ['kjLogin'] };
 const MENU_DIALOGS: Array<[label: string, dialogId: string]> = [
   [MENU.certificate, CERTIFICATE_DIALOG],
   [MENU.id, ID_DIALOG],
@@ -149,8 +151,10 @@ export class MainDialog extends ComponentDialog {
     if (waiting.slot) {
       const answer = reader.answer(waiting.slot, text);
       const fresh = await this.takeFacts(context, answer.reading, waiting.slot);
-      // The answer to the waiting question: the prompt takes it, the step keeps it.
-      if (answer.value !== undefined || waiting.choices.includes(text)) return undefined;
+      // The answer to the waiting question: the prompt takes it, the step keeps it. (Not 解決しましたか？
+      // answered with news, あ、ありました！…ログインできます: the facts changed, so does the answer, below.)
+      const news = fresh.length > 0 && !isFactSlot(waiting.slot) && !answer.reading.asks;
+      if ((answer.value !== undefined && !news) || waiting.choices.includes(text)) return undefined;
       if (answer.candidates.length > 1) {
         const labels = answer.candidates.map((value) => waiting.choices[waiting.values.indexOf(value)] ?? value);
         return askAgain(PHRASES.ambiguous(labels));
@@ -161,12 +165,16 @@ export class MainDialog extends ComponentDialog {
       if (fresh.length > 0 && !answer.reading.asks) {
         if (isFactSlot(waiting.slot)) return this.replan(dc);
         // Facts told after an answer (あ、やっぱり履歴ありました; IDはcから始まるほうでした): their topic's
-        // triage runs again with them, and gives the answer that fits now.
-        return this.restartAt(dc, TRIAGE_OF[reader.topicOf(fresh[0]!)], {});
+        // triage runs again with them, and gives the answer that fits now; the conversation's own triage
+        // when it asks one of them (…ログインもできます, after a certificate answer: still the certificate's).
+        const { topic: current } = await this.services.facts.get(context, { shownEntries: [], feedback: [], unanswered: [] });
+        const askedByCurrent = (slot: FactSlot) => reader.topicOf(slot) === current || (current !== undefined && ALSO_ASKED[current]?.includes(slot));
+        const topic = current && fresh.some(askedByCurrent) ? current : reader.topicOf(fresh[0]!);
+        return this.restartAt(dc, TRIAGE_OF[topic], {});
       }
     }
     // A list item typed by its words or place (IDの確認のところ, ３番) is the list's answer, not a question.
-    if (!waiting.slot && (recognizeChoices(text, waiting.choices).length > 0 || (namedLabel(text, waiting.choices, true) !== undefined && !reader.read(text).asks))) return undefined;
+    if (!waiting.slot && (recognizeChoices(text, waiting.choices).length > 0 || (namedLabel(text, waiting.choices, (typed) => reader.canonical(typed), true) !== undefined && !reader.read(text).asks))) return undefined;
     // A question asked while buttons wait is answered, then the same question comes back. While a
     // fact's question waits, only a question in its own right (or a pasted error message) is; any other
     // statement is an answer the bot could not read, and the prompt asks again. A question about the

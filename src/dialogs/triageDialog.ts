@@ -212,7 +212,7 @@ export function typedAnswerValidator(reader: FactReader) {
       prompt.recognized.succeeded = false;
     } else if (!prompt.recognized.succeeded) {
       const labels = (prompt.options.choices as Choice[]).map((c) => c.value);
-      const named = namedLabel(prompt.context.activity.text ?? '', labels);
+      const named = namedLabel(prompt.context.activity.text ?? '', labels, (text) => reader.canonical(text));
       if (named !== undefined) prompt.recognized.value = { value: named, index: labels.indexOf(named), score: 1 };
       prompt.recognized.succeeded = named !== undefined;
     }
@@ -241,7 +241,9 @@ async function checkTypedKjId(prompt: PromptValidatorContext<FoundChoice>, text:
  *確認」): the longest run of three or more characters the text shares with a label, longer than any
  * it shares with another. For lists of titles, where botbuilder's word matching finds nothing in Japanese.
  */
-export function namedLabel(text: string, labels: readonly string[], outright = false): string | undefined {
+export function namedLabel(text: string, labels: readonly string[], spell: (text: string) => string = normalizeText, outright = false): string | undefined {
+  // Both sides spelt alike (`spell`: the synonym table's words, so しょうめいしょ meets 証明書, パソコン PC).
+  const compactText = (text: string) => spell(text).replace(/ /g, '');
   const typed = compactText(text);
   // Places count among the numbered items (the steps), not the extra choices after them (担当者に相談).
   const numbered = labels.filter((label) => NUMBERED.test(label));
@@ -273,7 +275,6 @@ function ordinalOf(typed: string, count: number): number | undefined {
   const position = nth !== undefined ? (KANJI_DIGITS.indexOf(nth) + 1 || KANA_DIGITS.indexOf(nth) + 1 || Number(nth)) : FIRST.test(typed) ? 1 : LAST.test(typed) ? count : undefined;
   return position !== undefined && position >= 1 && position <= count ? position : undefined;
 }
-const compactText = (text: string) => normalizeText(text).replace(/ /g, '');
 
 function longestSharedRun(a: string, b: string): number {
   let longest = 0;

@@ -1,6 +1,6 @@
 import type { Analyzer } from './analyzer';
 import { FACT_VALUES, type AnswerSlot, type Facts, type FactSlot, type Slot, type ValueOf } from './factTable';
-import { MAX_QUERY_CHARS, normalizeText } from './normalize';
+import { MAX_QUERY_CHARS, normalizeText, unspaced } from './normalize';
 import type { FactFile, Topic } from './schema';
 
 type Polarity = 'affirm' | 'negate' | 'unknown' | 'yes' | 'no';
@@ -61,8 +61,8 @@ const PARTICLES = new Set(Array.from('ヲガハノニデトモヘヤカネヨナ
 // Sentence ends, and the conjunctions after which a new clause starts ("…ないのですが、どうすれば？"), longest first.
 // (Not the ので of なのでしょうか, which still asks.)
 /** A clause that ends in a contrast: what follows is the point. */
-const CONTRAST_END = /(?:けど|けれど|けれども|ですが|ますが|のですが|んですが|でしたが)[、,]?$/u;
-const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:でした|デシタ|ました|マシタ|です|デス|ます|マス|ません|マセン)[ \u3000]+)|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,])/u;
+const CONTRAST_END = /(?:けど|けれど|けれども|ですが|ますが|のですが|んですが|でしたが|ましたが)[、,]?$/u;
+const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:でした|デシタ|ました|マシタ|です|デス|ます|マス|ません|マセン)[ \u3000]+)|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|ましたが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,])/u;
 const ASKING = /(?:[?？]\s*$)|(?:(?:です|ます|でしょう|ません|だろう|でした|ました)か[。．]?\s*$)/u;
 const HEDGED = /かな[?？]?\s*$/u;
 /** A request put as a question: 「お願いできますでしょうか」, 「つないでもらえますか」. */
@@ -81,7 +81,8 @@ const VAGUE_RESIDUAL = 1;
 const ASCII_CHAR = /[a-z0-9]/;
 /** Where a phrase ends: a comma, or a space between Japanese words (つうちしょはあります　ろぐいんもできます). */
 const PAUSE = /[、,，､]|(?<=[^\x00-\x7F])[ \u3000]+(?=[^\x00-\x7F])/u;
-const QUOTED = /「([^「」]{1,300})」|『([^『』]{1,300})』/gu;
+// Japanese brackets, and the double quotes phones and IMEs type (“…”, ”…”, "…").
+const QUOTED = /「([^「」]{1,300})」|『([^『』]{1,300})』|[“”"]([^“”"]{1,300})[“”"]/gu;
 /** Screen words told without brackets, up to the verb saying the screen showed them (…ありません。と表示されます; not と出来). */
 const UNBRACKETED_QUOTE = /(?<=(?:^|[。．!！?？\n、,」』])\s*)([^。．!！?？\n、,「」『』]{4,120}?)[。．]?\s*(?=(?:と|って)(?:表示|出(?![来し])|で[たてまる]))/gu;
 /** What stands between a situation (代理請求) and the polarity word said of it: は|してなくて, じゃ|ない. */
@@ -155,6 +156,15 @@ export class FactReader {
       this.polarityOf[slot] = answer.polarity;
       for (const [value, words] of Object.entries(answer.values)) for (const w of words) add(w, { kind: 'value', slot, value });
     }
+    // A fact's word that holds a word of its topic (ログインできない: ログイン) names that topic as the word
+    // alone would, whether or not the fact stands (a login, of which system not said).
+    for (const [topic, words] of Object.entries(file.topics) as Array<[Topic, string[]]>) {
+      const forms = words.map((w) => this.compact(w).text).filter(Boolean);
+      for (const [form, meanings] of this.cues) {
+        const ownTopic = meanings.some((m) => m.kind === 'value' && m.slot in FACT_VALUES && this.topicOfSlot.get(m.slot as FactSlot) === topic);
+        if (ownTopic && !meanings.some((m) => m.kind === 'topic') && forms.some((w) => w !== form && form.includes(w))) meanings.push({ kind: 'topic', topic });
+      }
+    }
     this.turnarounds = file.turnarounds.map((w) => this.compact(w).text).filter(Boolean);
     this.pastWords = file.past.map((w) => this.compact(w).text).filter(Boolean);
     this.otherSystems = file.systems.others.map((w) => this.compact(w).text).filter(Boolean);
@@ -205,6 +215,11 @@ export class FactReader {
    * A short first message with one mistyped character in a yes, no or don't-know (ログインできまぜん),
    * spelt as the word it nearly is; the message as it is when no such word, or more than one, fits.
    */
+  /** Text in the synonym table's words (しょうめいしょ → 証明書), as the reader and the router see it. */
+  canonical(text: string): string {
+    return this.analyzer.canonicalize(text);
+  }
+
   spelt(text: string): string {
     const { reading } = this.interpret(text);
     // Only where the message is not understood as it is, and the fix is: 入れたい is no typo of 入れない.
@@ -282,12 +297,12 @@ export class FactReader {
     const rest: string[] = [];
     let asks = false;
     // Width folded first, so that half-width kana end their sentences too (ﾅｼ ﾃﾞｼﾀ ﾂｷﾞﾊ?).
-    const limited = text.slice(0, MAX_QUERY_CHARS * 2).normalize('NFKC');
+    const limited = unspaced(text.slice(0, MAX_QUERY_CHARS * 2).normalize('NFKC'));
     // What the screen said, quoted (「…発行済みの介護DX証明書があります。」と表示された), is the
     // system's words, not the user's: it names a situation (期限切れ, 仮パスワード) but states no yes or no.
     // As the answer to the bot's own question, though, the screen's words are what the user saw there.
     const bracketed = asked ? limited : limited.replace(UNBRACKETED_QUOTE, '「$1」');
-    const quotes = asked ? [] : [...bracketed.matchAll(QUOTED)].map((m) => ({ ...this.compact(m[1] ?? m[2] ?? ''), host: new Set<FactSlot>() }));
+    const quotes = asked ? [] : [...bracketed.matchAll(QUOTED)].map((m) => ({ ...this.compact(m[1] ?? m[2] ?? m[3] ?? ''), host: new Set<FactSlot>() }));
     const kept = (asked ? limited : bracketed.replace(QUOTED, '「」')).split(CLAUSE_END);
     // A text cut at the limit ends in half a clause (…うまくいかない|のはなぜですか): it says nothing.
     if (text.length > MAX_QUERY_CHARS * 2 && kept.length > 1) kept.pop();
@@ -316,8 +331,10 @@ export class FactReader {
       const placedElsewhere = place !== undefined && names(place.at) && !names(place.unless);
       // Microsoft 365にはログインできてます, asked about this system's login, answers nothing.
       if (slot === asked) return !placedElsewhere;
+      // A question of the same topic is context enough too (期限切れって出る, asked about the security mail).
       const required = this.requiredWith.get(slot);
-      return (!required || names(required)) && !(elsewhere && this.aboutSystem.has(slot)) && !placedElsewhere;
+      const inContext = asked !== undefined && asked in FACT_VALUES && this.topicOf(asked as FactSlot) === this.topicOf(slot);
+      return (!required || names(required) || inContext) && !(elsewhere && this.aboutSystem.has(slot)) && !placedElsewhere;
     };
     // A word that names a fact of one topic and is shared by another's (パスワード: the ID's, and the
     // certificate's in a certificate message) is the other's only when said before its own topic's facts
@@ -390,7 +407,9 @@ export class FactReader {
           if (meaning.kind === 'polarity') {
             const polarity = this.turned(meaning.polarity, compact, token);
             if (polarity === 'yes' || polarity === 'no') {
-              if (!asking && asked) levels[2]!.add(this.polarityOf[asked]?.[polarity === 'yes' ? 'affirm' : 'negate'] ?? '');
+              // はい, そう, いいえ answer only where a phrase starts: …分からないそうです is hearsay, not そう.
+              const startsPhrase = !tokens.some((t) => t.end === token.start);
+              if (!asking && asked && startsPhrase) levels[2]!.add(this.polarityOf[asked]?.[polarity === 'yes' ? 'affirm' : 'negate'] ?? '');
               continue;
             }
             // "…はありますか？" asks whether, it does not say so.

@@ -14,13 +14,28 @@ const toKatakana = (c: string) => String.fromCharCode(c.charCodeAt(0) + 0x60);
 // Everything that is not a letter, digit or Japanese script separates words.
 const SEPARATORS = /[^\p{L}\p{N}\u30FC]+/gu;
 
+const JAPANESE = '\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Han}\\u30FC';
+// A particle or copula standing alone between spaces (KJ の パスワード, じぶん で でんわ します) marks text
+// written word by word, as learners of Japanese and some phone keyboards write it. (Half-width katakana
+// phrases, ﾅｼ ﾃﾞｼﾀ ﾂｷﾞﾊ?, are spaced like commas: they stay apart.)
+const SPACED_PARTICLE = new RegExp(`(?:^|[ \u3000])(?:(?:の|を|が|は|に|で|と|も|へ|って|から|まで|です|ます)(?=[ \u3000])|(?:ない|ません)(?=[ \u3000。、.,!?！？]|$))`, 'u');
+const SPACE_BESIDE_JAPANESE = new RegExp(`(?<=[${JAPANESE}])[ \u3000]+|[ \u3000]+(?=[${JAPANESE}])`, 'gu');
+
 /**
- * The one normalisation applied to knowledge and queries alike: NFKC (width, compatibility forms),
+ * Text written word by word (しょうめいしょ いれたい。KJ の ID ログイン できない です) joined as Japanese is
+ * written, so its words read as they would unspaced; elsewhere a space between phrases is a pause and stays.
+ */
+export function unspaced(text: string): string {
+  return SPACED_PARTICLE.test(text) ? text.replace(SPACE_BESIDE_JAPANESE, '') : text;
+}
+
+/**
+ * The one normalisation applied to knowledge and queries alike: word-by-word spacing joined, NFKC (width, compatibility forms),
  * lower case, hiragana → katakana, long-vowel variants folded, ヴァ → バ, HTML tags and punctuation
  * → single spaces. The result keeps word boundaries only where the text had them.
  */
 export function normalizeText(input: string): string {
-  const text = input.slice(0, MAX_QUERY_CHARS * 2).replace(TAGS, ' ').normalize('NFKC').toLowerCase();
+  const text = unspaced(input.slice(0, MAX_QUERY_CHARS * 2).replace(TAGS, ' ').normalize('NFKC')).toLowerCase();
   return text
     .replace(HIRAGANA, toKatakana)
     .replace(/ヴ([ァィゥェォ]?)/g, (_, small: string) => VU[small] ?? 'ブ')

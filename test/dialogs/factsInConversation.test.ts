@@ -19,6 +19,19 @@ describe('facts told along the way', () => {
     expect(shown[1]!.entries[0]).toBe('cert-install-hoken');
   });
 
+  it('news told for 解決しましたか？ is not a yes: the conversation\'s own triage goes on with it', async () => {
+    const { shown } = await chat('証明書を入れたいです、パスワードの紙はないです', 'あ、ありました！引き出しの奥に。電子請求受付システムにもログインできます', 'ありました');
+    expect(shown[0]!.entries).toContain('cert-password-reissue');
+    expect(shown[1]!.asked).toContain('certHistory');
+    expect(shown[2]!.entries[0]).toBe('cert-install-hoken');
+  });
+
+  it('a fact of the same topic told at another of its questions counts without the words it needs alone (期限切れ at the security mail)', async () => {
+    const { shown } = await chat('ID わからない です', 'KJ', 'きげん きれてる って でる');
+    expect(shown[1]!.asked).toContain('securityMail');
+    expect(shown[2]!.entries).toContain('faq-q2');
+  });
+
   it('the ID type told after the answer takes the ID triage to that ID', async () => {
     const { shown } = await chat('KJのIDのパスワードを忘れてしまいました', 'あ、すみません、IDはcから始まるほうでした');
     expect(shown[1]!.entries).toContain('onboarding-c-id');

@@ -29,6 +29,8 @@ const openings: Array<[string, Facts]> = [
   ['履歴→なし／パスワード→あり。証明書のinstall手順ください', { certificateHistory: 'no', certificatePassword: 'yes' }],
   ['証明書インストール希望。PWあり、ただKJでログインできない', { certificatePassword: 'yes', kjLogin: 'no' }],
   ['証明書入れたいんだけど、KJのやつでログインできない。パスワード忘れた', { kjLogin: 'no', idStatus: 'lost' }],
+  // Screen words in the double quotes phones type are the screen's, not the user's.
+  ['なんか“発行済みの介護DX証明書があります”みたいなのが出て先に進めないんですけど', {}],
   // After けど comes the point.
   ['あのー、個人のcのIDはわかるんですけど事業所の方のKJのがわかりません', { idType: 'kj' }],
   // A note's 忘れ is a forgotten password.
@@ -160,6 +162,17 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['securityMail', '登録済みです、事務所のGmailにしてあります', 'yes'],
   // Asked about the certificate's password, a bare PW is that one.
   ['certificatePassword', 'PW→不明', 'no'],
+  // Written word by word, as learners of Japanese write it.
+  ['handoff', 'じぶん で でんわ します', 'no'],
+  ['handoff', 'ひと と はなしたい', 'yes'],
+  ['idType', 'じぎょうしょ の ID', 'kj'],
+  ['idStatus', 'きげん きれてる って でる', 'expired'],
+  ['solved', 'おかげさまで', 'yes'],
+  ['securityMail', 'おぼえて ない', 'unknown'],
+  ['certificateHistory', 'まだ みて ない です', 'unknown'],
+  // そうです after a verb is hearsay, not yes; a reason about oneself is no answer.
+  ['securityMail', '施設長に確認しましたが、登録したかどうか分からないそうです', 'unknown'],
+  ['handoff', '担当の方につないでください。本人は日本語があまり得意ではないので', 'yes'],
   // Both IDs reads either way; 両方とも(わからない) is neither known.
   ['idType', '両方ともよくわからないです…', 'unknown'],
   // でかける is no question (か).

@@ -14,8 +14,14 @@ describe('normalizeText treats spelling variants as the same text', () => {
     ['ヴ and ブ', 'ヴィザード', 'ビザード'],
     ['punctuation and spaces', '証明書、インストール！？', '証明書 インストール'],
     ['HTML tags', '<b>証明書</b>', '証明書'],
+    ['written word by word', 'KJ の パスワード わすれた', 'KJのパスワードわすれた'],
   ])('%s', (_name, a, b) => {
     expect(normalizeText(a)).toBe(normalizeText(b));
+  });
+
+  it('keeps a space between phrases where no particle stands alone (a pause, not word-by-word writing)', () => {
+    expect(normalizeText('証明書のインストール　パスワードの紙はある')).toBe(normalizeText('証明書のインストール、パスワードの紙はある'));
+    expect(normalizeText('please person')).toBe('please person');
   });
 
   it('keeps the work bounded on huge input', () => {

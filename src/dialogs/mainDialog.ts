@@ -153,7 +153,7 @@ export class MainDialog extends ComponentDialog {
       const fresh = await this.takeFacts(context, answer.reading, waiting.slot);
       // The answer to the waiting question: the prompt takes it, the step keeps it. (Not 解決しましたか？
       // answered with news, あ、ありました！…ログインできます: the facts changed, so does the answer, below.)
-      const news = fresh.length > 0 && !isFactSlot(waiting.slot) && !answer.reading.asks;
+      const news = fresh.length > 0 && waiting.slot === 'solved' && answer.value === 'yes' && !answer.reading.asks;
       if ((answer.value !== undefined && !news) || waiting.choices.includes(text)) return undefined;
       if (answer.candidates.length > 1) {
         const labels = answer.candidates.map((value) => waiting.choices[waiting.values.indexOf(value)] ?? value);
@@ -174,7 +174,7 @@ export class MainDialog extends ComponentDialog {
       }
     }
     // A list item typed by its words or place (IDの確認のところ, ３番) is the list's answer, not a question.
-    if (!waiting.slot && (recognizeChoices(text, waiting.choices).length > 0 || (namedLabel(text, waiting.choices, (typed) => reader.canonical(typed), true) !== undefined && !reader.read(text).asks))) return undefined;
+    if (!waiting.slot && (recognizeChoices(text, waiting.choices).length > 0 || (namedLabel(text, waiting.choices, { spell: (typed) => reader.canonical(typed), outright: true }) !== undefined && !reader.read(text).asks))) return undefined;
     // A question asked while buttons wait is answered, then the same question comes back. While a
     // fact's question waits, only a question in its own right (or a pasted error message) is; any other
     // statement is an answer the bot could not read, and the prompt asks again. A question about the

@@ -212,7 +212,7 @@ export function typedAnswerValidator(reader: FactReader) {
       prompt.recognized.succeeded = false;
     } else if (!prompt.recognized.succeeded) {
       const labels = (prompt.options.choices as Choice[]).map((c) => c.value);
-      const named = namedLabel(prompt.context.activity.text ?? '', labels, (text) => reader.canonical(text));
+      const named = namedLabel(prompt.context.activity.text ?? '', labels, { spell: (text) => reader.canonical(text) });
       if (named !== undefined) prompt.recognized.value = { value: named, index: labels.indexOf(named), score: 1 };
       prompt.recognized.succeeded = named !== undefined;
     }
@@ -241,7 +241,7 @@ async function checkTypedKjId(prompt: PromptValidatorContext<FoundChoice>, text:
  *確認」): the longest run of three or more characters the text shares with a label, longer than any
  * it shares with another. For lists of titles, where botbuilder's word matching finds nothing in Japanese.
  */
-export function namedLabel(text: string, labels: readonly string[], spell: (text: string) => string = normalizeText, outright = false): string | undefined {
+export function namedLabel(text: string, labels: readonly string[], { spell = normalizeText, outright = false }: { spell?: (text: string) => string; outright?: boolean } = {}): string | undefined {
   // Both sides spelt alike (`spell`: the synonym table's words, so しょうめいしょ meets 証明書, パソコン PC).
   const compactText = (text: string) => spell(text).replace(/ /g, '');
   const typed = compactText(text);

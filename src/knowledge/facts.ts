@@ -211,15 +211,15 @@ export class FactReader {
     return { value: candidates.length === 1 ? candidates[0] : undefined, candidates: candidates.length > 1 ? candidates : [], reading };
   }
 
-  /**
-   * A short first message with one mistyped character in a yes, no or don't-know (ログインできまぜん),
-   * spelt as the word it nearly is; the message as it is when no such word, or more than one, fits.
-   */
   /** Text in the synonym table's words (しょうめいしょ → 証明書), as the reader and the router see it. */
   canonical(text: string): string {
     return this.analyzer.canonicalize(text);
   }
 
+  /**
+   * A short first message with one mistyped character in a yes, no or don't-know (ログインできまぜん),
+   * spelt as the word it nearly is; the message as it is when no such word, or more than one, fits.
+   */
   spelt(text: string): string {
     const { reading } = this.interpret(text);
     // Only where the message is not understood as it is, and the fix is: 入れたい is no typo of 入れない.
@@ -340,19 +340,24 @@ export class FactReader {
     // certificate's in a certificate message) is the other's only when said before its own topic's facts
     // (PWあり、ただKJでログインできない), not after them (KJでログインできない。パスワード忘れた: the KJ password).
     const ownTopicsOf = (t: Token) => t.meanings.flatMap((m) => (m.kind === 'about' && !m.shared ? [this.topicOf(m.slot)] : []));
-    const firstTold = new Map<Topic, number>();
+    // Where each topic's facts are first told: [clause, offset in it].
+    const firstTold = new Map<Topic, [number, number]>();
     clauses.forEach(({ tokens }, at) => {
       for (const t of tokens) {
         if (t.meanings.some((m) => m.kind === 'about' && m.shared)) continue;
         for (const m of t.meanings) if ((m.kind === 'about' && !m.shared) || (m.kind === 'value' && m.slot in FACT_VALUES)) {
           const topic = this.topicOf(m.slot as FactSlot);
-          if (!firstTold.has(topic)) firstTold.set(topic, at * MAX_QUERY_CHARS * 4 + t.start);
+          if (!firstTold.has(topic)) firstTold.set(topic, [at, t.start]);
         }
       }
     });
+    const toldBefore = (topic: Topic, at: number, t: Token) => {
+      const [clause, start] = firstTold.get(topic) ?? [Infinity, 0];
+      return clause < at || (clause === at && start < t.start);
+    };
     const heardIn = (t: Token, at: number) => (m: Meaning) =>
       m.kind !== 'about' || !m.shared || m.slot === asked ||
-      (topics.has(this.topicOf(m.slot)) && !ownTopicsOf(t).some((own) => own !== this.topicOf(m.slot) && (firstTold.get(own) ?? Infinity) < at * MAX_QUERY_CHARS * 4 + t.start));
+      (topics.has(this.topicOf(m.slot)) && !ownTopicsOf(t).some((own) => own !== this.topicOf(m.slot) && toldBefore(own, at, t)));
     // A topic stated in a clause of its own (証明書の発行履歴、見たけど|何もなかったです): its polarity
     // comes in the next clause.
     let lastSubject: FactSlot[] = [];

@@ -46,6 +46,8 @@ export interface AppOptions {
   storage?: Storage;
   /** Direct Line timings for tests: token lifetime (default 1800 s), keep-alive (30 s), unsent bytes a socket may hold (1 MiB). */
   directLine?: { tokenLifetimeSeconds?: number; keepAliveMs?: number; maxBufferedBytes?: number };
+  /** The helpdesk console's feed for tests: its keep-alive (25 s), when each stream's sign-in is checked again. */
+  helpdeskConsole?: { keepAliveMs?: number };
 }
 
 export interface App {
@@ -146,7 +148,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   });
   helpdeskAuth.mount(server);
   // The agents' console at /helpdesk, live through the feed (shared between instances over Redis).
-  const consoleFeed = new HelpdeskEventFeed();
+  const consoleFeed = new HelpdeskEventFeed(options.helpdeskConsole?.keepAliveMs);
   handoff.subscribe(consoleFeed);
   mountHelpdeskConsole(server, { auth: helpdeskAuth, service: handoff, feed: consoleFeed, log, now });
   new HelpdeskDashboard(helpdeskAuth, analytics, kb, now).mount(server);

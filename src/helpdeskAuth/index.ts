@@ -79,6 +79,12 @@ export class HelpdeskAuth {
     return found;
   }
 
+  /** Whether the session behind the request's cookie still stands, looked up anew: a stream outlives its request's first look. */
+  async stillSignedIn(req: IncomingMessage): Promise<boolean> {
+    const id = cookies(req)[this.sessionCookie(req)];
+    return id !== undefined && (await this.sessions.get(id)) !== undefined;
+  }
+
   /** For pages: a visitor who is not signed in is sent to sign in, and comes back here after. */
   readonly page: RequestHandler = guard(async (req, res) => {
     if (await this.sessionOf(req)) return true;

@@ -37,14 +37,19 @@ export class HelpdeskEventFeed implements HandoffListener {
   private readonly start = `${this.instance}.0`;
   /** Whether events have left `recent`: then "before any event" can no longer be replayed. */
   private dropped = false;
-  private readonly clients = new Set<Response>();
+  /** Each open stream, with how to tell that its agent is still signed in. */
+  private readonly clients = new Map<Response, () => Promise<boolean>>();
   private bus?: PubSub;
   private closed = false;
   private readonly keepAlive: NodeJS.Timeout;
 
   constructor(keepAliveMs = KEEP_ALIVE_MS) {
-    // A comment line keeps proxies from closing an idle stream and lets a dead one be noticed.
-    this.keepAlive = setInterval(() => this.broadcast(': keep-alive\n\n'), keepAliveMs).unref();
+    // A comment line keeps proxies from closing an idle stream and lets a dead one be noticed; a stream
+    // whose agent has signed out since (on any instance) ends, and its console is refused on reconnecting.
+    this.keepAlive = setInterval(() => {
+      this.broadcast(': keep-alive\n\n');
+      for (const [res, signedIn] of this.clients) void signedIn().then((still) => still || res.end(), () => undefined);
+    }, keepAliveMs).unref();
   }
 
   /** Hears the events of every instance on the bus (this one's arrive directly). */
@@ -71,9 +76,9 @@ export class HelpdeskEventFeed implements HandoffListener {
 
   /**
    * Serves one console's stream: what it missed since `lastEventId` (or `reset`), then `ready`, then
-   * every event, for at most `maxMs` (the rest of the agent's session).
+   * every event, for at most `maxMs` (the rest of the agent's session) and while `signedIn` holds.
    */
-  connect(res: Response, lastEventId: string | undefined, maxMs: number): void {
+  connect(res: Response, lastEventId: string | undefined, maxMs: number, signedIn: () => Promise<boolean>): void {
     // Closing: a console reconnecting over a kept-alive socket must not hold the server open; it tries again later.
     if (this.closed) {
       res.writeHead(503, { 'retry-after': '1', connection: 'close' });
@@ -89,7 +94,7 @@ export class HelpdeskEventFeed implements HandoffListener {
     }
     // `ready` carries the id to resume from, even when no event has happened yet.
     res.write(`id: ${this.recent.at(-1)?.id ?? this.start}\nevent: ready\ndata: {}\n\n`);
-    this.clients.add(res);
+    this.clients.set(res, signedIn);
     // A timer's longest wait is 2^31-1 ms (24.8 days); sessions last at most a week.
     const end = setTimeout(() => res.end(), Math.min(Math.max(0, maxMs), 2 ** 31 - 1)).unref();
     res.once('close', () => {
@@ -109,7 +114,7 @@ export class HelpdeskEventFeed implements HandoffListener {
   close(): void {
     this.closed = true;
     clearInterval(this.keepAlive);
-    for (const res of this.clients) res.end();
+    for (const res of this.clients.keys()) res.end();
     this.clients.clear();
   }
 
@@ -123,7 +128,7 @@ export class HelpdeskEventFeed implements HandoffListener {
   }
 
   private broadcast(text: string): void {
-    for (const res of this.clients) {
+    for (const res of this.clients.keys()) {
       // A console that stops reading is cut rather than buffered without end; it reconnects and catches up.
       if (res.writableLength > MAX_UNSENT_BYTES) res.destroy();
       else res.write(text);

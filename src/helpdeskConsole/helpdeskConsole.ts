@@ -105,8 +105,8 @@ export function mountHelpdeskConsole(server: Server, { auth, service, feed, log,
   server.post(`${API}/tickets/:id/resolve`, ...auth.api, route(async (req) => acted(service.resolve(id(req), await agentOf(req)))));
   server.get(`${API}/events`, ...auth.api, async (req: Request, res: Response) => {
     const session = (await auth.sessionOf(req))!;
-    // The stream ends when the session does: the console reconnects, is refused, and signs in again.
-    feed.connect(res, req.header('last-event-id') || undefined, Date.parse(session.expiresAt) - now().getTime());
+    // The stream ends when the session does, or is signed out: the console reconnects, is refused, and signs in again.
+    feed.connect(res, req.header('last-event-id') || undefined, Date.parse(session.expiresAt) - now().getTime(), () => auth.stillSignedIn(req));
   });
 }
 

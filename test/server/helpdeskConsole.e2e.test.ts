@@ -51,7 +51,8 @@ describe('the helpdesk console API and its live feed', () => {
 
   beforeAll(async () => {
     provider = await startOidcProvider();
-    server = await startApp({ DIRECT_LINE_SECRET: TEST_SECRET, HELPDESK_API_TOKEN: API_TOKEN, HELPDESK_SESSION_HOURS: '1', ...oidcEnv(provider.issuer) }, () => clock);
+    // A short keep-alive, at which each open stream's sign-in is checked again.
+    server = await startApp({ DIRECT_LINE_SECRET: TEST_SECRET, HELPDESK_API_TOKEN: API_TOKEN, HELPDESK_SESSION_HOURS: '1', ...oidcEnv(provider.issuer) }, () => clock, { helpdeskConsole: { keepAliveMs: 200 } });
     sato = await signIn('oid-sato', '佐藤 花子');
     suzuki = await signIn('oid-suzuki', '鈴木 一郎');
   });
@@ -215,6 +216,15 @@ describe('the helpdesk console API and its live feed', () => {
     const unknown = await EventStream.open(server.base, sato.read, 'gone.1');
     expect(unknown.frames.map((f) => f.event)).toEqual(['reset', 'ready']);
     unknown.close();
+  });
+
+  it('an open feed ends soon after its agent signs out; the console then hears 401', async () => {
+    const leaving = await signIn('oid-kato', '加藤 五郎');
+    const stream = await EventStream.open(server.base, leaving.read);
+    const out = await fetch(`${server.base}/helpdesk/signout`, { method: 'POST', redirect: 'manual', headers: { cookie: leaving.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf: leaving.csrf }).toString() });
+    expect(out.status).toBe(303);
+    await until('the stream ends after the sign-out', () => stream.closed || undefined);
+    expect((await call(null, '/events', undefined, leaving.read)).status).toBe(401);
   });
 
   it('an open feed ends when its session does; the console then hears 401 and no more events', async () => {

@@ -24,7 +24,7 @@ export interface RunningApp {
 export async function startApp(
   env: Record<string, string> = {},
   now = () => new Date('2026-11-19T10:00:00+09:00'),
-  options: Pick<AppOptions, 'directLine' | 'log'> = {},
+  options: Pick<AppOptions, 'directLine' | 'helpdeskConsole' | 'log'> = {},
 ): Promise<RunningApp> {
   const config = loadConfig({ PORT: String(CONFIG_PORT), ...env }, '/nonexistent');
   // State in memory: test files run in parallel and must not share (or lock) DATA_DIR.

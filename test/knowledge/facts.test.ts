@@ -247,6 +247,10 @@ describe('what a first message starts', () => {
     expect(plan('ログインできなくて困ってます。連携システム用に新しいパソコンを買ったところです')).toBe('triage:id');
     expect(plan('新しいパソコンを買いました')).toBe('triage:certificate');
   });
+  it('the certificate triage for a new or replaced PC that wants its certificate, not the onboarding flow\'s check step', () => {
+    expect(plan('入れ替えたPCに証明書を入れたい')).toBe('triage:certificate');
+    expect(plan('前のPCでは証明書ちゃんと使えてたんですが、新しいPCにも入れたいです')).toBe('triage:certificate');
+  });
   it('the section the facts lead to, when the router found only the topic\'s whole flow', () =>
     expect(plan('・証明書インストール ・履歴なし ・KJログインOK')).toBe('cert-install-dx'));
   it('the ID triage, when the reset\'s steps depend on a fact the message does not tell (the security mail)', () => {

@@ -251,6 +251,8 @@ describe('what a first message starts', () => {
     expect(plan('入れ替えたPCに証明書を入れたい')).toBe('triage:certificate');
     expect(plan('前のPCでは証明書ちゃんと使えてたんですが、新しいPCにも入れたいです')).toBe('triage:certificate');
   });
+  it('the ID triage for a failed login told with how often it failed, not the router\'s guess', () =>
+    expect(plan('ログインできません。もう何回やってもダメです')).toBe('triage:id'));
   it('the section the facts lead to, when the router found only the topic\'s whole flow', () =>
     expect(plan('・証明書インストール ・履歴なし ・KJログインOK')).toBe('cert-install-dx'));
   it('the ID triage, when the reset\'s steps depend on a fact the message does not tell (the security mail)', () => {

@@ -145,6 +145,9 @@ const answers: Array<[Slot, string, string | undefined]> = [
   // Never having tried is no answer.
   ['kjLogin', '請求は事務員がやっとるけん、私はそのシステムにログインしたことがなかとです', undefined],
   ['solved', 'ちょっとまだ試せてないです', undefined],
+  ['certificateHistory', 'ちょっと今手が離せなくて', undefined],
+  // Tohoku's 手元さ (手元に) holds no shrug (さあ).
+  ['certificatePassword', 'んだ、手元さあるよ', 'yes'],
   ['solved', '途中で止まってます', 'no'],
   // A negation denied is a hedged yes.
   ['kjLogin', 'できなくはないです', 'yes'],

@@ -1,6 +1,6 @@
 import type { Analyzer } from './analyzer';
 import { FACT_VALUES, type AnswerSlot, type Facts, type FactSlot, type Slot, type ValueOf } from './factTable';
-import { MAX_QUERY_CHARS, normalizeText, unspaced } from './normalize';
+import { MAX_QUERY_CHARS, foldHonorifics, normalizeText, unspaced } from './normalize';
 import type { FactFile, Topic } from './schema';
 
 type Polarity = 'affirm' | 'negate' | 'unknown' | 'yes' | 'no';
@@ -70,10 +70,11 @@ const POLITE_REQUEST = /(?:お願い|いただけ|もらえ|くれ)[^。．?？]
 /** A request or a question word ending its clause: 「教えてください」, 「どこにあるの」. */
 const REQUEST = /(?:教えて|おしえて|知りたい|しりたい)(?:ください|下さい|ほしい|欲しい|いただけ\S*|もらえ\S*|です)?[。．!！]?\s*$/u;
 const QUESTION_WORD = /(?:どこ|何|なに|なん|いつ|どう|どれ|どの|どちら|どっち|誰|なぜ|どんな|どのくらい|どれくらい).*(?:の|か|かしら|っけ)[。．]?\s*$/u;
-/** A word followed by か, のか, んだか (not かも, かな), or by …かどうか: an embedded question. */
+/** A word followed by か, のか, んだか (not かも, かな, かと思う), or by …かどうか: an embedded question. */
 // 「入れましたら」「できたら」「なかったら」: a condition, not what happened.
 const conditional = (compact: string, end: number) => 'タダ'.includes(compact[end - 1] ?? '') && compact[end] === 'ラ';
-const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![モナッラケ])|^\p{Script=Katakana}{0,4}カドウカ/u;
+const LEADS_INTO_QUESTION = /(?:(?:場合|バアイ|ナラ|ナラバ|トキ|時|タラ|ダラ|レバ)[ハニデモ]?|[ハト]|ッテ)$/u;
+const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![モナッラケ]|ト思)|^\p{Script=Katakana}{0,4}カドウカ/u;
 const ASCII_WORD = /^[a-z0-9]+$/;
 const KANJI = /\p{Script=Han}/u;
 /** A message that says no more than this beyond its topic is vague. */
@@ -81,6 +82,7 @@ const VAGUE_RESIDUAL = 1;
 const ASCII_CHAR = /[a-z0-9]/;
 /** Where a phrase ends: a comma, or a space between Japanese words (つうちしょはあります　ろぐいんもできます). */
 const PAUSE = /[、,，､]|(?<=[^\x00-\x7F])[ \u3000]+(?=[^\x00-\x7F])/u;
+const PAUSE_KEPT = new RegExp(`(${PAUSE.source})`, 'u');
 // Japanese brackets, and the double quotes phones and IMEs type (“…”, ”…”, "…").
 const QUOTED = /「([^「」]{1,300})」|『([^『』]{1,300})』|[“”"]([^“”"]{1,300})[“”"]/gu;
 /** Screen words told without brackets, up to the verb saying the screen showed them (…ありません。と表示されます; not と出来). */
@@ -89,6 +91,8 @@ const UNBRACKETED_QUOTE = /(?<=(?:^|[。．!！?？\n、,」』])\s*)([^。．!�
 const SAID_OF_SITUATION = /^[ハモガヲ]?(?:ジャ|デハ|デ|シテ|シ)?$/u;
 /** Typos are corrected in answers this short (compact characters), to cues this long. */
 const MAX_CORRECTED_CHARS = 16;
+// うーん is a hesitation and says nothing; written without its dash it would fold to うん, a yes.
+const HESITATION = /[うウｳ][ー〜～~ｰ－-]+[んンﾝ]/gu;
 const MIN_CORRECTED_CUE = 4;
 
 /**
@@ -252,7 +256,7 @@ export class FactReader {
   }
 
   /**
-   * Whether what a message says beyond its topic and facts (its `rest`) shares a two-character piece
+   * Whether what a message says beyond its topic and facts (its `rest`, quotes included) shares a two-character piece
    * of content (not two particles) with `text`: 和暦 with 「カレンダー表示が和暦になっている」, where
    * 途中で止まって shares nothing with 「証明書のインポート中に警告が表示される」.
    */
@@ -266,8 +270,8 @@ export class FactReader {
 
   /** The message says the user does not know or remember (わからない, 覚えてない), and asks nothing. */
   admitsNotKnowing(text: string): boolean {
-    const { text: compact, boundary } = this.compact(text);
-    return !this.interpret(text).reading.asks && this.scan(compact, boundary, undefined).some((t) => t.meanings.some((m) => m.kind === 'polarity' && m.polarity === 'unknown'));
+    const { text: compact, boundary, commas } = this.compact(text);
+    return !this.interpret(text).reading.asks && this.scan(compact, boundary, commas, undefined).some((t) => t.meanings.some((m) => m.kind === 'polarity' && m.polarity === 'unknown'));
   }
 
   /** The facts that `facts` imply and do not state (facts.yaml's `implies`): 期限切れ → the KJ login fails. */
@@ -309,7 +313,7 @@ export class FactReader {
     const clauses = kept
       .map((clause) => ({ clause: clause.trim(), ...this.compact(clause) }))
       .filter((c) => c.text)
-      .map((c) => ({ ...c, tokens: this.scan(c.text, c.boundary, asked) }));
+      .map((c) => ({ ...c, tokens: this.scan(c.text, c.boundary, c.commas, asked) }));
     // The topics the message names first: a shared word (書類) is said of a fact only in its own topic.
     const hinted = new Set<Topic>();
     for (const { tokens } of clauses) for (const token of tokens) for (const m of token.meanings) {
@@ -372,6 +376,13 @@ export class FactReader {
       const levels: Array<Set<string>> = [new Set(), new Set(), new Set()];
       const asking = (ASKING.test(trimmed) || REQUEST.test(trimmed) || QUESTION_WORD.test(trimmed)) && !HEDGED.test(trimmed);
       asks ||= asking;
+      // The question is the clause's last phrase (発行履歴なかったっぽい、どうすればいい？ tells the history),
+      // with the condition or topic before it (履歴がない場合、どうすれば？ / 仮パスワードというのは、… tell nothing).
+      const phraseStarts = [0, ...pauses.filter((p) => p < compact.length)];
+      let last = phraseStarts.length - 1;
+      while (last > 0 && LEADS_INTO_QUESTION.test(compact.slice(0, phraseStarts[last]))) last--;
+      const questionFrom = phraseStarts[last]!;
+      const asksAt = (t: Token) => asking && t.end > questionFrom;
       residual += this.uncovered(compact, scanned, rest);
       const tokens = this.present(compact, pauses, scanned.map((t) => ({ ...t, meanings: t.meanings.filter(heardIn(t, at)) })));
       // What a polarity word may be said of: a fact's "about" words, and its value words, which name it
@@ -401,10 +412,10 @@ export class FactReader {
               topics.add(this.topicOf(slot));
               // A question names a situation ("代理請求の場合は？" still says 代理請求), but asks a yes or no
               // ("登録してありますか？").
-              if (value && !(asking && this.isYesOrNo(slot, value))) add(found, slot, value);
+              if (value && !(asksAt(token) && this.isYesOrNo(slot, value))) add(found, slot, value);
             }
             // 「担当の方にお願いできますでしょうか」 asks, and so answers the hand-off offer.
-            if (meaning.slot === asked && value && (!asking || (!(asked in FACT_VALUES) && POLITE_REQUEST.test(trimmed)))) levels[0]!.add(value);
+            if (meaning.slot === asked && value && (!asksAt(token) || (!(asked in FACT_VALUES) && POLITE_REQUEST.test(trimmed)))) levels[0]!.add(value);
           }
           // "どこにあるか(わからない)", "あるのか" ask, they do not say there is one; "あるかも" does.
           if (meaning.kind === 'polarity' && EMBEDDED_QUESTION.test(compact.slice(token.end, token.end + 8))) continue;
@@ -414,11 +425,11 @@ export class FactReader {
             if (polarity === 'yes' || polarity === 'no') {
               // はい, そう, いいえ answer only where a phrase starts: …分からないそうです is hearsay, not そう.
               const startsPhrase = !tokens.some((t) => t.end === token.start);
-              if (!asking && asked && startsPhrase) levels[2]!.add(this.polarityOf[asked]?.[polarity === 'yes' ? 'affirm' : 'negate'] ?? '');
+              if (!asksAt(token) && asked && startsPhrase) levels[2]!.add(this.polarityOf[asked]?.[polarity === 'yes' ? 'affirm' : 'negate'] ?? '');
               continue;
             }
             // "…はありますか？" asks whether, it does not say so.
-            if (asking) continue;
+            if (asksAt(token)) continue;
             const said: FactSlot | undefined = this.subjectOf(token, abouts, polarity, pauses, tokens) ?? (bound ? undefined : lastSubject.find((slot) => this.polarityOf[slot]?.[polarity]));
             // Said of something that is not this system's (ログインしてなくて, with nothing of the KJ
             // login around it): it answers nothing, the question asked included.
@@ -440,8 +451,10 @@ export class FactReader {
         if (said.length === 1 && before!.has(slot)) found.set(slot, new Set(said));
       }
     }
-    for (const { text: compact, boundary, pauses, host } of quotes) {
-      const tokens = this.scan(compact, boundary, asked);
+    for (const { text: compact, boundary, pauses, commas, host } of quotes) {
+      const tokens = this.scan(compact, boundary, commas, asked);
+      // The screen's words are content the message shares with an error entry, though they make it no less vague.
+      this.uncovered(compact, tokens, rest);
       const abouts = tokens.filter((t) => t.meanings.some((m) => this.namesFact(m) !== undefined));
       for (const token of tokens) {
         for (const m of token.meanings) {
@@ -552,11 +565,13 @@ export class FactReader {
    * Longest cue at each position; a one-character cue (c, 有, 無) only in an answer, where little else
    * is said; the words of 解決しましたか？ and the hand-off offer only in answers to those.
    */
-  private scan(compact: string, boundary: boolean[], asked: Slot | undefined): Token[] {
+  private scan(compact: string, boundary: boolean[], commas: number[], asked: Slot | undefined): Token[] {
     const tokens: Token[] = [];
     for (let i = 0; i < compact.length; ) {
       let matched: Token | undefined;
-      for (let length = Math.min(this.longestCue, compact.length - i); length >= 1; length--) {
+      // No word spans a comma (いれる前に、発行履歴 holds no 前に発行).
+      const phraseEnd = commas.find((p) => p > i) ?? compact.length;
+      for (let length = Math.min(this.longestCue, phraseEnd - i); length >= 1; length--) {
         const form = compact.slice(i, i + length);
         const meanings = this.cues.get(form)?.filter((m) => m.kind !== 'value' || m.slot === asked || (m.slot in FACT_VALUES && !m.reply));
         if (!meanings?.length) continue;
@@ -602,16 +617,22 @@ export class FactReader {
 
   /**
    * The synonym-folded text without spaces, where the spaces stood (Latin words must stand whole),
-   * and where each comma-separated phrase starts.
+   * where each phrase starts (after a comma, or a space between Japanese words), and where each
+   * phrase after a comma starts (no word spans a comma; a space may fall inside one: して ます).
    */
-  private compact(text: string): { text: string; boundary: boolean[]; pauses: number[] } {
+  private compact(text: string): { text: string; boundary: boolean[]; pauses: number[]; commas: number[] } {
     let out = '';
     const boundary: boolean[] = [];
     const pauses: number[] = [];
-    for (const phrase of text.split(PAUSE)) {
-      if (out) pauses.push(out.length);
+    const commas: number[] = [];
+    const parts = text.split(PAUSE_KEPT);
+    for (let k = 0; k < parts.length; k += 2) {
+      if (out) {
+        pauses.push(out.length);
+        if (!/^[ \u3000]+$/u.test(parts[k - 1]!)) commas.push(out.length);
+      }
       let space = true;
-      for (const char of this.analyzer.canonicalize(phrase)) {
+      for (const char of foldHonorifics(this.analyzer.canonicalize(parts[k]!.replace(HESITATION, ' ')))) {
         if (char === ' ') {
           space = true;
           continue;
@@ -622,7 +643,7 @@ export class FactReader {
         space = false;
       }
     }
-    return { text: out, boundary, pauses };
+    return { text: out, boundary, pauses, commas };
   }
 }
 

@@ -4,6 +4,7 @@ import { load } from 'js-yaml';
 import { z } from 'zod';
 import { ANSWER_VALUES, FACT_VALUES } from './factTable';
 import { Contact, Entry, FactFile, KnowledgeFile, SynonymFile } from './schema';
+import { normalizeText } from './normalize';
 
 export const KNOWLEDGE_DIR = join(__dirname, 'data');
 /** Files holding entries, in the order answers are listed when scores tie. */
@@ -55,6 +56,7 @@ export function loadKnowledge(dir = KNOWLEDGE_DIR): KnowledgeBase {
   const offTopic = read('offtopic.yaml', OffTopicFile)?.examples;
   const facts = read('facts.yaml', FactFile);
   if (facts) problems.push(...factProblems(facts));
+  if (facts && synonyms) problems.push(...polarityClashes(facts, synonyms));
 
   const byId = new Map<string, Entry>();
   for (const entry of entries) {
@@ -79,6 +81,22 @@ export function loadKnowledge(dir = KNOWLEDGE_DIR): KnowledgeBase {
   }
   if (problems.length > 0 || !contact || !synonyms || !offTopic || !facts) throw new KnowledgeError(problems);
   return { entries, byId, contact, synonyms, facts, offTopicExamples: offTopic };
+}
+
+/**
+ * A yes, no or don't-know word that the synonym table rewrites to a word of no such polarity (入らない → インストール)
+ * would make every use of that word a polarity: the word belongs in one file or the other.
+ */
+function polarityClashes(facts: FactFile, synonyms: SynonymFile['synonyms']): string[] {
+  const canonicalOf = new Map(synonyms.flatMap((group) => group.variants.map((variant) => [normalizeText(variant), group.canonical] as const)));
+  return (['affirm', 'negate', 'unknown'] as const).flatMap((polarity) =>
+    facts.polarity[polarity].flatMap((word) => {
+      const canonical = canonicalOf.get(normalizeText(word));
+      // できへん → できない is the same no.
+      const same = canonical !== undefined && facts.polarity[polarity].some((w) => normalizeText(w) === normalizeText(canonical));
+      return canonical && !same ? [`facts.yaml: field polarity.${polarity}: "${word}" is a variant of "${canonical}" in synonyms.yaml, so every "${canonical}" would read as ${polarity}`] : [];
+    }),
+  );
 }
 
 /** "entry "cert-install-dx" (entries[4]), field steps[2].text: expected string" — what an editor needs to find it. */

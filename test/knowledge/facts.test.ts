@@ -79,6 +79,14 @@ const openings: Array<[string, Facts]> = [
   ['証明書を入れたい。KJのIDでログインはできます', { kjLogin: 'yes' }],
   // どれ asks; it says "I don't know which ID" only as the answer to "which ID?".
   ['電子請求受付システムってどれのこと？', {}],
+  // The question is the last phrase: what comes before its comma is told, unless it is the question's condition.
+  ['証明書タブみたけど発行履歴なかったっぽい、どうすればいい？', { certificateHistory: 'no' }],
+  ['履歴がない場合、どうすれば？', {}],
+  // No word spans a comma (いれる前に、発行履歴 holds no 前に発行).
+  ['証明書いれる前に、発行履歴があるかどうかわからんくて', { certificateHistory: 'unknown' }],
+  // Humble forms read as the plain ones.
+  ['証明書発行用パスワードは所持しておりますが、電子請求受付システムにはログインいたしかねる状況です', { certificatePassword: 'yes', kjLogin: 'no' }],
+  ['証明書タブは空でした', { certificateHistory: 'no' }],
 ];
 
 /** Typed answers to the bot's questions: [question's fact, message, the value it means or undefined]. */
@@ -180,6 +188,24 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['idType', '両方ともよくわからないです…', 'unknown'],
   // でかける is no question (か).
   ['handoff', 'いいや 自分でかける', 'no'],
+  // うん is yes; うーん, however spelt, a hesitation.
+  ['certificatePassword', 'うん', 'yes'],
+  ['certificatePassword', 'う〜ん', undefined],
+  ['securityMail', 'うーん、わからない', 'unknown'],
+  // Humble and formal forms: the same words as the plain ones.
+  ['securityMail', '登録はいたしておりません。', 'no'],
+  ['securityMail', '確認いたしましたところ、登録されておりませんでした。', 'no'],
+  ['securityMail', '前任者の時代のことで、登録の有無は把握いたしておりません。', 'unknown'],
+  ['securityMail', 'おそらく登録していないかと存じます。', 'no'],
+  ['kjLogin', 'ログインできないということはございません。', 'yes'],
+  ['idStatus', '前任の者が退職し、パスワードを存じ上げる者がおりません。', 'lost'],
+  ['solved', '残念ながら、うまくまいりませんでした。', 'no'],
+  ['solved', '解決したとは言い難い状況でございます。', 'no'],
+  // The told part before the question's comma answers; a space may fall inside a word (して ます).
+  ['certificatePassword', '手元にはございませんが、再発行の手続きをすればよろしいのでしょうか。', 'no'],
+  ['securityMail', 'して ます', 'yes'],
+  ['kjLogin', '毎月それで請求してます', 'yes'],
+  ['idType', 'どちらなのか私には判断がつきかねます', 'unknown'],
 ];
 
 describe('the fact reader', () => {
@@ -261,6 +287,14 @@ describe('what a first message starts', () => {
   it('the ID triage, when the reset\'s steps depend on a fact the message does not tell (the security mail)', () => {
     expect(plan('KJのパスワードを忘れました')).toBe('triage:id');
     expect(['kj-id-reset', 'faq-q1']).toContain(plan('KJのパスワードを忘れました。セキュリティ用メールアドレスは登録済みです'));
+  });
+  it('how to look up the history, not when the message tells it (履歴はたぶんないです)', () => {
+    expect(plan('発行履歴ってどこで見るんですか')).toBe('cert-history-check');
+    expect(plan('証明書の発行申請をしたいです。パスワードの紙はあります。受付システムにもKJで入れます。介護保険証明書の履歴はたぶんないです')).toBe('cert-install-dx');
+  });
+  it('the error the screen said and the router chose, however few other words come with it', () => {
+    expect(plan('データ送るときに有効期限切れって出る')).toBe('error-expired-on-transfer');
+    expect(plan('エラーが出ます')).toBe('triage:error');
   });
   it('the triage, when a fact alone names a situation an error entry shares', () => {
     expect(plan('仮パスワードが届いたんですけど')).toBe('triage:id');

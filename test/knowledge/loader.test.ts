@@ -55,6 +55,11 @@ describe('loading the knowledge base', () => {
     expect(problemsOf(dir)).toMatch(/faq\.yaml: entry "cert-overview", field id: already used in certificate\.yaml/);
   });
 
+  it('reports a yes or no word that the synonym table rewrites to a topic\'s word', () => {
+    const dir = brokenCopy('facts.yaml', (t) => t.replace(/^(\s+negate: \[)/m, '$1入らない, '));
+    expect(problemsOf(dir)).toMatch(/facts\.yaml: field polarity\.negate: "入らない" is a variant of "インストール" in synonyms\.yaml/);
+  });
+
   it('npm run kb:check -- <folder> checks a draft copy: exit 1, naming the file, the entry and the field', () => {
     const dir = brokenCopy('certificate.yaml', (t) => t.replace(/^(\s+kind: )procedure$/m, '$1recipe'));
     let failure: { status: number; stderr: string } | undefined;

@@ -4,6 +4,8 @@ import type { SynonymFile } from './schema';
 export type TermVector = Map<string, number>;
 
 const KJ_ID = /kj[0-9a-z]{12}/g;
+// A 個人ユーザID as typed (c12345…, or its start: c0から始まる); its length the guides do not give.
+const C_ID = /(?<![a-z0-9])c[0-9][0-9a-z]*/g;
 const LATIN_WORD = /^[a-z0-9]+$/;
 const KANJI_RUN = /[\p{Script=Han}々]+/gu;
 const KATAKANA_RUN = /\p{Script=Katakana}+/gu;
@@ -46,6 +48,7 @@ export class Analyzer {
   canonicalize(text: string): string {
     return normalizeText(text)
       .replace(KJ_ID, ' kjid ')
+      .replace(C_ID, ' cid ')
       .replace(this.synonymPattern, (match) => ` ${this.canonicalOf.get(match) ?? match} `)
       .replace(/ +/g, ' ')
       .trim();

@@ -59,10 +59,10 @@ const SUBJECT_AFTER = 6;
 /** Particles and endings that do not make a message more specific. */
 const PARTICLES = new Set(Array.from('ヲガハノニデトモヘヤカネヨナワダッンテタシイ'));
 // Sentence ends, and the conjunctions after which a new clause starts ("…ないのですが、どうすれば？"), longest first.
-// (Not the ので of なのでしょうか, which still asks.)
+// (Not the ので of なのでしょうか, which still asks, nor of 試してないのでわからない, the reason for not knowing.)
 /** A clause that ends in a contrast: what follows is the point. */
 const CONTRAST_END = /(?:けど|けれど|けれども|ですが|ますが|のですが|んですが|でしたが|ましたが)[、,]?$/u;
-const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:でした|デシタ|ました|マシタ|です|デス|ます|マス|ません|マセン)[ \u3000]+)|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|ましたが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,])/u;
+const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:でした|デシタ|ました|マシタ|です|デス|ます|マス|ません|マセン)[ \u3000]+)|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|ましたが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,]|わから|分から)/u;
 const ASKING = /(?:[?？]\s*$)|(?:(?:です|ます|でしょう|ません|だろう|でした|ました)か[。．]?\s*$)/u;
 const HEDGED = /かな[?？]?\s*$/u;
 /** A request put as a question: 「お願いできますでしょうか」, 「つないでもらえますか」. */
@@ -74,6 +74,11 @@ const QUESTION_WORD = /(?:どこ|何|なに|なん|いつ|どう|どれ|どの|�
 // 「入れましたら」「できたら」「なかったら」: a condition, not what happened.
 const conditional = (compact: string, end: number) => 'タダ'.includes(compact[end - 1] ?? '') && compact[end] === 'ラ';
 const LEADS_INTO_QUESTION = /(?:(?:場合|バアイ|ナラ|ナラバ|トキ|時|タラ|ダラ|レバ)[ハニデモ]?|[ハト]|ッテ)$/u;
+/**
+ * An embedded question of which one, just before: 何のパスワードか, どっちのことか, どれなのか (not
+ * 何番だったか, the number itself; not the ド|ノ of パスワード|の).
+ */
+const WHICH_QUESTION = /(?:何ノ|ナンノ|(?<!\p{Script=Katakana})(?:ドノ|ドッチ|ドチラ|ドレ)).{0,10}?(?:カ|ノカ|ナノカ|ダカ)$/u;
 const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![モナッラケ]|ト思)|^\p{Script=Katakana}{0,4}カドウカ/u;
 const ASCII_WORD = /^[a-z0-9]+$/;
 const KANJI = /\p{Script=Han}/u;
@@ -110,6 +115,9 @@ export class FactReader {
   private readonly polaritySpellings: string[];
   private readonly negationSuffixes: string[];
   private readonly doubleNegationSuffixes: string[];
+  private readonly shrugs: Set<string>;
+  /** Facts whose values are kinds to choose between (which ID). */
+  private readonly choices = new Set<FactSlot>();
   private readonly topicOrder: Topic[];
   private readonly polarityOf: { [S in Slot]?: Partial<Record<'affirm' | 'negate' | 'unknown', string>> } = {};
   private readonly topicOfSlot = new Map<FactSlot, Topic>();
@@ -147,6 +155,7 @@ export class FactReader {
     for (const [slot, fact] of Object.entries(file.facts) as Array<[FactSlot, FactFile['facts'][string]]>) {
       this.topicOfSlot.set(slot, fact.topic);
       this.polarityOf[slot] = fact.polarity;
+      if (fact.choice) this.choices.add(slot);
       if (fact.within.length) this.within.set(slot, fact.within);
       if (fact.requires.length) this.requiredWith.set(slot, fact.requires.map((w) => this.compact(w).text));
       if (fact.elsewhere) this.placedElsewhere.set(slot, { at: fact.elsewhere.at.map((w) => this.compact(w).text), unless: fact.elsewhere.unless.map((w) => this.compact(w).text) });
@@ -175,6 +184,7 @@ export class FactReader {
     this.ownSystem = file.systems.own.map((w) => this.compact(w).text).filter(Boolean);
     for (const slot of file.systems.facts) this.aboutSystem.add(slot as FactSlot);
     this.negationSuffixes = polarity.negationSuffixes.map((s) => this.compact(s).text).filter(Boolean).sort((a, b) => b.length - a.length);
+    this.shrugs = new Set(polarity.shrug.map((w) => this.compact(w).text));
     this.doubleNegationSuffixes = polarity.doubleNegationSuffixes.map((s) => this.compact(s).text).filter(Boolean).sort((a, b) => b.length - a.length);
     this.longestCue = Math.max(...[...this.cues.keys()].map((k) => k.length));
     const spellingsOf = (means: (m: Meaning) => boolean) => {
@@ -204,6 +214,11 @@ export class FactReader {
       const readings = this.corrections(text, this.spellings.get(slot) ?? []).map((corrected) => this.interpret(corrected, slot)).filter((r) => r.answers.length > 0);
       const meant = new Set(readings.map((r) => r.answers.join(' ')));
       if (meant.size === 1 && readings[0]!.answers.length === 1) ({ reading, answers } = readings[0]!);
+    }
+    // さあ… as the whole answer: a shrug.
+    if (answers.length === 0 && this.shrugs.has(this.compact(text).text)) {
+      const unknown = this.polarityOf[slot]?.unknown;
+      if (unknown) answers = [unknown];
     }
     // No word for the answer, but what the answer says, with what the question takes as given, implies
     // one: 「IDがそもそもわからへん」 asked whether the KJ login works.
@@ -368,7 +383,9 @@ export class FactReader {
     let quoteIndex = 0;
     for (const [at, { clause: trimmed, text: compact, pauses, tokens: scanned }] of clauses.entries()) {
       // 「なかったです…あ、やっぱりありました」: what came before a correction no longer stands.
-      if (this.turnarounds.some((w) => compact.includes(w))) found.clear();
+      // In the clause itself too (なし、あ、やっぱあった).
+      const turnedAt = Math.max(...this.turnarounds.map((w) => { const at = compact.lastIndexOf(w); return at < 0 ? -1 : at + w.length; }));
+      if (turnedAt >= 0) found.clear();
       // After けど comes the point (cのIDはわかるんですけど、KJのがわかりません): what this clause says
       // of a fact replaces what the clause before said of it.
       const before = at > 0 && CONTRAST_END.test(clauses[at - 1]!.clause) ? new Map([...found].map(([slot, values]) => [slot, new Set(values)])) : undefined;
@@ -384,7 +401,9 @@ export class FactReader {
       const questionFrom = phraseStarts[last]!;
       const asksAt = (t: Token) => asking && t.end > questionFrom;
       residual += this.uncovered(compact, scanned, rest);
-      const tokens = this.present(compact, pauses, scanned.map((t) => ({ ...t, meanings: t.meanings.filter(heardIn(t, at)) })));
+      // What was said before the correction is dropped, not what it was said of (通知書|やっぱり見当たりません).
+      const since = scanned.filter((t) => t.start >= turnedAt || !t.meanings.some((m) => m.kind === 'polarity' || m.kind === 'value'));
+      const tokens = this.present(compact, pauses, since.map((t) => ({ ...t, meanings: t.meanings.filter(heardIn(t, at)) })));
       // What a polarity word may be said of: a fact's "about" words, and its value words, which name it
       // too (一度も発行|したことがありません is the history's, not the 紙 before it).
       const abouts = tokens.filter((t) => t.meanings.some((m) => this.namesFact(m) !== undefined));
@@ -430,7 +449,10 @@ export class FactReader {
             }
             // "…はありますか？" asks whether, it does not say so.
             if (asksAt(token)) continue;
-            const said: FactSlot | undefined = this.subjectOf(token, abouts, polarity, pauses, tokens) ?? (bound ? undefined : lastSubject.find((slot) => this.polarityOf[slot]?.[polarity]));
+            // 何のパスワードかわからない, どっちのことかわからん: not knowing which one, said of a choice alone.
+            const ofWhich = polarity === 'unknown' && WHICH_QUESTION.test(compact.slice(Math.max(0, token.start - 16), token.start));
+            const heard = ofWhich ? abouts.filter((t) => t.meanings.some((m) => { const slot = this.namesFact(m); return slot !== undefined && this.choices.has(slot); })) : abouts;
+            const said: FactSlot | undefined = this.subjectOf(token, heard, polarity, pauses, tokens) ?? (bound || ofWhich ? undefined : lastSubject.find((slot) => this.polarityOf[slot]?.[polarity]));
             // Said of something that is not this system's (ログインしてなくて, with nothing of the KJ
             // login around it): it answers nothing, the question asked included.
             if (said && !stands(said)) continue;

@@ -141,6 +141,8 @@ const FactDefinition = z.strictObject({
   within: z.array(Topic).default([]),
   /** Which value an affirmation, a negation or a "don't know" states. */
   polarity: PolarityMap.default({}),
+  /** Its values are kinds to choose between (which ID): a "don't know" of which one (何のパスワードか, どっちか) is said of it alone. */
+  choice: z.boolean().default(false),
   values: FactValues,
   /** Per value, words that state it only as a reply to its own question (してる, お知らせに書いてあった): never read from other messages. */
   replies: FactValues.default({}),
@@ -158,6 +160,8 @@ export const FactFile = z.strictObject({
     negationSuffixes: Words,
     /** After a negating word these deny the negation, so it affirms: ない|ことはない, できなく|はない. */
     doubleNegationSuffixes: Words.default([]),
+    /** A shrug (さあ…): "I don't know" only as a whole answer, since it is part of other words (手元さあるよ). */
+    shrug: Words.default([]),
     neutral: Words,
   }),
   filler: Words,

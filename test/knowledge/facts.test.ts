@@ -87,6 +87,10 @@ const openings: Array<[string, Facts]> = [
   // Humble forms read as the plain ones.
   ['証明書発行用パスワードは所持しておりますが、電子請求受付システムにはログインいたしかねる状況です', { certificatePassword: 'yes', kjLogin: 'no' }],
   ['証明書タブは空でした', { certificateHistory: 'no' }],
+  // Not knowing which one is said of the choice alone: no ID or password is lost for it.
+  ['ZIPファイル開こうとしたらパスワード聞かれた、もう何のパスワードかわからない', {}],
+  ['IDが2種類あるらしいけどどっちのことかわからん。ログインできない', { idType: 'unknown' }],
+  ['事業所ユーザＩＤが何番だったかわからんです', { idType: 'kj', idStatus: 'lost' }],
 ];
 
 /** Typed answers to the bot's questions: [question's fact, message, the value it means or undefined]. */
@@ -206,6 +210,16 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['securityMail', 'して ます', 'yes'],
   ['kjLogin', '毎月それで請求してます', 'yes'],
   ['idType', 'どちらなのか私には判断がつきかねます', 'unknown'],
+  // A 個人ユーザID as typed, or its start.
+  ['idType', 'c12345678901ってやつです', 'c'],
+  ['idType', 'c0から始まってたと思う', 'c'],
+  // さあ… as the whole answer is a shrug.
+  ['securityMail', 'さあ…', 'unknown'],
+  // Not tried, so not known: no answer yet.
+  ['kjLogin', '試してないのでわからないです', undefined],
+  // A correction within one sentence: what follows it is the answer, and what it is said of stands.
+  ['certificateHistory', 'なし、あ、やっぱあった', 'yes'],
+  ['kjLogin', 'すみません、通知書やっぱり見当たりません', undefined],
 ];
 
 describe('the fact reader', () => {

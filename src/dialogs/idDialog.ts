@@ -5,6 +5,11 @@ import { TriageSteps } from './triageDialog';
 
 export const ID_DIALOG = 'id';
 
+interface IdOptions {
+  /** The two IDs were just explained: "which ID?" is asked even though the user said they do not know. */
+  explained?: boolean;
+}
+
 /**
  * ID・パスワード: which ID (KJ… or c…, or a typed ID whose form is checked), then for the KJ ID the
  * situation: unknown → セキュリティ用メールアドレス registered? (immediate reset / postal reissue);
@@ -18,7 +23,9 @@ export class IdDialog extends TriageSteps {
 
   private async askWhichId(step: WaterfallStepContext) {
     await this.updateFacts(step.context, { topic: 'id' });
-    return this.askUnlessKnown(step, 'idType', { text: [PHRASES.idWhich] }, (type) => type !== 'unknown');
+    // A user who said they do not know which ID gets the two explained first, then the question.
+    const explained = (step.options as IdOptions | undefined)?.explained === true;
+    return this.askUnlessKnown(step, 'idType', { text: [PHRASES.idWhich] }, (type) => type !== 'unknown' || !explained);
   }
 
   private async askStatus(step: WaterfallStepContext) {
@@ -26,7 +33,7 @@ export class IdDialog extends TriageSteps {
     if (type === 'c') return step.replaceDialog(ANSWER_DIALOG, { items: [{ id: 'onboarding-c-id' }] } satisfies AnswerOptions);
     if (type === 'unknown') {
       await this.showEntries(step.context, [{ entry: this.entry('onboarding-start'), lead: [PHRASES.idBothExplained] }]);
-      return step.replaceDialog(ID_DIALOG);
+      return step.replaceDialog(ID_DIALOG, { explained: true } satisfies IdOptions);
     }
     return this.askUnlessKnown(step, 'idStatus', { text: [PHRASES.idStatus] });
   }

@@ -300,6 +300,11 @@ export class FactReader {
     return implied;
   }
 
+  /** Whether a fact's values are kinds to choose between (which ID). */
+  isChoice(slot: FactSlot): boolean {
+    return this.choices.has(slot);
+  }
+
   /** The topic a fact belongs to. */
   topicOf(slot: FactSlot): Topic {
     return this.topicOfSlot.get(slot)!;

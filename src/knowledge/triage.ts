@@ -76,6 +76,10 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // else the message tells (「…インストールができません。」とあるけど、パスワード覚えてない).
   const pasted = route.decision === 'answer' ? ranked.find((c) => c.entry === route.quoted) : undefined;
   if (pasted) return { ...reading, action: 'answer', answers: companions([pasted, ...ranked.filter((c) => c !== pasted)], route.answers), quoted: true };
+  // Not knowing which ID (どっちのIDかわからない): that topic's question explains the choice and asks it,
+  // whatever entry the words are near (電子請求用のID確認, 2種類の違い).
+  const unsureWhich = stated.find((slot) => reader.isChoice(slot) && reading.facts[slot] === 'unknown');
+  if (unsureWhich) return { ...reading, action: 'triage', topic: reader.topicOf(unsureWhich) };
   // An error entry answers what the screen said, or a situation told in the entry's own words. Facts
   // alone (発行履歴はありませんでした, 仮パスワードが届いた) name no error: the entry they lead to does,
   // or the triage that finds it.

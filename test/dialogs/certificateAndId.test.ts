@@ -195,6 +195,10 @@ describe('ID dialog', () => {
       name: 'which ID わからない → both IDs explained, then the same question again',
       says: [['ID・パスワード'], ['わからない', '2つのID', shows('onboarding-start'), asksLast(ID_Q, ID_CHOICES)], ['2', shows('onboarding-c-id')]],
     },
+    {
+      name: 'an opening that does not know which ID → both IDs explained, then the question, answered by typing',
+      says: [['IDが2種類あるって聞いたんですけど、私が忘れたのがどっちなのかわかりません', '2つのID', shows('onboarding-start'), asksLast(ID_Q, ID_CHOICES)], ['KJのほうです', asksLast(STATUS_Q, STATUS_CHOICES)]],
+    },
     { name: 'solved → thanks', says: [...toStatus, ['仮パスワードが届いた', asksSolved], ['はい', THANKS]] },
     { name: 'not solved → contact', says: [...toMail, ['登録している', asksSolved], ['いいえ', contact]] },
   ];

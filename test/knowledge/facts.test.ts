@@ -310,6 +310,10 @@ describe('what a first message starts', () => {
     expect(plan('データ送るときに有効期限切れって出る')).toBe('error-expired-on-transfer');
     expect(plan('エラーが出ます')).toBe('triage:error');
   });
+  it('the ID triage, when the user does not know which ID, whatever entry the words are near', () => {
+    expect(plan('IDが2種類あるって聞いたんですけど、私が忘れたのがどっちなのかわかりません')).toBe('triage:id');
+    expect(plan('ログイン画面でユーザIDを入れろと出るんですが、どのIDのことなのかわかりません')).toBe('triage:id');
+  });
   it('the triage, when a fact alone names a situation an error entry shares', () => {
     expect(plan('仮パスワードが届いたんですけど')).toBe('triage:id');
     expect(plan('仮パスワードのまま利用状況WEBサイトにログインしようとしています')).toBe('error-temporary-password');

@@ -54,12 +54,14 @@ export class ErrorMessageDialog extends TriageSteps {
     const byNumber = /^\d{1,2}$/.test(typed) ? this.buttons()[Number(typed) - 1] : undefined;
     const text = byNumber ?? typed;
     const options = (step.options ?? {}) as ErrorOptions;
-    const entry = this.match(text);
+    const { reader } = this.services;
+    // 「メッセージは控えておりません」 is about the message, not its text, whatever it shares with one.
+    const notAtHand = reader.saysNotAtHand(text);
+    const entry = notAtHand ? undefined : this.match(text);
     if (entry) {
       await this.updateFacts(step.context, { errorMessage: redactSecrets(text).slice(0, MAX_KEPT_MESSAGE) });
       return step.replaceDialog(ANSWER_DIALOG, { items: [{ id: entry.id }] } satisfies AnswerOptions);
     }
-    const { reader } = this.services;
     const reading = reader.read(text);
     // A question of the user's own (「貼り付けってどうやるんですか？」): answered where the guides can,
     // then the same question.
@@ -70,9 +72,9 @@ export class ErrorMessageDialog extends TriageSteps {
       await step.context.sendActivity(replyActivity({ text: [...(closest ? [] : [PHRASES.offTopic]), PHRASES.backToQuestion] }));
       return step.replaceDialog(ERROR_DIALOG, options);
     }
-    // 「覚えてない」, 「えっとですね」, 「赤い字で何か出ました」: no message to keep yet. The question once
+    // 「覚えてない」, 「えっとですね」, 「赤い字で何か出ました」, 「スクショしかない」: no message to keep yet. The question once
     // more, asking for any part of it, before the helpdesk.
-    const noMessage = reader.admitsNotKnowing(text) || reading.residual < MIN_MESSAGE_WORDS;
+    const noMessage = notAtHand || reader.admitsNotKnowing(text) || reading.residual < MIN_MESSAGE_WORDS;
     if (noMessage && !options.askedAgain) return step.replaceDialog(ERROR_DIALOG, { askedAgain: true } satisfies ErrorOptions);
     if (!noMessage) await this.updateFacts(step.context, { errorMessage: redactSecrets(text).slice(0, MAX_KEPT_MESSAGE) });
     await step.context.sendActivity(replyActivity({ text: [noMessage ? PHRASES.errorNotGiven : PHRASES.errorUnknown] }));

@@ -251,13 +251,15 @@ export function namedLabel(text: string, labels: readonly string[], { spell = no
   const position = ordinalOf(typed, listed.length);
   if (position !== undefined) return listed[position - 1];
   // Particles do not break a run: IDの確認 names 電子請求用のID確認.
-  const runs = labels.map((label) => ({ label, run: longestSharedRun(withoutParticles(typed), withoutParticles(compactText(label.replace(NUMBERED, '')))) })).sort((a, b) => b.run - a.run);
+  const runs = labels.map((label) => ({ label, ...longestSharedRun(withoutParticles(typed), withoutParticles(compactText(label.replace(NUMBERED, '')))) })).sort((a, b) => b.run - a.run);
   const [best, next] = runs;
   // `outright`: the run is most of what was typed (IDの確認のところ), not a few words a sentence shares with a label.
-  const enough = (run: number) => run >= MIN_NAMING_RUN && (!outright || run * 2 >= withoutParticles(typed).length);
-  return best && enough(best.run) && best.run > (next?.run ?? 0) ? best.label : undefined;
+  // A Latin word of two letters is a word (IDのところ, PCの話), where two kana are not.
+  const enough = ({ run, shared }: { run: number; shared: string }) => (run >= MIN_NAMING_RUN || LATIN_WORD.test(shared)) && (!outright || run * 2 >= withoutParticles(typed).length);
+  return best && enough(best) && best.run > (next?.run ?? 0) ? best.label : undefined;
 }
 const MIN_NAMING_RUN = 3;
+const LATIN_WORD = /^[a-z]{2,}$/;
 const NUMBERED = /^\d+\.\s*/;
 
 // Normalised text (katakana, NFKC digits): 最初のやつ, さいごの, 3番目, 二つ目, 一番下.
@@ -266,23 +268,25 @@ const FIRST = /最初|サイショ|一番上|イチバン上|イチバンウエ|
 const LAST = /最後|サイゴ|ラスト|一番下|イチバン下|イチバンシタ/;
 const KANA_DIGITS = ['イチ', 'ニ', 'サン', 'ヨン', 'ゴ', 'ロク', 'ナナ', 'ハチ', 'キュウ'];
 const NTH = new RegExp(`([1-9]|[${KANJI_DIGITS}]|${KANA_DIGITS.join('|')})(?:番目|ツ目|ツメ|個目|コメ|番ノ|番$|バンメ|バンノ|バン$)`);
+const BARE_NUMBER = new RegExp(`^([${KANJI_DIGITS}]|${KANA_DIGITS.join('|')})(?:デス|バン)?$`);
 const PARTICLES = /[ノヲガハ]/g;
 const withoutParticles = (text: string) => text.replace(PARTICLES, '');
 
 /** A list item named by its place: the first, the last, the third. */
 function ordinalOf(typed: string, count: number): number | undefined {
-  const nth = NTH.exec(typed)?.[1];
+  // A bare number word as the whole answer (ろく, 三) is a place too, as a bare 6 is.
+  const nth = NTH.exec(typed)?.[1] ?? BARE_NUMBER.exec(typed)?.[1];
   const position = nth !== undefined ? (KANJI_DIGITS.indexOf(nth) + 1 || KANA_DIGITS.indexOf(nth) + 1 || Number(nth)) : FIRST.test(typed) ? 1 : LAST.test(typed) ? count : undefined;
   return position !== undefined && position >= 1 && position <= count ? position : undefined;
 }
 
-function longestSharedRun(a: string, b: string): number {
-  let longest = 0;
+function longestSharedRun(a: string, b: string): { run: number; shared: string } {
+  let longest = { run: 0, shared: '' };
   for (let i = 0; i < a.length; i++) {
     for (let j = 0; j < b.length; j++) {
       let n = 0;
       while (i + n < a.length && j + n < b.length && a[i + n] === b[j + n]) n++;
-      longest = Math.max(longest, n);
+      if (n > longest.run) longest = { run: n, shared: a.slice(i, i + n) };
     }
   }
   return longest;

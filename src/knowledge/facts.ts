@@ -116,6 +116,7 @@ export class FactReader {
   private readonly negationSuffixes: string[];
   private readonly doubleNegationSuffixes: string[];
   private readonly shrugs: Set<string>;
+  private readonly notAtHand: string[];
   /** Facts whose values are kinds to choose between (which ID). */
   private readonly choices = new Set<FactSlot>();
   private readonly topicOrder: Topic[];
@@ -184,6 +185,7 @@ export class FactReader {
     this.ownSystem = file.systems.own.map((w) => this.compact(w).text).filter(Boolean);
     for (const slot of file.systems.facts) this.aboutSystem.add(slot as FactSlot);
     this.negationSuffixes = polarity.negationSuffixes.map((s) => this.compact(s).text).filter(Boolean).sort((a, b) => b.length - a.length);
+    this.notAtHand = file.notAtHand.map((w) => this.compact(w).text).filter(Boolean);
     this.shrugs = new Set(polarity.shrug.map((w) => this.compact(w).text));
     this.doubleNegationSuffixes = polarity.doubleNegationSuffixes.map((s) => this.compact(s).text).filter(Boolean).sort((a, b) => b.length - a.length);
     this.longestCue = Math.max(...[...this.cues.keys()].map((k) => k.length));
@@ -287,6 +289,12 @@ export class FactReader {
   admitsNotKnowing(text: string): boolean {
     const { text: compact, boundary, commas } = this.compact(text);
     return !this.interpret(text).reading.asks && this.scan(compact, boundary, commas, undefined).some((t) => t.meanings.some((m) => m.kind === 'polarity' && m.polarity === 'unknown'));
+  }
+
+  /** The message says what was asked for is not at hand (スクショしかない, 消えちゃった, 控えておりません). */
+  saysNotAtHand(text: string): boolean {
+    const { text: compact } = this.compact(text);
+    return this.notAtHand.some((w) => compact.includes(w));
   }
 
   /** The facts that `facts` imply and do not state (facts.yaml's `implies`): 期限切れ → the KJ login fails. */

@@ -165,6 +165,8 @@ export const FactFile = z.strictObject({
     neutral: Words,
   }),
   filler: Words,
+  /** Ways of saying the screen's message is not at hand (スクショしかない, 消えちゃった): no text to take as it. */
+  notAtHand: Words.default([]),
   /** Facts that follow from others (期限切れ → the KJ login fails), taken into the triage, never read from the text. */
   implies: z.array(z.strictObject({ if: z.record(z.string(), z.string()), then: z.record(z.string(), z.string()) })).default([]),
   /** Words after which what the message said before no longer stands (やっぱり, 訂正). */

@@ -108,6 +108,14 @@ describe('the error message asked for, and not known', () => {
     expect(shown[2]!.replies.join('\n')).not.toContain(PHRASES.errorUnknown);
   });
 
+  it('a message no longer at hand (スクショしかない, 消えちゃった) is no message: the question once more, no hand-off', async () => {
+    for (const reply of ['スクショしかないんやけど', '赤い字で何か…すみません、消えちゃって', 'メッセージは控えておりません']) {
+      const { shown } = await chat('エラーが出て困っています', reply);
+      expect(shown[1]!.replies.join('\n')).toContain(PHRASES.errorAskAgain);
+      expect(shown[1]!.asked).not.toContain('handoff');
+    }
+  });
+
   it('a hesitation is no message: the question once more, no hand-off', async () => {
     const { shown } = await chat('エラーが出て困っています', 'えっとですね');
     expect(shown[1]!.asked).toContain('errorMessage');

@@ -189,7 +189,7 @@ describe('getting-started dialog', () => {
     },
     {
       name: 'a step typed in its own words or by its place is that step, not a question of its own',
-      says: [['利用開始までの流れ'], ['証明書インストール', shows('onboarding-certificate'), askStepAgain, notShown('cert-overview')], ['IDの確認のところ', shows('onboarding-id')], ['さんばんめ', shows('onboarding-id')], ['パソコン の かくにん', shows('onboarding-pc')]],
+      says: [['利用開始までの流れ'], ['証明書インストール', shows('onboarding-certificate'), askStepAgain, notShown('cert-overview')], ['IDの確認のところ', shows('onboarding-id')], ['さんばんめ', shows('onboarding-id')], ['パソコン の かくにん', shows('onboarding-pc')], ['ろく', shows('onboarding-application')], ['IDのところ', shows('onboarding-id')]],
     },
     {
       name: 'a question that shares a step\'s words is answered, then the step question again',

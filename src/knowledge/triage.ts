@@ -72,6 +72,7 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   const best = ranked[0];
   const topic = reading.topics[0];
   const stated = Object.keys(reading.facts) as FactSlot[];
+  const toldOf = (entryTopic: Topic) => stated.some((slot) => reader.topicOf(slot) === entryTopic);
   // A pasted error message says what is wrong, however few other words come with it, and whatever
   // else the message tells (「…インストールができません。」とあるけど、パスワード覚えてない).
   const pasted = route.decision === 'answer' ? ranked.find((c) => c.entry === route.quoted) : undefined;
@@ -88,6 +89,8 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
     if (led) return { ...reading, action: 'answer', answers: [led] };
     const opened = router.entries.find((entry) => entry.kind !== 'error' && entry.asksFirst && fitOf(entry, reading.facts, 'partly') === 'fits');
     if (opened) return { ...reading, action: 'triage', topic: opened.topic };
+    // 証明書を入れたいです。発行用パスワードの紙はあります: the topic's questions, not an error nobody saw.
+    if (topic) return { ...reading, action: 'triage', topic };
   }
   // (Not an error entry the message names no error of: facts alone name no message the user saw.)
   const fits = best !== undefined && fitOf(best.entry, reading.facts) === 'fits' && (best.entry.kind !== 'error' || reading.topics.includes('error'));
@@ -100,8 +103,9 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // So too when the router found only the topic's whole flow (・証明書インストール ・履歴なし ・KJログインOK).
   if (led && (route.decision === 'unsure' || routedRuledOut || (routed?.overview && routed.topic === led.topic))) return { ...reading, action: 'answer', answers: [led] };
   // The facts rule the router's choice out and lead nowhere yet (通知書は手元にございます。…次に何を
-  //確認すれば): the named topic's questions go on from what the message told.
-  if (routedRuledOut && topic && reading.namedTopics.includes(topic)) return { ...reading, action: 'triage', topic };
+  // 確認すれば; 発行用パスワードは所持しておりますが…ログインできておりません): the topic's questions go on
+  // from what the message told.
+  if (routedRuledOut && topic && (reading.namedTopics.includes(topic) || toldOf(topic))) return { ...reading, action: 'triage', topic };
   // "操作の途中でエラーメッセージが表示されて止まってしまいました": an error, but not which. The router's
   // guess at an error entry is no answer while the message shares nothing with that error's own words.
   if (topic === 'error' && best?.entry.kind === 'error') {
@@ -122,7 +126,6 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // triage makes (3-1 or 3-2; which ID) and the message does not make it: the triage asks. So too
   // when the message tells part of the entry's situation (IDもパスワードもわからない), or the triage's
   // earlier answers (通知書あり、KJでログインできてます), but not the branch.
-  const toldOf = (entryTopic: Topic) => stated.some((slot) => reader.topicOf(slot) === entryTopic);
   if (best?.entry.asksFirst && route.decision !== 'off-topic' && (reading.residual <= NEARLY_VAGUE || toldOf(best.entry.topic) || fitOf(best.entry, reading.facts, 'partly') === 'fits')) {
     return { ...reading, action: 'triage', topic: topic ?? best.entry.topic };
   }

@@ -314,6 +314,10 @@ describe('what a first message starts', () => {
     expect(plan('IDが2種類あるって聞いたんですけど、私が忘れたのがどっちなのかわかりません')).toBe('triage:id');
     expect(plan('ログイン画面でユーザIDを入れろと出るんですが、どのIDのことなのかわかりません')).toBe('triage:id');
   });
+  it('the topic\'s triage, not an error entry nobody saw, when the router is near one', () =>
+    expect(plan('事務の者です。施設長の代わりに入力しています。証明書を入れたいです。発行用パスワードの紙はあります。')).toBe('triage:certificate'));
+  it('the triage of the topic the facts are told of, when they rule out the router\'s choice', () =>
+    expect(plan('証明書発行用パスワードは所持しておりますが、電子請求受付システムには前任者が異動して以来ログインできておりません。')).toBe('triage:certificate'));
   it('the triage, when a fact alone names a situation an error entry shares', () => {
     expect(plan('仮パスワードが届いたんですけど')).toBe('triage:id');
     expect(plan('仮パスワードのまま利用状況WEBサイトにログインしようとしています')).toBe('error-temporary-password');

@@ -70,7 +70,7 @@ const POLITE_REQUEST = /(?:お願い|いただけ|もらえ|くれ)[^。．?？]
 /** A request or a question word ending its clause: 「教えてください」, 「どこにあるの」. */
 const REQUEST = /(?:教えて|おしえて|知りたい|しりたい)(?:ください|下さい|ほしい|欲しい|いただけ\S*|もらえ\S*|です)?[。．!！]?\s*$/u;
 const QUESTION_WORD = /(?:どこ|何|なに|なん|いつ|どう|どれ|どの|どちら|どっち|誰|なぜ|どんな|どのくらい|どれくらい).*(?:の|か|かしら|っけ)[。．]?\s*$/u;
-/** A word followed by か, のか, んだか (not かも, かな, かと思う), or by …かどうか: an embedded question. */
+/** A word followed by か, のか, んだか (not かも, かな, かと思う; but かもわからない), or by …かどうか: an embedded question. */
 // 「入れましたら」「できたら」「なかったら」: a condition, not what happened.
 const conditional = (compact: string, end: number) => 'タダ'.includes(compact[end - 1] ?? '') && compact[end] === 'ラ';
 const LEADS_INTO_QUESTION = /(?:(?:場合|バアイ|ナラ|ナラバ|トキ|時|タラ|ダラ|レバ)[ハニデモ]?|[ハト]|ッテ)$/u;
@@ -79,7 +79,7 @@ const LEADS_INTO_QUESTION = /(?:(?:場合|バアイ|ナラ|ナラバ|トキ|時|
  * 何番だったか, the number itself; not the ド|ノ of パスワード|の).
  */
 const WHICH_QUESTION = /(?:何ノ|ナンノ|(?<!\p{Script=Katakana})(?:ドノ|ドッチ|ドチラ|ドレ)).{0,10}?(?:カ|ノカ|ナノカ|ダカ)$/u;
-const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![モナッラケ]|ト思)|^\p{Script=Katakana}{0,4}カドウカ/u;
+const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![ナッラケ]|モ(?!ワカラ|分カラ|知ラ)|ト思)|^\p{Script=Katakana}{0,4}カドウカ/u;
 const ASCII_WORD = /^[a-z0-9]+$/;
 const KANJI = /\p{Script=Han}/u;
 /** A message that says no more than this beyond its topic is vague. */

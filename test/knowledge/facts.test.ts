@@ -91,6 +91,9 @@ const openings: Array<[string, Facts]> = [
   ['ZIPファイル開こうとしたらパスワード聞かれた、もう何のパスワードかわからない', {}],
   ['IDが2種類あるらしいけどどっちのことかわからん。ログインできない', { idType: 'unknown' }],
   ['事業所ユーザＩＤが何番だったかわからんです', { idType: 'kj', idStatus: 'lost' }],
+  // …したかもわからない asks whether, it does not say so; the passive says it too.
+  ['セキュリティ用メールアドレスを登録したかもわからないです', { securityMail: 'unknown' }],
+  ['セキュリティ用メールアドレスは本部の共有アドレスで登録されていると聞いております', { securityMail: 'yes' }],
 ];
 
 /** Typed answers to the bot's questions: [question's fact, message, the value it means or undefined]. */
@@ -314,6 +317,8 @@ describe('what a first message starts', () => {
     expect(plan('IDが2種類あるって聞いたんですけど、私が忘れたのがどっちなのかわかりません')).toBe('triage:id');
     expect(plan('ログイン画面でユーザIDを入れろと出るんですが、どのIDのことなのかわかりません')).toBe('triage:id');
   });
+  it('where the ID is shown, not how to log in, for a lost ID', () =>
+    expect(plan('クライアントアプリにログインする際に入力する個人ユーザIDが分からなくなってしまいました。')).toBe('onboarding-c-id'));
   it('the topic\'s triage, not an error entry nobody saw, when the router is near one', () =>
     expect(plan('事務の者です。施設長の代わりに入力しています。証明書を入れたいです。発行用パスワードの紙はあります。')).toBe('triage:certificate'));
   it('the triage of the topic the facts are told of, when they rule out the router\'s choice', () =>

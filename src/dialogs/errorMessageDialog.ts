@@ -20,6 +20,8 @@ const MAX_LABEL = 40;
 /** Bigram overlap above which a pasted text is taken as the same message, typos and cut-offs included. */
 const SIMILAR_MESSAGE = 0.5;
 const MAX_KEPT_MESSAGE = 500;
+/** Characters of a typed fragment that one message alone holds (和暦), below which it says too little. */
+const MIN_FRAGMENT = 2;
 /** A message says a few words of its own beyond filler (通信に失敗しました, ファイルが見つかりません); えっとですね does not. */
 const MIN_MESSAGE_WORDS = 5;
 
@@ -81,7 +83,7 @@ export class ErrorMessageDialog extends TriageSteps {
     return step.replaceDialog(ESCALATION_DIALOG, { reason: 'unknown-error' });
   }
 
-  /** A button label, then the router (which knows the distinctive fragments), then plain bigram similarity. */
+  /** A button label, then the router (which knows the distinctive fragments), then plain bigram similarity, then a fragment one message alone holds. */
   private match(text: string): ErrorEntry | undefined {
     if (!text) return undefined;
     const clicked = this.errors.find((e) => buttonLabel(e) === text);
@@ -98,7 +100,13 @@ export class ErrorMessageDialog extends TriageSteps {
         if (score > (closest?.score ?? SIMILAR_MESSAGE)) closest = { entry, score };
       }
     }
-    return closest?.entry;
+    if (closest) return closest.entry;
+    // A fragment typed from memory (和暦, 手数料の残高) that only one message holds.
+    const fragment = pasted.replace(/ /g, '');
+    // Kana alone is no fragment under four letters: はい, えっと are words, not a message's.
+    if (fragment.length < MIN_FRAGMENT || (fragment.length < 4 && !/[\p{Script=Han}a-z]/u.test(fragment))) return undefined;
+    const holding = this.errors.filter((entry) => [entry.title, entry.message, ...entry.patterns].some((words) => analyzer.canonicalize(words).replace(/ /g, '').includes(fragment)));
+    return holding.length === 1 ? holding[0] : undefined;
   }
 }
 

@@ -44,9 +44,9 @@ export class Analyzer {
     return this.canonicalOf;
   }
 
-  /** Normalised text with every synonym replaced by its canonical word. */
-  canonicalize(text: string): string {
-    return normalizeText(text)
+  /** Normalised text (then `fold`ed, as the fact reader folds humble forms) with every synonym replaced by its canonical word. */
+  canonicalize(text: string, fold: (normalized: string) => string = (normalized) => normalized): string {
+    return fold(normalizeText(text))
       .replace(KJ_ID, ' kjid ')
       .replace(C_ID, ' cid ')
       .replace(this.synonymPattern, (match) => ` ${this.canonicalOf.get(match) ?? match} `)

@@ -59,10 +59,11 @@ const SUBJECT_AFTER = 6;
 /** Particles and endings that do not make a message more specific. */
 const PARTICLES = new Set(Array.from('ヲガハノニデトモヘヤカネヨナワダッンテタシイ'));
 // Sentence ends, and the conjunctions after which a new clause starts ("…ないのですが、どうすれば？"), longest first.
-// (Not the ので of なのでしょうか, which still asks, nor of 試してないのでわからない, the reason for not knowing.)
+// (Not the ので of なのでしょうか, which still asks, nor of 試してないのでわからない, the reason for not knowing,
+// nor of できませんのでございます, the copula.)
 /** A clause that ends in a contrast: what follows is the point. */
 const CONTRAST_END = /(?:けど|けれど|けれども|ですが|ますが|のですが|んですが|でしたが|ましたが)[、,]?$/u;
-const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:でした|デシタ|ました|マシタ|です|デス|ます|マス|ません|マセン)[ \u3000]+)|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|ましたが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,]|わから|分から)/u;
+const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:でした|デシタ|ました|マシタ|です|デス|ます|マス|ません|マセン)[ \u3000]+)|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|ましたが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,]|わから|分から|ござ)/u;
 const ASKING = /(?:[?？]\s*$)|(?:(?:です|ます|でしょう|ません|だろう|でした|ました)か[。．]?\s*$)/u;
 const HEDGED = /かな[?？]?\s*$/u;
 /** A request put as a question: 「お願いできますでしょうか」, 「つないでもらえますか」. */
@@ -96,6 +97,9 @@ const UNBRACKETED_QUOTE = /(?<=(?:^|[。．!！?？\n、,」』])\s*)([^。．!�
 const SAID_OF_SITUATION = /^[ハモガヲ]?(?:ジャ|デハ|デ|シテ|シ)?$/u;
 /** Typos are corrected in answers this short (compact characters), to cues this long. */
 const MAX_CORRECTED_CHARS = 16;
+// A thumbs-up or a circle answers yes, a cross no, as chat users reply (👍, 🙆, ⭕, 👎, 🙅, ❌).
+const THUMBS_UP = /[👍👌🙆⭕🆗]/gu;
+const THUMBS_DOWN = /[👎🙅❌]/gu;
 // うーん is a hesitation and says nothing; written without its dash it would fold to うん, a yes.
 const HESITATION = /[うウｳ][ー〜～~ｰ－-]+[んンﾝ]/gu;
 const MIN_CORRECTED_CUE = 4;
@@ -329,7 +333,7 @@ export class FactReader {
     const rest: string[] = [];
     let asks = false;
     // Width folded first, so that half-width kana end their sentences too (ﾅｼ ﾃﾞｼﾀ ﾂｷﾞﾊ?).
-    const limited = unspaced(text.slice(0, MAX_QUERY_CHARS * 2).normalize('NFKC'));
+    const limited = unspaced(text.slice(0, MAX_QUERY_CHARS * 2).normalize('NFKC')).replace(THUMBS_UP, ' はい ').replace(THUMBS_DOWN, ' いいえ ');
     // What the screen said, quoted (「…発行済みの介護DX証明書があります。」と表示された), is the
     // system's words, not the user's: it names a situation (期限切れ, 仮パスワード) but states no yes or no.
     // As the answer to the bot's own question, though, the screen's words are what the user saw there.
@@ -588,12 +592,13 @@ export class FactReader {
     return polarity && this.isYesOrNo(slot, value) ? value : undefined;
   }
 
-  /** A negation right after, or after one particle (手元に|は|ない, 登録|も|していない). */
+  /** A negation right after, or after one or two particles (登録|も|していない, 手元|には|ない). */
   private negatedAfter(compact: string, end: number): boolean {
     const at = (from: number) => this.negationSuffixes.some((suffix) => compact.startsWith(suffix, from));
-    // Not a one-character suffix after a particle: ある|は|ず is あるはず.
-    const atAfterParticle = this.negationSuffixes.some((suffix) => suffix.length > 1 && compact.startsWith(suffix, end + 1));
-    return at(end) || ('ハモガワ'.includes(compact[end] ?? '-') && atAfterParticle);
+    // Not a one-character suffix after a particle: ある|は|ず is あるはず. Up to two particles: 手元|には|ない.
+    const atAfter = (particles: number) => this.negationSuffixes.some((suffix) => suffix.length > 1 && compact.startsWith(suffix, end + particles));
+    const particle = (at: number) => 'ハモガワニ'.includes(compact[at] ?? '-');
+    return at(end) || (particle(end) && (atAfter(1) || (particle(end + 1) && atAfter(2))));
   }
 
   /**
@@ -667,7 +672,7 @@ export class FactReader {
         if (!/^[ \u3000]+$/u.test(parts[k - 1]!)) commas.push(out.length);
       }
       let space = true;
-      for (const char of foldHonorifics(this.analyzer.canonicalize(parts[k]!.replace(HESITATION, ' ')))) {
+      for (const char of this.analyzer.canonicalize(parts[k]!.replace(HESITATION, ' '), foldHonorifics)) {
         if (char === ' ') {
           space = true;
           continue;

@@ -24,6 +24,9 @@ const SPACED_PARTICLE = new RegExp(`(?:^|[ \u3000])(?:(?:の|を|が|は|に|で
 // For reading what a message says (facts.ts), on normalised text; the router's n-grams do without it,
 // since ございます read as あります only brings it nearer the error entries quoting あります.
 const HONORIFIC_FORMS: Array<[RegExp, string]> = [
+  // でございます is the copula です; ございます alone is あります.
+  [/デゴザイマス/g, 'デス'],
+  [/デゴザイマシタ/g, 'デシタ'],
   [/ゴザイマ(?=[スセシ])/g, 'アリマ'],
   [/(?:イタ|(?<![一合極招誘])致)シ(?=[マテタカオ])/g, 'シ'],
   [/存ジ(?:上ゲ)?マセン/g, '知リマセン'],

@@ -111,7 +111,7 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   if (topic === 'error' && best?.entry.kind === 'error') {
     if (!reader.sharesContent(reading, errorWords(best.entry))) return { ...reading, action: 'triage', topic };
     // The screen's words, and the router's own choice (データ送るときに有効期限切れって出る): that error, however few other words.
-    if (route.decision === 'answer' && best.entry === route.candidates[0]?.entry) return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
+    if (route.decision === 'answer' && best.entry === route.candidates[0]?.entry && best.score >= SURE && !reading.elsewhere) return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
   }
   // The router's entry is the whole flow of a topic the message does not name, found on words topics
   // share (何から始めれば: the certificate's steps or the whole onboarding): the topic the message names.

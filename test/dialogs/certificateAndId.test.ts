@@ -199,6 +199,10 @@ describe('ID dialog', () => {
       name: 'an opening that does not know which ID → both IDs explained, then the question, answered by typing',
       says: [['IDが2種類あるって聞いたんですけど、私が忘れたのがどっちなのかわかりません', '2つのID', shows('onboarding-start'), asksLast(ID_Q, ID_CHOICES)], ['KJのほうです', asksLast(STATUS_Q, STATUS_CHOICES)]],
     },
+    {
+      name: 'a temporary password is the KJ ID\'s: FAQ Q2 without asking which ID',
+      says: [['仮パスワードが届いたんですけど', shows('faq-q2'), asksSolved]],
+    },
     { name: 'solved → thanks', says: [...toStatus, ['仮パスワードが届いた', asksSolved], ['はい', THANKS]] },
     { name: 'not solved → contact', says: [...toMail, ['登録している', asksSolved], ['いいえ', contact]] },
   ];

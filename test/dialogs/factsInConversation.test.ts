@@ -116,6 +116,11 @@ describe('the error message asked for, and not known', () => {
     }
   });
 
+  it('a fragment typed from memory that one message alone holds (和暦) is that message', async () => {
+    const { shown } = await chat('エラーが出て困っています', '和暦');
+    expect(shown[1]!.entries).toContain('error-wareki');
+  });
+
   it('a hesitation is no message: the question once more, no hand-off', async () => {
     const { shown } = await chat('エラーが出て困っています', 'えっとですね');
     expect(shown[1]!.asked).toContain('errorMessage');

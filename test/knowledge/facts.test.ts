@@ -223,6 +223,13 @@ const answers: Array<[Slot, string, string | undefined]> = [
   // A correction within one sentence: what follows it is the answer, and what it is said of stands.
   ['certificateHistory', 'なし、あ、やっぱあった', 'yes'],
   ['kjLogin', 'すみません、通知書やっぱり見当たりません', undefined],
+  // Humble forms before the synonym table; でございます is です.
+  ['securityMail', 'おぼえておりません', 'unknown'],
+  ['kjLogin', 'いいえできませんのでございます', 'no'],
+  // Two particles between a word and its negation (手元|には|ない).
+  ['certificatePassword', '手元にはございません', 'no'],
+  // A thumbs-up is yes.
+  ['solved', '👍', 'yes'],
 ];
 
 describe('the fact reader', () => {

@@ -90,6 +90,7 @@ const ASCII_CHAR = /[a-z0-9]/;
 const PAUSE = /[、,，､]|(?<=[^\x00-\x7F])[ \u3000]+(?=[^\x00-\x7F])/u;
 const PAUSE_KEPT = new RegExp(`(${PAUSE.source})`, 'u');
 // Japanese brackets, and the double quotes phones and IMEs type (“…”, ”…”, "…").
+const SPOKEN_QUOTE = /「([^「」]{1,300})」(?=\s*(?:と|って)(?:言われ|いわれ|頼まれ|たのまれ|指示され|聞い|きい|言って|いって))/gu;
 const QUOTED = /「([^「」]{1,300})」|『([^『』]{1,300})』|[“”"]([^“”"]{1,300})[“”"]/gu;
 /** Screen words told without brackets, up to the verb saying the screen showed them (…ありません。と表示されます; not と出来). */
 const UNBRACKETED_QUOTE = /(?<=(?:^|[。．!！?？\n、,」』])\s*)([^。．!！?？\n、,「」『』]{4,120}?)[。．]?\s*(?=(?:と|って)(?:表示|出(?![来し])|で[たてまる]))/gu;
@@ -337,7 +338,8 @@ export class FactReader {
     // What the screen said, quoted (「…発行済みの介護DX証明書があります。」と表示された), is the
     // system's words, not the user's: it names a situation (期限切れ, 仮パスワード) but states no yes or no.
     // As the answer to the bot's own question, though, the screen's words are what the user saw there.
-    const bracketed = asked ? limited : limited.replace(UNBRACKETED_QUOTE, '「$1」');
+    // Someone's words, quoted (所長から「電子証明書を入れておいて」と頼まれた), are the message's own content.
+    const bracketed = asked ? limited : limited.replace(SPOKEN_QUOTE, '$1').replace(UNBRACKETED_QUOTE, '「$1」');
     const quotes = asked ? [] : [...bracketed.matchAll(QUOTED)].map((m) => ({ ...this.compact(m[1] ?? m[2] ?? m[3] ?? ''), host: new Set<FactSlot>() }));
     const kept = (asked ? limited : bracketed.replace(QUOTED, '「」')).split(CLAUSE_END);
     // A text cut at the limit ends in half a clause (…うまくいかない|のはなぜですか): it says nothing.

@@ -126,7 +126,9 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // triage makes (3-1 or 3-2; which ID) and the message does not make it: the triage asks. So too
   // when the message tells part of the entry's situation (IDもパスワードもわからない), or the triage's
   // earlier answers (通知書あり、KJでログインできてます), but not the branch.
-  if (best?.entry.asksFirst && route.decision !== 'off-topic' && (reading.residual <= NEARLY_VAGUE || toldOf(best.entry.topic) || fitOf(best.entry, reading.facts, 'partly') === 'fits')) {
+  // So too when the router offers two branches of that choice at once (3-2 and 3-1).
+  const branches = route.answers.length > 1 && route.answers.every((a) => a.entry.asksFirst && a.entry.topic === best?.entry.topic);
+  if (best?.entry.asksFirst && route.decision !== 'off-topic' && (reading.residual <= NEARLY_VAGUE || branches || toldOf(best.entry.topic) || fitOf(best.entry, reading.facts, 'partly') === 'fits')) {
     return { ...reading, action: 'triage', topic: topic ?? best.entry.topic };
   }
   // Little beyond a topic and facts that fit no entry ("お知らせは手元にあります。証明書を入れたい"):

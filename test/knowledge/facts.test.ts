@@ -324,6 +324,10 @@ describe('what a first message starts', () => {
     expect(plan('IDが2種類あるって聞いたんですけど、私が忘れたのがどっちなのかわかりません')).toBe('triage:id');
     expect(plan('ログイン画面でユーザIDを入れろと出るんですが、どのIDのことなのかわかりません')).toBe('triage:id');
   });
+  it('someone\'s words quoted (「証明書入れといて」って言われた) are the message\'s own: that topic\'s triage', () =>
+    expect(plan('すみません、パートの事務です。事務長に「証明書入れといて」って言われたんですけど、正直なにがなんだか…')).toBe('triage:certificate'));
+  it('the triage, when the router offers both branches of its choice at once', () =>
+    expect(plan('ケアマネが1人増えたのでノートPCを1台買いました。2台目なんですが、そっちにも証明書をインストールしたいです')).toBe('triage:certificate'));
   it('where the ID is shown, not how to log in, for a lost ID', () =>
     expect(plan('クライアントアプリにログインする際に入力する個人ユーザIDが分からなくなってしまいました。')).toBe('onboarding-c-id'));
   it('the topic\'s triage, not an error entry nobody saw, when the router is near one', () =>

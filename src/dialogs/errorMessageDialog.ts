@@ -35,6 +35,17 @@ export class ErrorMessageDialog extends TriageSteps {
     return this.services.kb.entries.filter((e): e is ErrorEntry => e.kind === 'error');
   }
 
+  /** Each message and its patterns in the synonym table's words, and its title too, taken once: the fallbacks compare every reply with them. */
+  private canonicalForms?: Array<{ entry: ErrorEntry; fragments: string[]; all: string[] }>;
+  private get forms() {
+    const { analyzer } = this.services.router;
+    this.canonicalForms ??= this.errors.map((entry) => {
+      const fragments = [entry.message, ...entry.patterns].map((words) => analyzer.canonicalize(words));
+      return { entry, fragments, all: [analyzer.canonicalize(entry.title), ...fragments].map((form) => form.replace(/ /g, '')) };
+    });
+    return this.canonicalForms;
+  }
+
   dialogs(): Dialog[] {
     return [this.waterfall(ERROR_DIALOG, [this.askMessage, this.answer])];
   }
@@ -91,12 +102,11 @@ export class ErrorMessageDialog extends TriageSteps {
     const route = this.services.router.route(text);
     const best = route.candidates[0];
     if (best && route.decision === 'answer' && best.entry.kind === 'error') return best.entry as ErrorEntry;
-    const { analyzer } = this.services.router;
-    const pasted = analyzer.canonicalize(text);
+    const pasted = this.services.router.analyzer.canonicalize(text);
     let closest: { entry: ErrorEntry; score: number } | undefined;
-    for (const entry of this.errors) {
-      for (const fragment of [entry.message, ...entry.patterns]) {
-        const score = diceCoefficient(pasted, analyzer.canonicalize(fragment));
+    for (const { entry, fragments } of this.forms) {
+      for (const fragment of fragments) {
+        const score = diceCoefficient(pasted, fragment);
         if (score > (closest?.score ?? SIMILAR_MESSAGE)) closest = { entry, score };
       }
     }
@@ -105,8 +115,8 @@ export class ErrorMessageDialog extends TriageSteps {
     const fragment = pasted.replace(/ /g, '');
     // Kana alone is no fragment under four letters: はい, えっと are words, not a message's.
     if (fragment.length < MIN_FRAGMENT || (fragment.length < 4 && !/[\p{Script=Han}a-z]/u.test(fragment))) return undefined;
-    const holding = this.errors.filter((entry) => [entry.title, entry.message, ...entry.patterns].some((words) => analyzer.canonicalize(words).replace(/ /g, '').includes(fragment)));
-    return holding.length === 1 ? holding[0] : undefined;
+    const holding = this.forms.filter(({ all }) => all.some((form) => form.includes(fragment)));
+    return holding.length === 1 ? holding[0]!.entry : undefined;
   }
 }
 

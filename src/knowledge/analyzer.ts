@@ -11,7 +11,7 @@ const KANJI_RUN = /[\p{Script=Han}々]+/gu;
 const KATAKANA_RUN = /\p{Script=Katakana}+/gu;
 const HIRAGANA = /\p{Script=Hiragana}+/gu;
 const ASCII_ONLY = /^[\x20-\x7e]+$/;
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+export const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Turns text into the features the router compares: synonyms rewritten to one word, then

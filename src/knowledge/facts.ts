@@ -1,4 +1,4 @@
-import type { Analyzer } from './analyzer';
+import { escapeRegExp, type Analyzer } from './analyzer';
 import { FACT_VALUES, type AnswerSlot, type Facts, type FactSlot, type Slot, type ValueOf } from './factTable';
 import { MAX_QUERY_CHARS, foldHonorifics, normalizeText, unspaced } from './normalize';
 import type { FactFile, Topic } from './schema';
@@ -41,6 +41,8 @@ export interface Reading {
   asks: boolean;
   /** The message is about another system or document (Windowsのパスワード, 住民票の証明書) and names nothing of this one. */
   elsewhere: boolean;
+  /** Facts a question supposes without telling them (発行履歴がない場合、どの証明書を？): the case it asks about. */
+  supposed: Facts;
 }
 
 /** A typed answer to one of the bot's questions. */
@@ -74,12 +76,16 @@ const QUESTION_WORD = /(?:どこ|何|なに|なん|いつ|どう|どれ|どの|�
 /** A word followed by か, のか, んだか (not かも, かな, かと思う; but かもわからない), or by …かどうか: an embedded question. */
 // 「入れましたら」「できたら」「なかったら」: a condition, not what happened.
 const conditional = (compact: string, end: number) => 'タダ'.includes(compact[end - 1] ?? '') && compact[end] === 'ラ';
+/** A condition a question is asked under (…がない場合は, …たら, …なら): what it supposes, not what it tells. */
+const CONDITION = /(?:場合|バアイ|ナラ|ナラバ|トキ|時|タラ|ダラ|レバ)(?:ハ|ニ|デモ|ッテ|ダト)?$/u;
 const LEADS_INTO_QUESTION = /(?:(?:場合|バアイ|ナラ|ナラバ|トキ|時|タラ|ダラ|レバ)[ハニデモ]?|[ハト]|ッテ)$/u;
 /**
  * An embedded question of which one, just before: 何のパスワードか, どっちのことか, どれなのか (not
  * 何番だったか, the number itself; not the ド|ノ of パスワード|の).
  */
 const WHICH_QUESTION = /(?:何ノ|ナンノ|(?<!\p{Script=Katakana})(?:ドノ|ドッチ|ドチラ|ドレ)).{0,10}?(?:カ|ノカ|ナノカ|ダカ)$/u;
+/** Not knowing how, when or why (どうなるのかはわからない, 見方がわからない): said of that question, not of a fact. */
+const HOW_QUESTION = /(?:(?:(?<!カ)ドウ(?!シテモ)|イツ|ナゼ|ナンデ|誰|ダレ).{0,12}?(?:カ|ノカ|ナノカ|ダカ)|(?:見方|ミカタ|ヤリ方|ヤリカタ|方法|仕方|シカタ|手順))[ハモガ]?(?:ヨク|全然|マッタク)?$/u;
 const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![ナッラケ]|モ(?!ワカラ|分カラ|知ラ)|ト思)|^\p{Script=Katakana}{0,4}カドウカ/u;
 const ASCII_WORD = /^[a-z0-9]+$/;
 const KANJI = /\p{Script=Han}/u;
@@ -134,6 +140,8 @@ export class FactReader {
   /** Words that take back what a message said before them (やっぱり). */
   private readonly turnarounds: string[];
   private readonly pastWords: string[];
+  private readonly otherOffice: RegExp | undefined;
+  private readonly ownOffice: string[];
   /** Other systems staff log in to, this system's own names, and the facts that are about logging in to this one. */
   private readonly otherSystems: string[];
   private readonly ownSystem: string[];
@@ -186,6 +194,10 @@ export class FactReader {
     }
     this.turnarounds = file.turnarounds.map((w) => this.compact(w).text).filter(Boolean);
     this.pastWords = file.past.map((w) => this.compact(w).text).filter(Boolean);
+    const alternation = (words: string[]) => words.map((w) => this.compact(w).text).filter(Boolean).map(escapeRegExp).join('|');
+    const { marks, places, ours } = file.otherOffices;
+    this.otherOffice = marks.length > 0 && places.length > 0 ? new RegExp(`(?:${alternation(marks)}).{0,8}?(?:${alternation(places)})`, 'u') : undefined;
+    this.ownOffice = ours.map((w) => this.compact(w).text).filter(Boolean);
     this.otherSystems = file.systems.others.map((w) => this.compact(w).text).filter(Boolean);
     this.ownSystem = file.systems.own.map((w) => this.compact(w).text).filter(Boolean);
     for (const slot of file.systems.facts) this.aboutSystem.add(slot as FactSlot);
@@ -325,6 +337,7 @@ export class FactReader {
 
   private interpret(text: string, asked?: Slot): { reading: Reading; answers: string[] } {
     const found = new Map<FactSlot, Set<string>>();
+    const supposed = new Map<FactSlot, Set<string>>();
     const topics = new Set<Topic>();
     const topicWords = new Set<Topic>();
     // The answer to the question asked, from the last clause that gives one: people correct themselves
@@ -419,10 +432,12 @@ export class FactReader {
       while (last > 0 && LEADS_INTO_QUESTION.test(compact.slice(0, phraseStarts[last]))) last--;
       const questionFrom = phraseStarts[last]!;
       const asksAt = (t: Token) => asking && t.end > questionFrom;
+      // The condition a question is asked under (履歴がない場合は、どの証明書を？) supposes its facts.
+      const supposedUntil = asking ? this.conditionEnd(compact, pauses) : -1;
       residual += this.uncovered(compact, scanned, rest);
       // What was said before the correction is dropped, not what it was said of (通知書|やっぱり見当たりません).
       const since = scanned.filter((t) => t.start >= turnedAt || !t.meanings.some((m) => m.kind === 'polarity' || m.kind === 'value'));
-      const tokens = this.present(compact, pauses, since.map((t) => ({ ...t, meanings: t.meanings.filter(heardIn(t, at)) })));
+      const tokens = this.present(compact, pauses, this.ofOwnOffice(compact, since).map((t) => ({ ...t, meanings: t.meanings.filter(heardIn(t, at)) })));
       // What a polarity word may be said of: a fact's "about" words, and its value words, which name it
       // too (一度も発行|したことがありません is the history's, not the 紙 before it).
       const abouts = tokens.filter((t) => t.meanings.some((m) => this.namesFact(m) !== undefined));
@@ -436,13 +451,16 @@ export class FactReader {
       let situationEnd = -1;
       for (const token of tokens) {
         const saysOfSituation = situationEnd >= 0 && SAID_OF_SITUATION.test(compact.slice(situationEnd, token.start));
+        const into = token.end <= supposedUntil ? supposed : found;
         for (const meaning of token.meanings) {
           if (meaning.kind === 'value' && !this.isYesOrNo(meaning.slot, meaning.value)) situationEnd = token.end;
-          if (conditional(compact, token.end)) continue;
+          if (conditional(compact, token.end) && into === found) continue;
           if (meaning.kind === 'value') {
             // 「登録したかどうか(わからない)」 asks whether, it does not say so.
             if (EMBEDDED_QUESTION.test(compact.slice(token.end, token.end + 8))) continue;
-            const value = this.flipped(meaning.slot, meaning.value, compact, token);
+            // A negation is said of the yes or no the word holds (KJのIDで入れ|ない), not of the ID it names.
+            const negationElsewhere = !this.isYesOrNo(meaning.slot, meaning.value) && token.meanings.some((m) => m.kind === 'value' && this.isYesOrNo(m.slot, m.value));
+            const value = negationElsewhere ? meaning.value : this.flipped(meaning.slot, meaning.value, compact, token);
             if (meaning.slot in FACT_VALUES) {
               const slot = meaning.slot as FactSlot;
               // The question asked is context enough: 「期限切れって出ました」 answers "どのような状況ですか？".
@@ -450,7 +468,7 @@ export class FactReader {
               topics.add(this.topicOf(slot));
               // A question names a situation ("代理請求の場合は？" still says 代理請求), but asks a yes or no
               // ("登録してありますか？").
-              if (value && !(asksAt(token) && this.isYesOrNo(slot, value))) add(found, slot, value);
+              if (value && (into === supposed || !(asksAt(token) && this.isYesOrNo(slot, value)))) add(into, slot, value);
             }
             // 「担当の方にお願いできますでしょうか」 asks, and so answers the hand-off offer.
             if (meaning.slot === asked && value && (!asksAt(token) || (!(asked in FACT_VALUES) && POLITE_REQUEST.test(trimmed)))) levels[0]!.add(value);
@@ -467,17 +485,18 @@ export class FactReader {
               continue;
             }
             // "…はありますか？" asks whether, it does not say so.
-            if (asksAt(token)) continue;
+            if (asksAt(token) && into === found) continue;
             // 何のパスワードかわからない, どっちのことかわからん: not knowing which one, said of a choice alone.
             const ofWhich = polarity === 'unknown' && WHICH_QUESTION.test(compact.slice(Math.max(0, token.start - 16), token.start));
-            const heard = ofWhich ? abouts.filter((t) => t.meanings.some((m) => { const slot = this.namesFact(m); return slot !== undefined && this.choices.has(slot); })) : abouts;
-            const said: FactSlot | undefined = this.subjectOf(token, heard, polarity, pauses, tokens) ?? (bound || ofWhich ? undefined : lastSubject.find((slot) => this.polarityOf[slot]?.[polarity]));
+            const ofHow = polarity === 'unknown' && !ofWhich && HOW_QUESTION.test(compact.slice(Math.max(0, token.start - 20), token.start));
+            const heard = ofHow ? [] : ofWhich ? abouts.filter((t) => t.meanings.some((m) => { const slot = this.namesFact(m); return slot !== undefined && this.choices.has(slot); })) : abouts;
+            const said: FactSlot | undefined = this.subjectOf(token, heard, polarity, pauses, tokens) ?? (bound || ofWhich || ofHow ? undefined : lastSubject.find((slot) => this.polarityOf[slot]?.[polarity]));
             // Said of something that is not this system's (ログインしてなくて, with nothing of the KJ
             // login around it): it answers nothing, the question asked included.
             if (said && !stands(said)) continue;
             bound ||= said !== undefined;
-            if (said) add(found, said, this.polarityOf[said]![polarity]!);
-            if (!said || said === asked) levels[1]!.add(asked ? (this.polarityOf[asked]?.[polarity] ?? '') : '');
+            if (said) add(into, said, this.polarityOf[said]![polarity]!);
+            if (into === found && (!said || said === asked)) levels[1]!.add(asked ? (this.polarityOf[asked]?.[polarity] ?? '') : '');
           }
         }
       }
@@ -486,7 +505,8 @@ export class FactReader {
       // そっちはわからない is 代理請求); a yes or no does not (登録してます…いや、してないです).
       const named = asked !== undefined && [...(answerLevels[0] ?? [])].some((value) => !this.isYesOrNo(asked, value));
       if (levels.some((level) => level.size > 0) && !(named && levels[0]!.size === 0)) answerLevels = levels;
-      lastSubject = bound ? [] : abouts.flatMap((t) => t.meanings.flatMap((m) => (m.kind === 'about' ? [m.slot] : []))).reverse();
+      // After a question (発行履歴ってどこで見るんですか？), わからなくて is said of what was asked.
+      lastSubject = bound || asking ? [] : abouts.flatMap((t) => t.meanings.flatMap((m) => (m.kind === 'about' ? [m.slot] : []))).reverse();
       for (const [slot, values] of before ? found : []) {
         const said = [...values].filter((value) => !before!.get(slot)?.has(value));
         if (said.length === 1 && before!.has(slot)) found.set(slot, new Set(said));
@@ -521,12 +541,21 @@ export class FactReader {
       if (values.size === 1) (facts as Record<string, string>)[slot] = [...values][0]!;
       else contradictory.push(slot);
     }
+    const supposedFacts: Facts = {};
+    for (const [slot, values] of supposed) if (values.size === 1) (supposedFacts as Record<string, string>)[slot] = [...values][0]!;
     const answers = [...(answerLevels.find((level) => level.size > 0) ?? [])];
     if (asked && asked in FACT_VALUES && answers.length === 1) (facts as Record<string, string>)[asked] = answers[0]!;
     const named = this.topicOrder.filter((t) => topics.has(t));
     // KJのIDでログインできる in a certificate question tells the login, not which ID the question is about.
-    for (const [slot, within] of this.within) if (slot !== asked && named[0] && !within.includes(named[0])) delete facts[slot];
-    return { reading: { facts, contradictory, topics: named, namedTopics: named.filter((t) => topicWords.has(t)), vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, rest, asks, elsewhere }, answers };
+    for (const [slot, within] of this.within) if (slot !== asked && named[0] && !within.includes(named[0])) (delete facts[slot], delete supposedFacts[slot]);
+    return { reading: { facts, contradictory, topics: named, namedTopics: named.filter((t) => topicWords.has(t)), vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, rest, asks, elsewhere, supposed: supposedFacts }, answers };
+  }
+
+  /** Where the condition a question is asked under ends (…がない場合|は、どうすれば？), or -1. */
+  private conditionEnd(compact: string, pauses: number[]): number {
+    const atPause = pauses.filter((p) => p < compact.length && CONDITION.test(compact.slice(0, p)));
+    const inline = Math.max(compact.lastIndexOf('場合'), compact.lastIndexOf('バアイ'));
+    return Math.max(-1, inline, ...atPause);
   }
 
   /** The fact a word names: one of its "about" words, or a word stating its yes or no (一度も発行). */
@@ -576,6 +605,14 @@ export class FactReader {
     const past = new Set(bounds.slice(1).flatMap((end, i) => (this.pastWords.some((w) => compact.slice(bounds[i], end).includes(w)) ? [i] : [])));
     if (past.size === 0 || !tokens.some((t) => says(t) && !past.has(phraseOf(t)))) return tokens;
     return tokens.filter((t) => !(says(t) && past.has(phraseOf(t))));
+  }
+
+  /** The tokens not said of another office (隣の小多機は|代理請求らしい): up to the user's own (うちは), they say nothing. */
+  private ofOwnOffice(compact: string, tokens: Token[]): Token[] {
+    const other = this.otherOffice?.exec(compact);
+    if (!other) return tokens;
+    const ownAt = Math.min(...this.ownOffice.map((w) => compact.indexOf(w, other.index)).filter((at) => at >= 0));
+    return tokens.map((t) => (t.start >= other.index && t.start < ownAt ? { ...t, meanings: t.meanings.filter((m) => m.kind === 'topic') } : t));
   }
 
   /** An affirmation negated after it (登録して|いない) negates; a negation denied (ない|ことはない) affirms. */

@@ -174,6 +174,11 @@ export const FactFile = z.strictObject({
   /** Words that put a phrase in the past (先月までは): beside a phrase about now, what it says no longer holds. */
   past: Words.default([]),
   /**
+   * Another office, named (隣の小多機は, 同じ法人の別のグループホームでは): `marks` before a `places` word.
+   * What the clause says of it, up to the user's own office (`ours`: うちは), is not the user's fact.
+   */
+  otherOffices: z.strictObject({ marks: Words, places: Words, ours: Words }).default({ marks: [], places: [], ours: [] }),
+  /**
    * Logins and passwords of other systems (Windows, LINE): a message about one of them, naming none
    * of this system's own words, states none of `facts` (the facts about this system's IDs).
    */

@@ -52,13 +52,22 @@ const UNSURE_RESIDUAL = 20;
  */
 export function planFor(typed: string, router: Router, reader: FactReader): Plan {
   const text = reader.spelt(typed);
-  const reading = reader.read(text);
-  const route = router.route(text);
+  const told = reader.read(text);
+  // A question asked under a condition (発行履歴がない場合、どの証明書を入れれば？) is answered for the
+  // case it supposes, whatever the user's own case is; only what the message tells is kept.
+  const supposes = Object.keys(told.supposed).some((slot) => told.facts[slot as FactSlot] === undefined);
+  const reading = supposes ? { ...told, facts: { ...told.supposed, ...told.facts } } : told;
+  const plan = decide(reading, router.route(text), router, reader, supposes);
+  return { ...plan, facts: told.facts };
+}
+
+function decide(reading: Reading, route: RouteResult, router: Router, reader: FactReader, supposes: boolean): Plan {
   const plan = planOf(reading, route, router, reader);
   // KJのパスワードを忘れました: the reset's steps differ by what the user has not said (セキュリティ用
-  // メールアドレス), so its triage asks that first and answers with their case.
+  // メールアドレス), so its triage asks that first and answers with their case. Not a question about a
+  // case supposed (もし忘れた場合は？), which is not the user's to be asked about.
   const first = plan.action === 'answer' && !plan.quoted ? plan.answers[0] : undefined;
-  if (first && fitOf(first, reading.facts) === 'fits' && first.dependsOn.some((slot) => reading.facts[slot as FactSlot] === undefined)) {
+  if (!supposes && first && fitOf(first, reading.facts) === 'fits' && first.dependsOn.some((slot) => reading.facts[slot as FactSlot] === undefined)) {
     return { ...reading, action: 'triage', topic: first.topic, routed: first };
   }
   // 住民票の証明書, マイナンバーカードの電子証明書: another system's words start none of this one's triage.
@@ -121,6 +130,10 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // better than the guess. (Not when it offers two related entries, which share the odds; not an error,
   // whose triage asks for the message the user may have given.)
   if (topic && best && route.decision === 'answer' && route.answers.length === 1 && best.score < SURE && reading.namedTopics.includes(topic) && best.entry.kind !== 'error') return { ...reading, action: 'triage', topic };
+  // A question in a topic's words alone that the router is sure of, and that no triage question
+  // decides (介護DX証明書と介護保険証明書ってどう違うんですか): its answer.
+  const settled = best !== undefined && route.decision === 'answer' && best.entry === routed && best.score >= SURE && !best.entry.overview && !best.entry.asksFirst;
+  if (reading.vague && topic && reading.asks && settled) return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
   if (reading.vague && topic) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };
   // "新しいパソコンに証明書を入れたい", "IDを忘れました": the best entry is one branch of a choice the
   // triage makes (3-1 or 3-2; which ID) and the message does not make it: the triage asks. So too

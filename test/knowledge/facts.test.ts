@@ -94,6 +94,22 @@ const openings: Array<[string, Facts]> = [
   // …したかもわからない asks whether, it does not say so; the passive says it too.
   ['セキュリティ用メールアドレスを登録したかもわからないです', { securityMail: 'unknown' }],
   ['セキュリティ用メールアドレスは本部の共有アドレスで登録されていると聞いております', { securityMail: 'yes' }],
+  // Another office's facts are not the user's, up to their own (うちは).
+  ['隣の小多機は代理請求らしいんですけど、うちは自分のところで伝送してます。連携用の証明書を入れたいです', {}],
+  ['別の事業所は履歴ありでしたが、うちは履歴なしです', { certificateHistory: 'no' }],
+  // Not knowing how or what happens is said of that question, not of the fact named beside it.
+  ['証明書発行用パスワードの紙は金庫にありました、もしパスワードが違ってたらどうなるのかはわかりませんけど', { certificatePassword: 'yes' }],
+  ['発行履歴の見方がわからないです', {}],
+  ['発行履歴があるかどうかわからない', { certificateHistory: 'unknown' }],
+  // After a question of their own, わからなくて is said of what they asked.
+  ['発行履歴ってどこで見るんですか？すみません本当にわからなくて', {}],
+  // A negation is said of the login the words hold, not of the ID they name.
+  ['電子請求受付システムにKJのIDで入れなくなりました', { kjLogin: 'no', idType: 'kj' }],
+  // 電子請求用のID確認 is a step of the flow: naming it tells no ID.
+  ['電子請求用のIDって何を準備しておけばいいんですか', {}],
+  // 有効期限切れ when sending data is the certificate's, whatever ID was typed.
+  ['データ送受信のときにIDとパスワードを入れると有効期限切れと出ます', {}],
+  ['確か前任者が介護保険証明書を発行してたはずで', { certificateHistory: 'yes' }],
 ];
 
 /** Typed answers to the bot's questions: [question's fact, message, the value it means or undefined]. */
@@ -117,6 +133,14 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['certificateHistory', 'うーん', undefined],
   ['certificateHistory', 'あとで見ておきます', undefined],
   ['certificatePassword', 'ちょっと探してきます', undefined],
+  // Taken away is not at hand; a password that does not match is not known.
+  ['certificatePassword', '探したけど見つからないです…前の人が持って帰っちゃったのかも', 'no'],
+  ['idStatus', '前任者が変えたみたいでパスワードが合わないんです', 'lost'],
+  ['kjLogin', '普通に使えてます', 'yes'],
+  ['kjLogin', 'ログイン画面で止まる(T_T)', 'no'],
+  ['solved', '途中までいけたけど最後エラー', 'no'],
+  // Not knowing how to look, asked about the history, is not knowing it.
+  ['certificateHistory', '見方がわからないです', 'unknown'],
   ['kjLogin', 'いま上の者に確認しております', undefined],
   // Can't look now is no answer yet.
   ['certificatePassword', '今事務所にいなくて確認できません', undefined],
@@ -334,6 +358,16 @@ describe('what a first message starts', () => {
     expect(plan('事務の者です。施設長の代わりに入力しています。証明書を入れたいです。発行用パスワードの紙はあります。')).toBe('triage:certificate'));
   it('the triage of the topic the facts are told of, when they rule out the router\'s choice', () =>
     expect(plan('証明書発行用パスワードは所持しておりますが、電子請求受付システムには前任者が異動して以来ログインできておりません。')).toBe('triage:certificate'));
+  it('the case a question supposes (…の場合は？), answered as asked; what it supposes is not kept', () => {
+    expect(plan('もし発行履歴がなかった場合は、どの証明書を入れることになるんですか？')).toBe('cert-install-dx');
+    expect(plan('もしKJのIDのパスワードを忘れた場合って、どうやって再発行するんですか？')).toBe('kj-id-reset');
+    expect(planFor('履歴がない場合、どうすれば？', router, reader).facts).toEqual({});
+    expect(reader.read('履歴がない場合、どうすれば？').supposed).toEqual({ certificateHistory: 'no' });
+  });
+  it('the answer to a question in a topic\'s words alone that the router is sure of and no triage question decides', () => {
+    expect(plan('介護DX証明書と介護保険証明書ってどう違うんですか')).toBe('cert-types');
+    expect(plan('証明書のインストール方法は？')).toBe('triage:certificate');
+  });
   it('the triage, when a fact alone names a situation an error entry shares', () => {
     expect(plan('仮パスワードが届いたんですけど')).toBe('triage:id');
     expect(plan('仮パスワードのまま利用状況WEBサイトにログインしようとしています')).toBe('error-temporary-password');

@@ -4,8 +4,6 @@ import { MENU, PHRASES } from './phrases';
 import { ESCALATION_DIALOG, TriageSteps } from './triageDialog';
 
 export const GETTING_STARTED_DIALOG = 'getting-started';
-/** The onboarding guide's 7 steps, in order; each has its own entry. */
-const STEP_ENTRIES = ['onboarding-pc', 'onboarding-software', 'onboarding-id', 'onboarding-download', 'onboarding-certificate', 'onboarding-application', 'onboarding-start'];
 
 interface GettingStartedOptions {
   overviewShown?: boolean;
@@ -17,8 +15,13 @@ export class GettingStartedDialog extends TriageSteps {
     return [this.waterfall(GETTING_STARTED_DIALOG, [this.askStep, this.showStep])];
   }
 
+  /** The onboarding guide's 7 steps, in order; each has its own entry. */
+  private steps(): string[] {
+    return this.entry('onboarding-overview').flow;
+  }
+
   private labels(): string[] {
-    return STEP_ENTRIES.map((id, i) => `${i + 1}. ${this.entry(id).title}`);
+    return this.steps().map((id, i) => `${i + 1}. ${this.entry(id).title}`);
   }
 
   private async askStep(step: WaterfallStepContext) {
@@ -40,7 +43,7 @@ export class GettingStartedDialog extends TriageSteps {
       await step.context.sendActivity(replyActivity({ text: [PHRASES.solvedThanks] }));
       return step.endDialog({ solved: true });
     }
-    const id = STEP_ENTRIES[this.labels().indexOf(choice)];
+    const id = this.steps()[this.labels().indexOf(choice)];
     if (id) await this.showEntries(step.context, [{ entry: this.entry(id) }]);
     return step.replaceDialog(GETTING_STARTED_DIALOG, { overviewShown: true } satisfies GettingStartedOptions);
   }

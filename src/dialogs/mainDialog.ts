@@ -173,6 +173,12 @@ export class MainDialog extends ComponentDialog {
         return this.restartAt(dc, TRIAGE_OF[topic], {});
       }
     }
+    // 「ダウンロードまでは済んでいます。その次を」: the step after those done, not the one named.
+    const progressed = !waiting.slot && reader.progress(text) ? planFor(text, router, reader) : undefined;
+    if (progressed?.action === 'answer' && progressed.next) {
+      await this.steps.show(context, progressed.answers[0]!);
+      return askAgain(PHRASES.backToQuestion);
+    }
     // A list item typed by its words or place (IDの確認のところ, ３番) is the list's answer, not a question.
     if (!waiting.slot && (recognizeChoices(text, waiting.choices).length > 0 || (namedLabel(text, waiting.choices, { spell: (typed) => reader.canonical(typed), outright: true }) !== undefined && !reader.read(text).asks))) return undefined;
     // A question asked while buttons wait is answered, then the same question comes back. While a

@@ -85,8 +85,8 @@ const LEADS_INTO_QUESTION = /(?:(?:場合|バアイ|ナラ|ナラバ|トキ|時|
  */
 const WHICH_QUESTION = /(?:何ノ|ナンノ|(?<!\p{Script=Katakana})(?:ドノ|ドッチ|ドチラ|ドレ)).{0,10}?(?:カ|ノカ|ナノカ|ダカ)$/u;
 /** Not knowing how, when or why (どうなるのかはわからない, 見方がわからない): said of that question, not of a fact. */
-const HOW_QUESTION = /(?:(?:(?<!カ)ドウ(?!シテモ)|イツ|ナゼ|ナンデ|誰|ダレ).{0,12}?(?:カ|ノカ|ナノカ|ダカ)|(?:見方|ミカタ|ヤリ方|ヤリカタ|方法|仕方|シカタ|手順))[ハモガ]?(?:ヨク|全然|マッタク)?$/u;
-const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![ナッラケ]|モ(?!ワカラ|分カラ|知ラ)|ト思)|^\p{Script=Katakana}{0,4}カドウカ/u;
+const HOW_QUESTION = /(?:(?:(?<!カ)ドウ(?!シテモ)|イツ|ナゼ|ナンデ|誰|ダレ).{0,12}?(?:カ|ノカ|ナノカ|ダカ)|(?:見方|ミカタ|ヤリ方|ヤリカタ|使イ方|ツカイカタ|調ベ方|探シ方|方法|仕方|シカタ|手順))[ハモガ]?(?:ヨク|全然|マッタク)?$/u;
+const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![ナッラケ]|イシャ|モ(?!ワカラ|分カラ|知ラ)|ト思)|^\p{Script=Katakana}{0,4}カドウカ/u;
 const ASCII_WORD = /^[a-z0-9]+$/;
 const KANJI = /\p{Script=Han}/u;
 /** A message that says no more than this beyond its topic is vague. */
@@ -97,6 +97,10 @@ const PAUSE = /[、,，､]|(?<=[^\x00-\x7F])[ \u3000]+(?=[^\x00-\x7F])/u;
 const PAUSE_KEPT = new RegExp(`(${PAUSE.source})`, 'u');
 // Japanese brackets, and the double quotes phones and IMEs type (“…”, ”…”, "…").
 const SPOKEN_QUOTE = /「([^「」]{1,300})」(?=\s*(?:と|って)(?:言われ|いわれ|頼まれ|たのまれ|指示され|聞い|きい|言って|いって))/gu;
+/** A name in brackets (「電子請求登録結果に関するお知らせ」は手元に…): a document or step, said of like any word, not the screen's message. */
+const BRACKETED_NAME = /「([^「」。]{1,60}?)」(?=\s*(?:は|が|を|の|も|に|で|って|とは|という))/gu;
+/** How a screen's message ends (…ありません, …切れています, …行えません。), as a name does not. */
+const SENTENCE_END = /(?:ます|です|ません|ない|ださい|さい|た|だ)[。．!！]?$/u;
 const QUOTED = /「([^「」]{1,300})」|『([^『』]{1,300})』|[“”"]([^“”"]{1,300})[“”"]/gu;
 /** Screen words told without brackets, up to the verb saying the screen showed them (…ありません。と表示されます; not と出来). */
 const UNBRACKETED_QUOTE = /(?<=(?:^|[。．!！?？\n、,」』])\s*)([^。．!！?？\n、,「」『』]{4,120}?)[。．]?\s*(?=(?:と|って)(?:表示|出(?![来し])|で[たてまる]))/gu;
@@ -110,6 +114,8 @@ const THUMBS_DOWN = /[👎🙅❌]/gu;
 // うーん is a hesitation and says nothing; written without its dash it would fold to うん, a yes.
 const HESITATION = /[うウｳ][ー〜～~ｰ－-]+[んンﾝ]/gu;
 const MIN_CORRECTED_CUE = 4;
+/** So little after 次は that it asks for the next step (次は？, 次をお願いします). */
+const NEXT_ALONE = 8;
 
 /**
  * Reads the facts of the triage from free text, in the words of facts.yaml: longest cue first over
@@ -140,6 +146,7 @@ export class FactReader {
   /** Words that take back what a message said before them (やっぱり). */
   private readonly turnarounds: string[];
   private readonly pastWords: string[];
+  private readonly progressWords: { done: string[]; next: string[] };
   private readonly otherOffice: RegExp | undefined;
   private readonly ownOffice: string[];
   /** Other systems staff log in to, this system's own names, and the facts that are about logging in to this one. */
@@ -195,6 +202,8 @@ export class FactReader {
     this.turnarounds = file.turnarounds.map((w) => this.compact(w).text).filter(Boolean);
     this.pastWords = file.past.map((w) => this.compact(w).text).filter(Boolean);
     const alternation = (words: string[]) => words.map((w) => this.compact(w).text).filter(Boolean).map(escapeRegExp).join('|');
+    const plain = (words: string[]) => words.map((w) => w.normalize('NFKC').toLowerCase());
+    this.progressWords = { done: plain(file.progress.done), next: plain(file.progress.next) };
     const { marks, places, ours } = file.otherOffices;
     this.otherOffice = marks.length > 0 && places.length > 0 ? new RegExp(`(?:${alternation(marks)}).{0,8}?(?:${alternation(places)})`, 'u') : undefined;
     this.ownOffice = ours.map((w) => this.compact(w).text).filter(Boolean);
@@ -352,7 +361,7 @@ export class FactReader {
     // system's words, not the user's: it names a situation (期限切れ, 仮パスワード) but states no yes or no.
     // As the answer to the bot's own question, though, the screen's words are what the user saw there.
     // Someone's words, quoted (所長から「電子証明書を入れておいて」と頼まれた), are the message's own content.
-    const bracketed = asked ? limited : limited.replace(SPOKEN_QUOTE, '$1').replace(UNBRACKETED_QUOTE, '「$1」');
+    const bracketed = asked ? limited : limited.replace(BRACKETED_NAME, (quote, name: string) => (SENTENCE_END.test(name) ? quote : name)).replace(SPOKEN_QUOTE, '$1').replace(UNBRACKETED_QUOTE, '「$1」');
     const quotes = asked ? [] : [...bracketed.matchAll(QUOTED)].map((m) => ({ ...this.compact(m[1] ?? m[2] ?? m[3] ?? ''), host: new Set<FactSlot>() }));
     const kept = (asked ? limited : bracketed.replace(QUOTED, '「」')).split(CLAUSE_END);
     // A text cut at the limit ends in half a clause (…うまくいかない|のはなぜですか): it says nothing.
@@ -549,6 +558,19 @@ export class FactReader {
     // KJのIDでログインできる in a certificate question tells the login, not which ID the question is about.
     for (const [slot, within] of this.within) if (slot !== asked && named[0] && !within.includes(named[0])) (delete facts[slot], delete supposedFacts[slot]);
     return { reading: { facts, contradictory, topics: named, namedTopics: named.filter((t) => topicWords.has(t)), vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, rest, asks, elsewhere, supposed: supposedFacts }, answers };
+  }
+
+  /** What a message says is done, and what it asks next (…は済みました。次は利用申請ですか？), when it says both. */
+  progress(text: string): { done: string; next: string } | undefined {
+    const plain = text.normalize('NFKC').toLowerCase();
+    const found = this.progressWords.next.map((word) => ({ word, at: plain.indexOf(word) })).filter(({ at }) => at >= 0);
+    const first = found.sort((a, b) => a.at - b.at || b.word.length - a.word.length)[0];
+    if (!first) return undefined;
+    const done = plain.slice(0, first.at);
+    const next = plain.slice(first.at + first.word.length);
+    // 次は？, 次の手順を教えて: asked for. Not 次に受付システムにログインしたら…と出ました, a story told in order.
+    const asked = next.trim().length <= NEXT_ALONE || this.read(next).asks;
+    return asked && this.progressWords.done.some((word) => done.includes(word)) ? { done, next } : undefined;
   }
 
   /** Where the condition a question is asked under ends (…がない場合|は、どうすれば？), or -1. */

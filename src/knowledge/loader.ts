@@ -65,8 +65,8 @@ export function loadKnowledge(dir = KNOWLEDGE_DIR): KnowledgeBase {
     byId.set(entry.id, entry);
   }
   for (const entry of entries) {
-    for (const id of entry.related) {
-      if (!byId.has(id)) problems.push(`${fileOf.get(entry)}: entry "${entry.id}", field related: unknown entry "${id}"`);
+    for (const field of ['related', 'flow'] as const) {
+      for (const id of entry[field]) if (!byId.has(id)) problems.push(`${fileOf.get(entry)}: entry "${entry.id}", field ${field}: unknown entry "${id}"`);
     }
   }
   for (const entry of entries) {

@@ -57,6 +57,8 @@ const entryBase = {
   asksFirst: z.boolean().default(false),
   /** The whole flow of its topic (全体ステップ): reached on words every topic uses (何から始めれば), it yields to the topic a message names. */
   overview: z.boolean().default(false),
+  /** The entries of its steps, in the order the guide takes them (an overview's): what comes after a step the user has done. */
+  flow: z.array(EntryId).default([]),
   /** Other entries worth offering next (ids). */
   related: z.array(EntryId).default([]),
   /** How staff actually ask for this entry; the router's classifier learns from these and the title (and matches the guide text itself apart). */
@@ -173,6 +175,8 @@ export const FactFile = z.strictObject({
   turnarounds: Words.default([]),
   /** Words that put a phrase in the past (先月までは): beside a phrase about now, what it says no longer holds. */
   past: Words.default([]),
+  /** Where the user is in a flow: what they say they have `done` (…は済みました), then `next` (次は？). */
+  progress: z.strictObject({ done: Words, next: Words }).default({ done: [], next: [] }),
   /**
    * Another office, named (隣の小多機は, 同じ法人の別のグループホームでは): `marks` before a `places` word.
    * What the clause says of it, up to the user's own office (`ours`: うちは), is not the user's fact.

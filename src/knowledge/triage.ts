@@ -6,8 +6,8 @@ import type { Entry, Topic } from './schema';
 /** What to do with a message that answers no question: answer it, ask which entry, or start a topic's triage. */
 export type Plan = Reading &
   (
-    /** `quoted`: the message pastes the entry's error message. */
-    | { action: 'answer'; answers: Entry[]; quoted?: boolean }
+    /** `quoted`: the message pastes the entry's error message; `next`: the step after those the user says are done. */
+    | { action: 'answer'; answers: Entry[]; quoted?: boolean; next?: boolean }
     | { action: 'unsure'; candidates: Entry[] }
     /** `routed`: the router's own answer, when it has one (an overview may open the triage). */
     | { action: 'triage'; topic: Topic; routed?: Entry }
@@ -57,6 +57,9 @@ export function planFor(typed: string, router: Router, reader: FactReader): Plan
   // case it supposes, whatever the user's own case is; only what the message tells is kept.
   const supposes = Object.keys(told.supposed).some((slot) => told.facts[slot as FactSlot] === undefined);
   const reading = supposes ? { ...told, facts: { ...told.supposed, ...told.facts } } : told;
+  const progress = reader.progress(text);
+  const next = progress && nextInFlow(progress, router);
+  if (next) return { ...told, action: 'answer', answers: [next], next: true };
   const plan = decide(reading, router.route(text), router, reader, supposes);
   return { ...plan, facts: told.facts };
 }
@@ -125,6 +128,9 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // The router's entry is the whole flow of a topic the message does not name, found on words topics
   // share (何から始めれば: the certificate's steps or the whole onboarding): the topic the message names.
   if (topic && best && route.decision !== 'off-topic' && best.entry.overview && !reading.topics.includes(best.entry.topic)) return { ...reading, action: 'triage', topic };
+  // So too for any entry of a topic the message does not name, when it names its own and tells its facts
+  // (証明書を入れたい。「電子請求登録結果に関するお知らせ」は手元に: the letter is also the KJ ID's).
+  if (topic && best && best.entry.kind !== 'error' && !reading.topics.includes(best.entry.topic) && reading.namedTopics.includes(topic) && toldOf(topic)) return { ...reading, action: 'triage', topic };
   // The router is no surer than even odds of its entry, and the message names a topic in so many
   // words (事務長に言われて証明書の件を担当してるんですけど…): the topic's questions find the section
   // better than the guess. (Not when it offers two related entries, which share the odds; not an error,
@@ -159,6 +165,23 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   const reordered = best.entry !== route.candidates[0]?.entry;
   if (route.decision === 'answer' && !reordered) return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
   return { ...reading, action: 'unsure', candidates: ranked.map((c) => c.entry) };
+}
+
+/**
+ * The step a user who tells what they have done asks for next: the one they name (次は利用申請ですか？),
+ * else the one after the last step done (PC環境と介護ソフトの確認は済みました。次は？).
+ */
+function nextInFlow({ done, next }: { done: string; next: string }, router: Router): Entry | undefined {
+  const flowOf = (entry: Entry) => router.entries.find((e) => e.flow.includes(entry.id));
+  const [named] = router.route(next).candidates;
+  if (named && named.score >= SURE && flowOf(named.entry)) return named.entry;
+  const route = router.route(done);
+  const [best] = route.candidates;
+  const flow = best && route.decision !== 'off-topic' ? flowOf(best.entry)?.flow : undefined;
+  if (!flow) return undefined;
+  const last = Math.max(...route.candidates.filter((c) => c.score >= best!.score / 2).map((c) => flow.indexOf(c.entry.id)));
+  const id = flow[last + 1];
+  return id === undefined ? undefined : router.entries.find((e) => e.id === id);
 }
 
 /** Share of the best score at which an entry the facts fit is put before a best entry they do not. */

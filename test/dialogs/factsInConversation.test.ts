@@ -157,6 +157,12 @@ describe('a list of guide steps, answered by typing', () => {
     expect(shown[1]!.asked).toContain('gettingStartedStep');
   });
 
+  it('the steps done, then 次, pick the step after them, not the step named', async () => {
+    const { shown } = await chat('何から始めればいいですか', 'ダウンロードまでは済んでいます。その次を');
+    expect(shown[1]!.entries).toEqual(['onboarding-certificate']);
+    expect(shown[1]!.asked).toContain('gettingStartedStep');
+  });
+
   it('a question the guides do not answer is declined, then the same question', async () => {
     const { shown } = await chat('何から始めればいいですか', 'これ全部でどれくらい日数かかりますか？');
     expect(shown[1]!.replies.join('\n')).toContain(PHRASES.offTopic);

@@ -110,6 +110,14 @@ const openings: Array<[string, Facts]> = [
   // 有効期限切れ when sending data is the certificate's, whatever ID was typed.
   ['データ送受信のときにIDとパスワードを入れると有効期限切れと出ます', {}],
   ['確か前任者が介護保険証明書を発行してたはずで', { certificateHistory: 'yes' }],
+  // A document's name in brackets is said of like any word; a screen's message in brackets is the screen's.
+  ['証明書をインストールしたいのですが、「電子請求登録結果に関するお知らせ」が見つからないそうです', { certificatePassword: 'no' }],
+  ['「証明書発行の履歴はありません。」が出た', {}],
+  // A mail that does not come says nothing of a registered address.
+  ['介護DX証明書の発行申請したけど、完了のメールが来ない', { certificateKind: 'dx' }],
+  ['IDについて質問です。事業所さんがどのIDを使えばよいのか混乱しています。', { idType: 'unknown' }],
+  ['証明書入れたいです。国保連からきた紙はファイルにとってあります', { certificatePassword: 'yes' }],
+  ['IDとパスワードを教えてほしい', { idStatus: 'lost' }],
 ];
 
 /** Typed answers to the bot's questions: [question's fact, message, the value it means or undefined]. */
@@ -141,6 +149,9 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['solved', '途中までいけたけど最後エラー', 'no'],
   // Not knowing how to look, asked about the history, is not knowing it.
   ['certificateHistory', '見方がわからないです', 'unknown'],
+  ['handoff', '引き継ぎは結構です', 'no'],
+  ['kjLogin', '先月からはいれへんねん', 'no'],
+  ['solved', 'なおった', 'yes'],
   ['kjLogin', 'いま上の者に確認しております', undefined],
   // Can't look now is no answer yet.
   ['certificatePassword', '今事務所にいなくて確認できません', undefined],
@@ -368,6 +379,15 @@ describe('what a first message starts', () => {
     expect(plan('介護DX証明書と介護保険証明書ってどう違うんですか')).toBe('cert-types');
     expect(plan('証明書のインストール方法は？')).toBe('triage:certificate');
   });
+  it('the step after those the user has done, or the one they name after 次は', () => {
+    expect(plan('PC環境と介護ソフトの確認は完了しています。次をお願いします')).toBe('onboarding-id');
+    expect(plan('アプリのダウンロードと証明書のインストールは済みました。次は利用申請ですか？')).toBe('onboarding-application');
+    expect(plan('ｼｮｳﾒｲｼｮ ﾉ ﾊｯｺｳﾘﾚｷ ﾅｼ ﾃﾞｼﾀ ﾂｷﾞﾊ?')).toBe('cert-install-dx');
+  });
+  it('the triage, when all a message adds to its topic is who asks for whom (先方で…したいそうです)', () =>
+    expect(plan('先方で証明書のインストールをしたいそうです')).toBe('triage:certificate'));
+  it('the triage of the topic named, when its facts are told and the router found an entry of another topic', () =>
+    expect(plan('電子証明書を入れたい。「電子請求登録結果に関するお知らせ」は手元にあります')).toBe('triage:certificate'));
   it('the triage, when a fact alone names a situation an error entry shares', () => {
     expect(plan('仮パスワードが届いたんですけど')).toBe('triage:id');
     expect(plan('仮パスワードのまま利用状況WEBサイトにログインしようとしています')).toBe('error-temporary-password');

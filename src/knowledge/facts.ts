@@ -769,6 +769,7 @@ function add(found: Map<FactSlot, Set<string>>, slot: FactSlot, value: string): 
 
 function wholeWord(compact: string, boundary: boolean[], start: number, end: number): boolean {
   const before = start === 0 || boundary[start] || !ASCII_CHAR.test(compact[start - 1]!);
-  const after = end === compact.length || boundary[end] || !ASCII_CHAR.test(compact[end]!);
+  // KJ08…: the ID's letters before its digits are a word of their own.
+  const after = end === compact.length || boundary[end] || !ASCII_CHAR.test(compact[end]!) || (/[a-z]/.test(compact[end - 1]!) && /[0-9]/.test(compact[end]!));
   return before && after;
 }

@@ -85,6 +85,9 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   const topic = reading.topics[0];
   const stated = Object.keys(reading.facts) as FactSlot[];
   const toldOf = (entryTopic: Topic) => stated.some((slot) => reader.topicOf(slot) === entryTopic);
+  // Not the error's triage (which message?) but the one that makes the choice the router's entry is a
+  // branch of, when the message names its topic too (…期限が切れてるって表示されて: the ID's).
+  const choosing = topic === 'error' && best?.entry.asksFirst && route.decision !== 'off-topic' && reading.topics.includes(best.entry.topic) ? best.entry.topic : topic;
   // A pasted error message says what is wrong, however few other words come with it, and whatever
   // else the message tells (「…インストールができません。」とあるけど、パスワード覚えてない).
   const pasted = route.decision === 'answer' ? ranked.find((c) => c.entry === route.quoted) : undefined;
@@ -137,10 +140,11 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // whose triage asks for the message the user may have given.)
   if (topic && best && route.decision === 'answer' && route.answers.length === 1 && best.score < SURE && reading.namedTopics.includes(topic) && best.entry.kind !== 'error') return { ...reading, action: 'triage', topic };
   // A question in a topic's words alone that the router is sure of, and that no triage question
-  // decides (介護DX証明書と介護保険証明書ってどう違うんですか): its answer.
+  // decides (介護DX証明書と介護保険証明書ってどう違うんですか): its answer. So too a situation told in
+  // part of that entry's facts (パスワードの期限が切れてるって表示されてログインできない).
   const settled = best !== undefined && route.decision === 'answer' && best.entry === routed && best.score >= SURE && !best.entry.overview && !best.entry.asksFirst;
-  if (reading.vague && topic && reading.asks && settled) return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
-  if (reading.vague && topic) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };
+  if (reading.vague && topic && settled && (reading.asks || fitOf(best.entry, reading.facts, 'partly') === 'fits')) return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
+  if (reading.vague && choosing) return { ...reading, action: 'triage', topic: choosing, routed: route.decision === 'answer' ? best?.entry : undefined };
   // "新しいパソコンに証明書を入れたい", "IDを忘れました": the best entry is one branch of a choice the
   // triage makes (3-1 or 3-2; which ID) and the message does not make it: the triage asks. So too
   // when the message tells part of the entry's situation (IDもパスワードもわからない), or the triage's
@@ -148,7 +152,7 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // So too when the router offers two branches of that choice at once (3-2 and 3-1).
   const branches = route.answers.length > 1 && route.answers.every((a) => a.entry.asksFirst && a.entry.topic === best?.entry.topic);
   if (best?.entry.asksFirst && route.decision !== 'off-topic' && (reading.residual <= NEARLY_VAGUE || branches || toldOf(best.entry.topic) || fitOf(best.entry, reading.facts, 'partly') === 'fits')) {
-    return { ...reading, action: 'triage', topic: topic ?? best.entry.topic };
+    return { ...reading, action: 'triage', topic: choosing ?? best.entry.topic };
   }
   // Little beyond a topic and facts that fit no entry ("お知らせは手元にあります。証明書を入れたい"):
   // the topic's triage, which skips what the facts already answer.
@@ -203,7 +207,10 @@ function rank(candidates: Candidate[], reading: Reading): Candidate[] {
   // A message the user saw, and an error entry for it: the facts do not override it.
   if (first.entry.topic === 'error' && reading.topics.includes('error')) return kept;
   // Nor do they put an error entry first: facts alone name no message the user saw.
-  const close = kept.find((c) => c !== first && fitOf(c.entry, facts) === 'fits' && (c.entry.topic !== 'error' || reading.topics.includes('error')) && (c.score >= FIT_RATIO * first.score || first !== candidates[0] || (sawNoMessage && c.entry.topic !== 'error')));
+  // Nor need it score close when the facts tell its whole situation, of the best entry's own topic
+  // (電子請求のIDとパス、前任者しか知らなくて: the KJ ID lost, the reset, not where the ID is shown).
+  const toldWhole = (c: Candidate) => c.entry.topic === first.entry.topic && c.entry.when.some((alternative) => Object.keys(alternative).length > 1);
+  const close = kept.find((c) => c !== first && fitOf(c.entry, facts) === 'fits' && (c.entry.topic !== 'error' || reading.topics.includes('error')) && (c.score >= FIT_RATIO * first.score || first !== candidates[0] || (sawNoMessage && c.entry.topic !== 'error') || toldWhole(c)));
   return close ? [close, ...kept.filter((c) => c !== close)] : kept;
 }
 

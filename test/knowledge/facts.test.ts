@@ -118,6 +118,9 @@ const openings: Array<[string, Facts]> = [
   ['IDについて質問です。事業所さんがどのIDを使えばよいのか混乱しています。', { idType: 'unknown' }],
   ['証明書入れたいです。国保連からきた紙はファイルにとってあります', { certificatePassword: 'yes' }],
   ['IDとパスワードを教えてほしい', { idStatus: 'lost' }],
+  // The ID's letters before its digits (KJ08…) name the KJ ID.
+  ['ＫＪ０８から始まるIDはわかるんですけど、パスワードが不明です', { idType: 'kj', idStatus: 'lost' }],
+  ['証明書入れたいんですけど、通知書は金庫にしまってあって、KJのIDで毎月請求もしてます', { certificatePassword: 'yes', kjLogin: 'yes' }],
 ];
 
 /** Typed answers to the bot's questions: [question's fact, message, the value it means or undefined]. */
@@ -384,6 +387,10 @@ describe('what a first message starts', () => {
     expect(plan('アプリのダウンロードと証明書のインストールは済みました。次は利用申請ですか？')).toBe('onboarding-application');
     expect(plan('ｼｮｳﾒｲｼｮ ﾉ ﾊｯｺｳﾘﾚｷ ﾅｼ ﾃﾞｼﾀ ﾂｷﾞﾊ?')).toBe('cert-install-dx');
   });
+  it('the entry whose whole situation the facts tell, over the router\'s entry of the same topic they do not address', () =>
+    expect(plan('電子請求のIDとパス、前任者しか知らなくて')).toBe('triage:id'));
+  it('the triage that makes the choice the router\'s entry is a branch of, when the message names its topic', () =>
+    expect(plan('パスワードの期限が切れてるって表示されてログインできないです')).toBe('triage:id'));
   it('the triage, when all a message adds to its topic is who asks for whom (先方で…したいそうです)', () =>
     expect(plan('先方で証明書のインストールをしたいそうです')).toBe('triage:certificate'));
   it('the triage of the topic named, when its facts are told and the router found an entry of another topic', () =>

@@ -89,6 +89,7 @@ const HOW_QUESTION = /(?:(?:(?<!カ)ドウ(?!シテモ)|イツ|ナゼ|ナンデ|
 const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![ナッラケ]|イシャ|モ(?!ワカラ|分カラ|知ラ)|ト思)|^\p{Script=Katakana}{0,4}カドウカ/u;
 const ASCII_WORD = /^[a-z0-9]+$/;
 const KANJI = /\p{Script=Han}/u;
+const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}ー]/u;
 /** A message that says no more than this beyond its topic is vague. */
 const VAGUE_RESIDUAL = 1;
 const ASCII_CHAR = /[a-z0-9]/;
@@ -422,7 +423,7 @@ export class FactReader {
     // comes in the next clause.
     let lastSubject: FactSlot[] = [];
     let quoteIndex = 0;
-    for (const [at, { clause: trimmed, text: compact, pauses, tokens: scanned }] of clauses.entries()) {
+    for (const [at, { clause: trimmed, text: compact, boundary, pauses, tokens: scanned }] of clauses.entries()) {
       // 「なかったです…あ、やっぱりありました」: what came before a correction no longer stands.
       // In the clause itself too (なし、あ、やっぱあった).
       const turnedAt = Math.max(...this.turnarounds.map((w) => { const at = compact.lastIndexOf(w); return at < 0 ? -1 : at + w.length; }));
@@ -489,7 +490,9 @@ export class FactReader {
             const polarity = this.turned(meaning.polarity, compact, token);
             if (polarity === 'yes' || polarity === 'no') {
               // はい, そう, いいえ answer only where a phrase starts: …分からないそうです is hearsay, not そう.
-              const startsPhrase = !tokens.some((t) => t.end === token.start);
+              // Nor inside a word (1時間くら|いや|って is no いや).
+              const inWord = token.start > 0 && !boundary[token.start] && !pauses.includes(token.start) && KANA.test(compact[token.start - 1]!) && KANA.test(compact[token.end] ?? '');
+              const startsPhrase = !tokens.some((t) => t.end === token.start) && !inWord;
               if (!asksAt(token) && asked && startsPhrase) levels[2]!.add(this.polarityOf[asked]?.[polarity === 'yes' ? 'affirm' : 'negate'] ?? '');
               continue;
             }

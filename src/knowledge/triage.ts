@@ -181,9 +181,11 @@ function nextInFlow({ done, next }: { done: string; next: string }, router: Rout
   if (named && named.score >= SURE && flowOf(named.entry)) return named.entry;
   const route = router.route(done);
   const [best] = route.candidates;
-  const flow = best && route.decision !== 'off-topic' ? flowOf(best.entry)?.flow : undefined;
+  // The steps done among the router's near candidates (証明書のインストールまで終わった: 3-1 or 3-2 first, the flow's step after).
+  const near = route.decision === 'off-topic' ? [] : route.candidates.filter((c) => c.score >= best!.score / 2 && flowOf(c.entry));
+  const flow = near[0] && flowOf(near[0].entry)!.flow;
   if (!flow) return undefined;
-  const last = Math.max(...route.candidates.filter((c) => c.score >= best!.score / 2).map((c) => flow.indexOf(c.entry.id)));
+  const last = Math.max(...near.map((c) => flow.indexOf(c.entry.id)));
   const id = flow[last + 1];
   return id === undefined ? undefined : router.entries.find((e) => e.id === id);
 }

@@ -155,6 +155,11 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['handoff', '引き継ぎは結構です', 'no'],
   ['kjLogin', '先月からはいれへんねん', 'no'],
   ['solved', 'なおった', 'yes'],
+  // No はい or いや inside a word (1時間くら|いや|って).
+  ['handoff', '引き継ぎでお願いします。さっきから1時間くらいやってて疲れました', 'yes'],
+  ['certificatePassword', 'たぶんはい', 'yes'],
+  // Not able to look yet: the history is not known (and the bot shows how to look).
+  ['certificateHistory', 'まだログインできてないので見られてません', 'unknown'],
   ['kjLogin', 'いま上の者に確認しております', undefined],
   // Can't look now is no answer yet.
   ['certificatePassword', '今事務所にいなくて確認できません', undefined],
@@ -386,6 +391,7 @@ describe('what a first message starts', () => {
     expect(plan('PC環境と介護ソフトの確認は完了しています。次をお願いします')).toBe('onboarding-id');
     expect(plan('アプリのダウンロードと証明書のインストールは済みました。次は利用申請ですか？')).toBe('onboarding-application');
     expect(plan('ｼｮｳﾒｲｼｮ ﾉ ﾊｯｺｳﾘﾚｷ ﾅｼ ﾃﾞｼﾀ ﾂｷﾞﾊ?')).toBe('cert-install-dx');
+    expect(plan('証明書のインストールまで終わったので、その次の手順を')).toBe('onboarding-application');
   });
   it('the entry whose whole situation the facts tell, over the router\'s entry of the same topic they do not address', () =>
     expect(plan('電子請求のIDとパス、前任者しか知らなくて')).toBe('triage:id'));

@@ -23,8 +23,7 @@ export type Fit = 'fits' | 'open' | 'ruled-out';
  * some fact of an alternative is stated and none against it (the situation told in part).
  */
 export function fitOf(entry: Entry, facts: Facts, how: 'wholly' | 'partly' = 'wholly'): Fit {
-  const holds = (alternative: Record<string, string[]>) => Object.entries(alternative).every(([slot, values]) => values.includes(facts[slot as keyof Facts] ?? ''));
-  if (entry.unless.some(holds)) return 'ruled-out';
+  if (entry.unless.some((alternative) => holds(alternative, facts))) return 'ruled-out';
   let contradicted = false;
   for (const alternative of entry.when) {
     const stated = Object.entries(alternative).map(([slot, values]) => ({ value: facts[slot as keyof Facts], values }));
@@ -34,6 +33,11 @@ export function fitOf(entry: Entry, facts: Facts, how: 'wholly' | 'partly' = 'wh
   }
   // 発行履歴あり rules 3-1 out, though the user did not say which certificate they meant to install.
   return contradicted ? 'ruled-out' : 'open';
+}
+
+/** Every fact of one alternative of an entry's `when` or `unless` is stated with a listed value. */
+function holds(alternative: Record<string, string[]>, facts: Facts): boolean {
+  return Object.entries(alternative).every(([slot, values]) => values.includes(facts[slot as keyof Facts] ?? ''));
 }
 
 /** A message saying this little beyond its topic and facts does not choose a branch by its words (screen labels would). */
@@ -53,13 +57,13 @@ const UNSURE_RESIDUAL = 20;
 export function planFor(typed: string, router: Router, reader: FactReader): Plan {
   const text = reader.spelt(typed);
   const told = reader.read(text);
+  const progress = reader.progress(text);
+  const next = progress && nextInFlow(progress, router);
+  if (next) return { ...told, action: 'answer', answers: [next], next: true };
   // A question asked under a condition (発行履歴がない場合、どの証明書を入れれば？) is answered for the
   // case it supposes, whatever the user's own case is; only what the message tells is kept.
   const supposes = Object.keys(told.supposed).some((slot) => told.facts[slot as FactSlot] === undefined);
   const reading = supposes ? { ...told, facts: { ...told.supposed, ...told.facts } } : told;
-  const progress = reader.progress(text);
-  const next = progress && nextInFlow(progress, router);
-  if (next) return { ...told, action: 'answer', answers: [next], next: true };
   const plan = decide(reading, router.route(text), router, reader, supposes);
   return { ...plan, facts: told.facts };
 }
@@ -211,7 +215,7 @@ function rank(candidates: Candidate[], reading: Reading): Candidate[] {
   // Nor do they put an error entry first: facts alone name no message the user saw.
   // Nor need it score close when the facts tell its whole situation, of the best entry's own topic
   // (電子請求のIDとパス、前任者しか知らなくて: the KJ ID lost, the reset, not where the ID is shown).
-  const toldWhole = (c: Candidate) => c.entry.topic === first.entry.topic && c.entry.when.some((alternative) => Object.keys(alternative).length > 1);
+  const toldWhole = (c: Candidate) => c.entry.topic === first.entry.topic && c.entry.when.some((alternative) => Object.keys(alternative).length > 1 && holds(alternative, facts));
   const close = kept.find((c) => c !== first && fitOf(c.entry, facts) === 'fits' && (c.entry.topic !== 'error' || reading.topics.includes('error')) && (c.score >= FIT_RATIO * first.score || first !== candidates[0] || (sawNoMessage && c.entry.topic !== 'error') || toldWhole(c)));
   return close ? [close, ...kept.filter((c) => c !== close)] : kept;
 }

@@ -146,11 +146,12 @@ export class MainDialog extends ComponentDialog {
     if (clicked !== undefined || !waiting.isChoice) return undefined;
 
     const { reader, router } = this.services;
-    // An ID typed for "which ID?" is the prompt's to check (its form is explained when wrong).
-    if (waiting.slot === 'idType' && looksLikeKjId(text)) return undefined;
     if (waiting.slot) {
       const answer = reader.answer(waiting.slot, text);
       const fresh = await this.takeFacts(context, answer.reading, waiting.slot);
+      // An ID typed for "which ID?" is the prompt's to check (its form is explained when wrong); what
+      // else the message told (KJ1312… これです。PWが期限切れ) is kept above.
+      if (waiting.slot === 'idType' && looksLikeKjId(text)) return undefined;
       // The answer to the waiting question: the prompt takes it, the step keeps it. (Not 解決しましたか？
       // answered with news, あ、ありました！…ログインできます: the facts changed, so does the answer, below.)
       const news = fresh.length > 0 && waiting.slot === 'solved' && answer.value === 'yes' && !answer.reading.asks;

@@ -64,8 +64,8 @@ const PARTICLES = new Set(Array.from('ヲガハノニデトモヘヤカネヨナ
 // (Not the ので of なのでしょうか, which still asks, nor of 試してないのでわからない, the reason for not knowing,
 // nor of できませんのでございます, the copula.)
 /** A clause that ends in a contrast: what follows is the point. */
-const CONTRAST_END = /(?:けど|けれど|けれども|ですが|ますが|のですが|んですが|でしたが|ましたが)[、,]?$/u;
-const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:でした|デシタ|ました|マシタ|です|デス|ます|マス|ません|マセン)[ \u3000]+)|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|ましたが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,]|わから|分から|ござ)/u;
+const CONTRAST_END = /(?:けど|けれど|けれども|ですが|ますが|ませんが|のですが|んですが|でしたが|ましたが)[、,]?$/u;
+const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:でした|デシタ|ました|マシタ|です|デス|ます|マス|ません|マセン)[ \u3000]+)|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|ましたが|ませんが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,]|わから|分から|ござ)/u;
 const ASKING = /(?:[?？]\s*$)|(?:(?:です|ます|でしょう|ません|だろう|でした|ました)か[。．]?\s*$)/u;
 const HEDGED = /かな[?？]?\s*$/u;
 /** A request put as a question: 「お願いできますでしょうか」, 「つないでもらえますか」. */
@@ -83,9 +83,9 @@ const LEADS_INTO_QUESTION = /(?:(?:場合|バアイ|ナラ|ナラバ|トキ|時|
  * An embedded question of which one, just before: 何のパスワードか, どっちのことか, どれなのか (not
  * 何番だったか, the number itself; not the ド|ノ of パスワード|の).
  */
-const WHICH_QUESTION = /(?:何ノ|ナンノ|(?<!\p{Script=Katakana})(?:ドノ|ドッチ|ドチラ|ドレ)).{0,10}?(?:カ|ノカ|ナノカ|ダカ)$/u;
+const WHICH_QUESTION = /(?:何ノ|ナンノ|(?:(?<!\p{Script=Katakana})|(?<=[ガハヲニデモトノテ]))(?:ドノ|ドッチ|ドチラ|ドレ)).{0,10}?(?:カ|ノカ|ナノカ|ダカ)$/u;
 /** Not knowing how, when or why (どうなるのかはわからない, 見方がわからない): said of that question, not of a fact. */
-const HOW_QUESTION = /(?:(?:(?<!カ)ドウ(?!シテモ)|イツ|ナゼ|ナンデ|誰|ダレ).{0,12}?(?:カ|ノカ|ナノカ|ダカ)|(?:見方|ミカタ|ヤリ方|ヤリカタ|使イ方|ツカイカタ|調ベ方|探シ方|方法|仕方|シカタ|手順))[ハモガ]?(?:ヨク|全然|マッタク)?$/u;
+const HOW_QUESTION = /(?:(?:(?<!カ)ドウ(?!シテモ)|イツ|ナゼ|ナンデ|誰|ダレ).{0,12}?(?:カ|ノカ|ナノカ|ダカ)|(?:バ|タラ)(?:ヨイ|ヨロシイ|イイ)ノ?カ|(?:見方|ミカタ|ヤリ方|ヤリカタ|使イ方|ツカイカタ|調ベ方|探シ方|方法|仕方|シカタ|手順))[ハモガ]?(?:ヨク|全然|マッタク)?$/u;
 const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![ナッラケ]|イシャ|モ(?!ワカラ|分カラ|知ラ)|ト思)|^\p{Script=Katakana}{0,4}カドウカ/u;
 const ASCII_WORD = /^[a-z0-9]+$/;
 const KANJI = /\p{Script=Han}/u;
@@ -106,6 +106,8 @@ const QUOTED = /「([^「」]{1,300})」|『([^『』]{1,300})』|[“”"]([^�
 /** Screen words told without brackets, up to the verb saying the screen showed them (…ありません。と表示されます; not と出来). */
 const UNBRACKETED_QUOTE = /(?<=(?:^|[。．!！?？\n、,」』])\s*)([^。．!！?？\n、,「」『』]{4,120}?)[。．]?\s*(?=(?:と|って)(?:表示|出(?![来し])|で[たてまる]))/gu;
 /** What stands between a situation (代理請求) and the polarity word said of it: は|してなくて, じゃ|ない. */
+/** Uncovered words ending in a kanji and a subject particle (残高が): a subject of their own. */
+const OWN_SUBJECT = /\p{Script=Han}[ガハ]$/u;
 const SAID_OF_SITUATION = /^[ハモガヲ]?(?:ジャ|デハ|デ|シテ|シ)?$/u;
 /** Typos are corrected in answers this short (compact characters), to cues this long. */
 const MAX_CORRECTED_CHARS = 16;
@@ -146,6 +148,7 @@ export class FactReader {
   private readonly neededWith = new Map<string, string[]>();
   /** Words that take back what a message said before them (やっぱり). */
   private readonly turnarounds: string[];
+  private readonly retractions: Set<string>;
   private readonly pastWords: string[];
   private readonly progressWords: { done: string[]; next: string[] };
   private readonly otherOffice: RegExp | undefined;
@@ -201,6 +204,7 @@ export class FactReader {
       }
     }
     this.turnarounds = file.turnarounds.map((w) => this.compact(w).text).filter(Boolean);
+    this.retractions = new Set(file.retractions.map((w) => this.compact(w).text).filter(Boolean));
     this.pastWords = file.past.map((w) => this.compact(w).text).filter(Boolean);
     const alternation = (words: string[]) => words.map((w) => this.compact(w).text).filter(Boolean).map(escapeRegExp).join('|');
     const plain = (words: string[]) => words.map((w) => w.normalize('NFKC').toLowerCase());
@@ -423,16 +427,44 @@ export class FactReader {
     // comes in the next clause.
     let lastSubject: FactSlot[] = [];
     let quoteIndex = 0;
+    // What was said before a retraction, replaced by what is said of the same facts after it.
+    let retraction: Map<FactSlot, Set<string>> | undefined;
     for (const [at, { clause: trimmed, text: compact, boundary, pauses, tokens: scanned }] of clauses.entries()) {
       // 「なかったです…あ、やっぱりありました」: what came before a correction no longer stands.
       // In the clause itself too (なし、あ、やっぱあった).
       const turnedAt = Math.max(...this.turnarounds.map((w) => { const at = compact.lastIndexOf(w); return at < 0 ? -1 : at + w.length; }));
       if (turnedAt >= 0) found.clear();
       // After けど comes the point (cのIDはわかるんですけど、KJのがわかりません): what this clause says
-      // of a fact replaces what the clause before said of it.
-      const before = at > 0 && CONTRAST_END.test(clauses[at - 1]!.clause) ? new Map([...found].map(([slot, values]) => [slot, new Set(values)])) : undefined;
-      // Words of the question's own values first, then polarity, then a bare はい／いいえ.
-      const levels: Array<Set<string>> = [new Set(), new Set(), new Set()];
+      // of a fact replaces what the clause before said of it. So does what follows a retraction
+      // (ないと思います、|いえ、ありました), of the facts it tells again only (紙はある。あ、でも…入れへん).
+      let before = at > 0 && CONTRAST_END.test(clauses[at - 1]!.clause) ? copyOf(found) : undefined;
+      let crossed = false;
+      const retracted = this.retractedAt(compact, pauses, scanned, found.size > 0 || answerLevels.some((level) => level.size > 0));
+      // Words of the question's own values first, then polarity, then a bare はい／いいえ, then not knowing
+      // how (見方がわからない): asked about the history, that is not knowing it; after an answer
+      // (ログインはできますが、どこを押せばよいのか分かりません) it is a question of its own.
+      const fresh = (): Array<Set<string>> => [new Set(), new Set(), new Set(), new Set()];
+      let levels = fresh();
+      // A situation named in its own words stands against a later bare polarity (代理でやってるので、
+      // そっちはわからない is 代理請求); a yes or no does not (登録してます…いや、してないです).
+      const settle = () => {
+        for (const level of levels) level.delete('');
+        const named = asked !== undefined && [...(answerLevels[0] ?? [])].some((value) => !this.isYesOrNo(asked, value));
+        const answered = answerLevels.some((level) => level.size > 0);
+        if (levels.some((level, rank) => level.size > 0 && (rank < 3 || !answered)) && !(named && levels[0]!.size === 0)) answerLevels = levels;
+        if (before) replaceSaid(found, before);
+      };
+      // From a retraction on, a bare yes or no is said of what it takes back (履歴はないと思います、いえ、ありました).
+      const retract = () => {
+        crossed = true;
+        settle();
+        before = undefined;
+        levels = fresh();
+        retraction = copyOf(found);
+        lastSubject = saidHere.length > 0 ? [...saidHere].reverse() : lastSubject;
+        bound = false;
+      };
+      const saidHere: FactSlot[] = [];
       const asking = (ASKING.test(trimmed) || REQUEST.test(trimmed) || QUESTION_WORD.test(trimmed)) && !HEDGED.test(trimmed);
       asks ||= asking;
       // The question is the clause's last phrase (発行履歴なかったっぽい、どうすればいい？ tells the history),
@@ -460,6 +492,7 @@ export class FactReader {
       // The end of a situation just named (代理請求は|してなくて): a polarity word there is said of it.
       let situationEnd = -1;
       for (const token of tokens) {
+        if (retracted >= 0 && token.start >= retracted && !crossed) retract();
         const saysOfSituation = situationEnd >= 0 && SAID_OF_SITUATION.test(compact.slice(situationEnd, token.start));
         const into = token.end <= supposedUntil ? supposed : found;
         for (const meaning of token.meanings) {
@@ -478,7 +511,7 @@ export class FactReader {
               topics.add(this.topicOf(slot));
               // A question names a situation ("代理請求の場合は？" still says 代理請求), but asks a yes or no
               // ("登録してありますか？").
-              if (value && (into === supposed || !(asksAt(token) && this.isYesOrNo(slot, value)))) add(into, slot, value);
+              if (value && (into === supposed || !(asksAt(token) && this.isYesOrNo(slot, value)))) (add(into, slot, value), into === found && saidHere.push(slot));
             }
             // 「担当の方にお願いできますでしょうか」 asks, and so answers the hand-off offer.
             if (meaning.slot === asked && value && (!asksAt(token) || (!(asked in FACT_VALUES) && POLITE_REQUEST.test(trimmed)))) levels[0]!.add(value);
@@ -502,28 +535,23 @@ export class FactReader {
             const ofWhich = polarity === 'unknown' && WHICH_QUESTION.test(compact.slice(Math.max(0, token.start - 16), token.start));
             const ofHow = polarity === 'unknown' && !ofWhich && HOW_QUESTION.test(compact.slice(Math.max(0, token.start - 20), token.start));
             const heard = ofHow ? [] : ofWhich ? abouts.filter((t) => t.meanings.some((m) => { const slot = this.namesFact(m); return slot !== undefined && this.choices.has(slot); })) : abouts;
-            const said: FactSlot | undefined = this.subjectOf(token, heard, polarity, pauses, tokens) ?? (bound || ofWhich || ofHow ? undefined : lastSubject.find((slot) => this.polarityOf[slot]?.[polarity]));
+            const said: FactSlot | undefined = this.subjectOf(token, heard, polarity, compact, pauses, tokens) ?? (bound || ofWhich || ofHow ? undefined : lastSubject.find((slot) => this.polarityOf[slot]?.[polarity]));
             // Said of something that is not this system's (ログインしてなくて, with nothing of the KJ
             // login around it): it answers nothing, the question asked included.
             if (said && !stands(said)) continue;
             bound ||= said !== undefined;
             if (said) add(into, said, this.polarityOf[said]![polarity]!);
-            if (into === found && (!said || said === asked)) levels[1]!.add(asked ? (this.polarityOf[asked]?.[polarity] ?? '') : '');
+            if (said && into === found) saidHere.push(said);
+            if (into === found && (!said || said === asked)) levels[ofHow ? 3 : 1]!.add(asked ? (this.polarityOf[asked]?.[polarity] ?? '') : '');
           }
         }
       }
-      for (const level of levels) level.delete('');
-      // A situation named in its own words stands against a later bare polarity (代理でやってるので、
-      // そっちはわからない is 代理請求); a yes or no does not (登録してます…いや、してないです).
-      const named = asked !== undefined && [...(answerLevels[0] ?? [])].some((value) => !this.isYesOrNo(asked, value));
-      if (levels.some((level) => level.size > 0) && !(named && levels[0]!.size === 0)) answerLevels = levels;
+      if (retracted >= 0 && !crossed) retract();
+      settle();
       // After a question (発行履歴ってどこで見るんですか？), わからなくて is said of what was asked.
       lastSubject = bound || asking ? [] : abouts.flatMap((t) => t.meanings.flatMap((m) => (m.kind === 'about' ? [m.slot] : []))).reverse();
-      for (const [slot, values] of before ? found : []) {
-        const said = [...values].filter((value) => !before!.get(slot)?.has(value));
-        if (said.length === 1 && before!.has(slot)) found.set(slot, new Set(said));
-      }
     }
+    if (retraction) replaceSaid(found, retraction);
     for (const { text: compact, boundary, pauses, commas, host } of quotes) {
       const tokens = this.scan(compact, boundary, commas, asked);
       // The screen's words are content the message shares with an error entry, though they make it no less vague.
@@ -534,7 +562,7 @@ export class FactReader {
           if (m.kind === 'topic') topics.add(m.topic);
           if (m.kind === 'polarity' && m.polarity !== 'yes' && m.polarity !== 'no') {
             const polarity = this.turned(m.polarity, compact, token);
-            const said = this.subjectOf(token, abouts, polarity, pauses, tokens);
+            const said = this.subjectOf(token, abouts, polarity, compact, pauses, tokens);
             if (said && host.has(said) && stands(said)) add(found, said, this.polarityOf[said]![polarity]!);
           }
           if (m.kind !== 'value' || !(m.slot in FACT_VALUES) || (this.isYesOrNo(m.slot, m.value) && !host.has(m.slot as FactSlot)) || !stands(m.slot as FactSlot)) continue;
@@ -561,6 +589,20 @@ export class FactReader {
     // KJのIDでログインできる in a certificate question tells the login, not which ID the question is about.
     for (const [slot, within] of this.within) if (slot !== asked && named[0] && !within.includes(named[0])) (delete facts[slot], delete supposedFacts[slot]);
     return { reading: { facts, contradictory, topics: named, namedTopics: named.filter((t) => topicWords.has(t)), vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, rest, asks, elsewhere, supposed: supposedFacts }, answers };
+  }
+
+  /**
+   * Where a retraction said alone between commas (…と思います、|いえ、ありました) starts, when something was
+   * said before it; -1 when none. The retraction itself stays: it may be the answer (いいえ、…).
+   */
+  private retractedAt(compact: string, pauses: number[], tokens: Token[], saidBefore: boolean): number {
+    const says = (t: Token) => t.meanings.some((m) => m.kind === 'polarity' || m.kind === 'value');
+    const starts = [0, ...pauses];
+    for (let i = starts.length - 2; i >= 0; i--) {
+      const [from, to] = [starts[i]!, starts[i + 1]!];
+      if (this.retractions.has(compact.slice(from, to)) && (saidBefore || tokens.some((t) => t.end <= from && says(t)))) return from;
+    }
+    return -1;
   }
 
   /** What a message says is done, and what it asks next (…は済みました。次は利用申請ですか？), when it says both. */
@@ -595,9 +637,13 @@ export class FactReader {
   }
 
   /** The nearest thing (a fact's "about" word) the polarity word is said of, before it or just after it. */
-  private subjectOf(token: Token, abouts: Token[], polarity: 'affirm' | 'negate' | 'unknown', pauses: number[], tokens: Token[]): FactSlot | undefined {
+  private subjectOf(token: Token, abouts: Token[], polarity: 'affirm' | 'negate' | 'unknown', compact: string, pauses: number[], tokens: Token[]): FactSlot | undefined {
     let best: { slot: FactSlot; distance: number } | undefined;
     const polar = (t: Token) => t.meanings.some((m) => m.kind === 'polarity');
+    // A noun of its own marked as the subject just before the word (…システム 証明書画面】現在、手数料の
+    // 残高が|ある) is what it is said of, not a fact named before a comma (通知書の番号は|ある is the letter's).
+    const coveredUntil = Math.max(0, ...tokens.filter((t) => t.end <= token.start).map((t) => t.end));
+    const ownSubjectAt = OWN_SUBJECT.test(compact.slice(coveredUntil, token.start)) ? coveredUntil : -1;
     for (const about of abouts) {
       // A subject after the word must stand before the next comma: ログインもできて、|履歴は….
       if (about.start >= token.end && pauses.some((p) => p >= token.end && p <= about.start)) continue;
@@ -605,6 +651,7 @@ export class FactReader {
       // so is one that says its own yes or no (受付システムには入れる、ばってん…わからん).
       const saysOwn = about.meanings.some((m) => m.kind === 'value' && m.slot in FACT_VALUES && this.isYesOrNo(m.slot, m.value));
       if (about.end <= token.start && pauses.some((p) => p >= about.end && p <= token.start) && (saysOwn || tokens.some((t) => t.start >= about.end && t.end <= token.start && t !== token && polar(t) && !pauses.some((p) => p > about.end && p <= t.start)))) continue;
+      if (about.end <= ownSubjectAt && pauses.some((p) => p >= about.end && p <= ownSubjectAt)) continue;
       const distance = about.end <= token.start ? token.start - about.end : about.start >= token.end ? about.start - token.end : -1;
       const limit = about.end <= token.start ? SUBJECT_BEFORE : SUBJECT_AFTER;
       if (distance < 0 || distance > limit) continue;
@@ -667,7 +714,7 @@ export class FactReader {
 
   /**
    * Longest cue at each position; a one-character cue (c, 有, 無) only in an answer, where little else
-   * is said; the words of 解決しましたか？ and the hand-off offer only in answers to those.
+   * is said, or right after what it is said of; the words of 解決しましたか？ and the hand-off offer only in answers to those.
    */
   private scan(compact: string, boundary: boolean[], commas: number[], asked: Slot | undefined): Token[] {
     const tokens: Token[] = [];
@@ -679,8 +726,10 @@ export class FactReader {
         const form = compact.slice(i, i + length);
         const meanings = this.cues.get(form)?.filter((m) => m.kind !== 'value' || m.slot === asked || (m.slot in FACT_VALUES && !m.reply));
         if (!meanings?.length) continue;
-        // One character says little (有, 無, c), except a kanji naming what a fact is about (紙).
-        if (length === 1 && asked === undefined && !(KANJI.test(form) && meanings.every((m) => m.kind === 'about'))) continue;
+        // One character says little (有, 無, c), except a kanji naming what a fact is about (紙), or a
+        // yes or no right after one (発行用PW有, 履歴無).
+        const afterAbout = tokens.at(-1)?.end === i && tokens.at(-1)!.meanings.some((m) => m.kind === 'about');
+        if (length === 1 && asked === undefined && !(KANJI.test(form) && (meanings.every((m) => m.kind === 'about') || (afterAbout && meanings.every((m) => m.kind === 'polarity'))))) continue;
         if (ASCII_WORD.test(form) && !wholeWord(compact, boundary, i, i + length)) continue;
         matched = { start: i, end: i + length, meanings };
         break;
@@ -762,6 +811,18 @@ function oneApart(a: string, b: string): boolean {
   let differences = 0;
   for (let i = 0; i < a.length && differences < 2; i++) if (a[i] !== b[i]) differences++;
   return differences === 1;
+}
+
+function copyOf(found: Map<FactSlot, Set<string>>): Map<FactSlot, Set<string>> {
+  return new Map([...found].map(([slot, values]) => [slot, new Set(values)]));
+}
+
+/** What was said of a fact since `before` replaces what was said of it then, when it is one value. */
+function replaceSaid(found: Map<FactSlot, Set<string>>, before: Map<FactSlot, Set<string>>): void {
+  for (const [slot, values] of found) {
+    const said = [...values].filter((value) => !before.get(slot)?.has(value));
+    if (said.length === 1 && before.has(slot)) found.set(slot, new Set(said));
+  }
 }
 
 function add(found: Map<FactSlot, Set<string>>, slot: FactSlot, value: string): void {

@@ -173,6 +173,8 @@ export const FactFile = z.strictObject({
   implies: z.array(z.strictObject({ if: z.record(z.string(), z.string()), then: z.record(z.string(), z.string()) })).default([]),
   /** Words after which what the message said before no longer stands (やっぱり, 訂正). */
   turnarounds: Words.default([]),
+  /** A word standing alone between commas that takes back what came before it (ないと思います、いえ、ありました). */
+  retractions: Words.default([]),
   /** Words that put a phrase in the past (先月までは): beside a phrase about now, what it says no longer holds. */
   past: Words.default([]),
   /** Where the user is in a flow: what they say they have `done` (…は済みました), then `next` (次は？). */

@@ -233,6 +233,9 @@ describe('typed KJ IDs', () => {
       play([['ID・パスワード'], [typed, '形式が正しくない', problem, '12桁', { not: STATUS_Q }]]));
   }
 
+  it('what else the message with the ID tells is kept: an expired password skips the status question', () =>
+    play([['ID・パスワード', askId], ['KJ0123456789AB これです。PWが期限切れと言われる', '正しい', shows('faq-q2'), { not: STATUS_Q }, asksSolved]]));
+
   it('after a malformed ID the next proper answer still advances the dialog', () =>
     play([['ID・パスワード'], ['KJ12345', '形式が正しくない'], ['事業所ユーザID（KJから始まる）', askStatus], ['1', askMail]]));
 

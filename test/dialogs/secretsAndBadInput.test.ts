@@ -4,6 +4,7 @@ import { click, kb, router, say, sayActivities, storageText, storedState, testBo
 import { PHRASES } from '../../src/dialogs/phrases';
 import { containsSecret as isSecret } from '../../src/safety/secrets';
 import { allQuestionSets } from '../support/routingEvaluation';
+import { CONVERSATION_DEV_PATHS, CONVERSATION_HOLDOUT_PATHS, loadConversationSet } from '../support/conversationEvaluation';
 import {
   asks,
   asksLast,
@@ -119,10 +120,18 @@ describe('a password in other shapes', () => {
   it('part of a KJ ID next to the word パスワード is an ID, not a secret', () =>
     play([['ID KJ4409… のパスワードの有効期限が切れています', { not: SECRET_WARNING }, shows('error-password-expired')]]));
 
-  it('no question of the development and held-out sets, nor any example question, is taken for a secret', () => {
-    const questions = [...allQuestionSets().flatMap((set) => set.questions.map((q) => q.q)), ...kb.entries.flatMap((e) => e.examples)];
+  it('no question or chat message of the development and held-out sets, nor any example question, is taken for a secret', () => {
+    const chats = [...CONVERSATION_DEV_PATHS, ...CONVERSATION_HOLDOUT_PATHS].map(loadConversationSet);
+    const questions = [
+      ...allQuestionSets().flatMap((set) => set.questions.map((q) => q.q)),
+      ...kb.entries.flatMap((e) => e.examples),
+      ...chats.flatMap((set) => [...set.openings.map((o) => o.text), ...set.answers.map((a) => a.text), ...set.conversations.flatMap((c) => c.turns)]),
+    ];
     expect(questions.filter((q) => isSecret(q))).toEqual([]);
   });
+
+  it('a KJ ID typed right after its label, beside the word PW, is not taken for a secret', () =>
+    play([['事業所ユーザID：KJ131234567801。PW：不明。再発行したい。', { not: SECRET_WARNING }]]));
 
   it('a KJ ID or an error message about passwords is not taken for a secret', () =>
     play([

@@ -121,6 +121,16 @@ const openings: Array<[string, Facts]> = [
   // The ID's letters before its digits (KJ08…) name the KJ ID.
   ['ＫＪ０８から始まるIDはわかるんですけど、パスワードが不明です', { idType: 'kj', idStatus: 'lost' }],
   ['証明書入れたいんですけど、通知書は金庫にしまってあって、KJのIDで毎月請求もしてます', { certificatePassword: 'yes', kjLogin: 'yes' }],
+  // A retraction alone between commas takes back what it follows, of the facts told again only.
+  ['履歴はないと思います、いえ、ありました。証明書を入れたいのですがどうすればよいでしょうか。', { certificateHistory: 'yes' }],
+  ['KJの…あ、cでした。cから始まる個人ユーザIDとパスワードが分かりません。', { idType: 'c', idStatus: 'lost' }],
+  ['今度パソコン替えるんで証明書入れ直したいんです。パスワードの紙はある。あ、でも受付システムは入れへん', { certificatePassword: 'yes', kjLogin: 'no' }],
+  // A yes or no of one character right after what it is said of (PW有).
+  ['証明書ｲﾝｽﾄｰﾙ希望。発行用PW有。', { certificatePassword: 'yes' }],
+  // A mail not sent is no registration; a subject of its own after a comma (残高が|ある) is not the system named before it.
+  ['複合機でスキャンしたPDFがメールで送れない。', {}],
+  ['【電子請求受付システム 証明書画面】現在、証明書発行手数料の残高があるため、発行申請ができません。', {}],
+  ['電子請求受付システムにはKJのIDで毎月ログインしております。証明書を入れたいです', { kjLogin: 'yes' }],
 ];
 
 /** Typed answers to the bot's questions: [question's fact, message, the value it means or undefined]. */
@@ -138,6 +148,17 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['idStatus', '前任者しか知らなくて、本人とも連絡取れません', 'lost'],
   ['kjLogin', 'さっき試したら入れなかったです', 'no'],
   ['kjLogin', 'ログインできます', 'yes'],
+  // Not knowing how to go on after an answer is a question of its own, not the answer taken back.
+  ['kjLogin', 'ログインはできますが、その後どこを押せばよいのか分かりません。', 'yes'],
+  ['certificateHistory', '見方がわからないです', 'unknown'],
+  ['certificateHistory', '履歴はないと思います、いえ、ありました。', 'yes'],
+  ['idType', '事業所ユーザIDだったと思います、いや、個人ユーザIDでした。', 'c'],
+  ['certificateHistory', '何年か前に一度発行したような気がいたしますが、記憶が定かではございません。', 'unknown'],
+  ['securityMail', '前の管理者が何か登録していたかもしれませんが、私には分かりかねます。', 'unknown'],
+  ['securityMail', 'したと思うけど確証なし', 'unknown'],
+  ['securityMail', 'ﾄｳﾛｸ ｽﾞﾐ', 'yes'],
+  // ええと is a hesitation, not ええ (yes).
+  ['certificatePassword', 'ええと、少々お待ちください。', undefined],
   ['securityMail', '登録しなかったと思います', 'no'],
   ['securityMail', '前に設定した気がします', 'yes'],
   // Hesitations and promises are no answer, though they end like one (オキマス is no typo of デキマス).

@@ -1,25 +1,9 @@
 import { escapeRegExp, type Analyzer } from './analyzer';
+import { CueScanner, KANJI, PARTICLES, type Meaning, type Polarity, type Token } from './cueScanner';
 import { FACT_VALUES, type AnswerSlot, type Facts, type FactSlot, type Slot, type ValueOf } from './factTable';
-import { MAX_QUERY_CHARS, foldHonorifics, normalizeText, unspaced } from './normalize';
+import { asksIn, clausesOf, conditional, CONDITION, CONTRAST_END, EMBEDDED_QUESTION, HOW_QUESTION, LEADS_INTO_QUESTION, OWN_SUBJECT, POLITE_REQUEST, SAID_OF_SITUATION, WHICH_QUESTION } from './clauseGrammar';
+import { MAX_QUERY_CHARS, normalizeText, unspaced } from './normalize';
 import type { FactFile, Topic } from './schema';
-
-type Polarity = 'affirm' | 'negate' | 'unknown' | 'yes' | 'no';
-type Meaning =
-  /** `shared`: one of the fact's `mentions`, a word another topic uses too. */
-  | { kind: 'about'; slot: FactSlot; shared?: true }
-  /** `reply`: a word that states the value only as a reply to the slot's own question. */
-  | { kind: 'value'; slot: Slot; value: string; reply?: true }
-  | { kind: 'polarity'; polarity: Polarity }
-  | { kind: 'topic'; topic: Topic; hint?: true }
-  | { kind: 'filler' };
-
-interface Token {
-  start: number;
-  end: number;
-  meanings: Meaning[];
-  /** A negation whose denial follows and is part of the token (ない|ことはない): it affirms. */
-  denied?: boolean;
-}
 
 /** What one message says. */
 export interface Reading {
@@ -58,64 +42,14 @@ export interface AnswerReading<S extends Slot = Slot> {
 /** How far (in characters) a polarity word may stand from what it is said of: after it, and (rarely) before it. */
 const SUBJECT_BEFORE = 20;
 const SUBJECT_AFTER = 6;
-/** Particles and endings that do not make a message more specific. */
-const PARTICLES = new Set(Array.from('ヲガハノニデトモヘヤカネヨナワダッンテタシイ'));
-// Sentence ends, and the conjunctions after which a new clause starts ("…ないのですが、どうすれば？"), longest first.
-// (Not the ので of なのでしょうか, which still asks, nor of 試してないのでわからない, the reason for not knowing,
-// nor of できませんのでございます, the copula.)
-/** A clause that ends in a contrast: what follows is the point. */
-const CONTRAST_END = /(?:けど|けれど|けれども|ですが|ますが|ませんが|のですが|んですが|でしたが|ましたが)[、,]?$/u;
-const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:でした|デシタ|ました|マシタ|です|デス|ます|マス|ません|マセン)[ \u3000]+)|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|ましたが|ませんが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,]|わから|分から|ござ)/u;
-const ASKING = /(?:[?？]\s*$)|(?:(?:です|ます|でしょう|ません|だろう|でした|ました)か[。．]?\s*$)/u;
-const HEDGED = /かな[?？]?\s*$/u;
-/** A request put as a question: 「お願いできますでしょうか」, 「つないでもらえますか」. */
-const POLITE_REQUEST = /(?:お願い|いただけ|もらえ|くれ)[^。．?？]{0,4}?(?:か|でしょうか)[。．?？]?\s*$/u;
-/** A request or a question word ending its clause: 「教えてください」, 「どこにあるの」. */
-const REQUEST = /(?:教えて|おしえて|知りたい|しりたい)(?:ください|下さい|ほしい|欲しい|いただけ\S*|もらえ\S*|です)?[。．!！]?\s*$/u;
-const QUESTION_WORD = /(?:どこ|何|なに|なん|いつ|どう|どれ|どの|どちら|どっち|誰|なぜ|どんな|どのくらい|どれくらい).*(?:の|か|かしら|っけ)[。．]?\s*$/u;
-/** A word followed by か, のか, んだか (not かも, かな, かと思う; but かもわからない), or by …かどうか: an embedded question. */
-// 「入れましたら」「できたら」「なかったら」: a condition, not what happened.
-const conditional = (compact: string, end: number) => 'タダ'.includes(compact[end - 1] ?? '') && compact[end] === 'ラ';
-/** A condition a question is asked under (…がない場合は, …たら, …なら): what it supposes, not what it tells. */
-const CONDITION = /(?:場合|バアイ|ナラ|ナラバ|トキ|時|タラ|ダラ|レバ)(?:ハ|ニ|デモ|ッテ|ダト)?$/u;
-const LEADS_INTO_QUESTION = /(?:(?:場合|バアイ|ナラ|ナラバ|トキ|時|タラ|ダラ|レバ)[ハニデモ]?|[ハト]|ッテ)$/u;
-/**
- * An embedded question of which one, just before: 何のパスワードか, どっちのことか, どれなのか (not
- * 何番だったか, the number itself; not the ド|ノ of パスワード|の).
- */
-const WHICH_QUESTION = /(?:何ノ|ナンノ|(?:(?<!\p{Script=Katakana})|(?<=[ガハヲニデモトノテ]))(?:ドノ|ドッチ|ドチラ|ドレ)).{0,10}?(?:カ|ノカ|ナノカ|ダカ)$/u;
-/** Not knowing how, when or why (どうなるのかはわからない, 見方がわからない): said of that question, not of a fact. */
-const HOW_QUESTION = /(?:(?:(?<!カ)ドウ(?!シテモ)|イツ|ナゼ|ナンデ|誰|ダレ).{0,12}?(?:カ|ノカ|ナノカ|ダカ)|(?:バ|タラ)(?:ヨイ|ヨロシイ|イイ)ノ?カ|(?:見方|ミカタ|ヤリ方|ヤリカタ|使イ方|ツカイカタ|調ベ方|探シ方|方法|仕方|シカタ|手順))[ハモガ]?(?:ヨク|全然|マッタク)?$/u;
-const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![ナッラケ]|イシャ|モ(?!ワカラ|分カラ|知ラ)|ト思)|^\p{Script=Katakana}{0,4}カドウカ/u;
-const ASCII_WORD = /^[a-z0-9]+$/;
-const KANJI = /\p{Script=Han}/u;
 const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}ー]/u;
 /** A message that says no more than this beyond its topic is vague. */
 const VAGUE_RESIDUAL = 1;
-const ASCII_CHAR = /[a-z0-9]/;
-/** Where a phrase ends: a comma, or a space between Japanese words (つうちしょはあります　ろぐいんもできます). */
-const PAUSE = /[、,，､]|(?<=[^\x00-\x7F])[ \u3000]+(?=[^\x00-\x7F])/u;
-const PAUSE_KEPT = new RegExp(`(${PAUSE.source})`, 'u');
-// Japanese brackets, and the double quotes phones and IMEs type (“…”, ”…”, "…").
-const SPOKEN_QUOTE = /「([^「」]{1,300})」(?=\s*(?:と|って)(?:言われ|いわれ|頼まれ|たのまれ|指示され|聞い|きい|言って|いって))/gu;
-/** A name in brackets (「電子請求登録結果に関するお知らせ」は手元に…): a document or step, said of like any word, not the screen's message. */
-const BRACKETED_NAME = /「([^「」。]{1,60}?)」(?=\s*(?:は|が|を|の|も|に|で|って|とは|という))/gu;
-/** How a screen's message ends (…ありません, …切れています, …行えません。), as a name does not. */
-const SENTENCE_END = /(?:ます|です|ません|ない|ださい|さい|た|だ)[。．!！]?$/u;
-const QUOTED = /「([^「」]{1,300})」|『([^『』]{1,300})』|[“”"]([^“”"]{1,300})[“”"]/gu;
-/** Screen words told without brackets, up to the verb saying the screen showed them (…ありません。と表示されます; not と出来). */
-const UNBRACKETED_QUOTE = /(?<=(?:^|[。．!！?？\n、,」』])\s*)([^。．!！?？\n、,「」『』]{4,120}?)[。．]?\s*(?=(?:と|って)(?:表示|出(?![来し])|で[たてまる]))/gu;
-/** What stands between a situation (代理請求) and the polarity word said of it: は|してなくて, じゃ|ない. */
-/** Uncovered words ending in a kanji and a subject particle (残高が): a subject of their own. */
-const OWN_SUBJECT = /\p{Script=Han}[ガハ]$/u;
-const SAID_OF_SITUATION = /^[ハモガヲ]?(?:ジャ|デハ|デ|シテ|シ)?$/u;
 /** Typos are corrected in answers this short (compact characters), to cues this long. */
 const MAX_CORRECTED_CHARS = 16;
 // A thumbs-up or a circle answers yes, a cross no, as chat users reply (👍, 🙆, ⭕, 👎, 🙅, ❌).
 const THUMBS_UP = /[👍👌🙆⭕🆗]/gu;
 const THUMBS_DOWN = /[👎🙅❌]/gu;
-// うーん is a hesitation and says nothing; written without its dash it would fold to うん, a yes.
-const HESITATION = /[うウｳ][ー〜～~ｰ－-]+[んンﾝ]/gu;
 const MIN_CORRECTED_CUE = 4;
 /** So little after 次は that it asks for the next step (次は？, 次をお願いします). */
 const NEXT_ALONE = 8;
@@ -128,13 +62,11 @@ const NEXT_ALONE = 8;
  * callers to drop entries that contradict what the user said.
  */
 export class FactReader {
-  private readonly cues = new Map<string, Meaning[]>();
-  private readonly longestCue: number;
+  private readonly scanner: CueScanner;
   /** Per question, the written forms (four or more characters) of the cues that answer it and of their synonyms: what typos are corrected to. */
   private readonly spellings = new Map<Slot, string[]>();
   private readonly polaritySpellings: string[];
   private readonly negationSuffixes: string[];
-  private readonly doubleNegationSuffixes: string[];
   private readonly shrugs: Set<string>;
   private readonly notAtHand: string[];
   /** Facts whose values are kinds to choose between (which ID). */
@@ -164,14 +96,9 @@ export class FactReader {
     readonly file: FactFile,
     private readonly analyzer: Analyzer,
   ) {
-    const add = (word: string, meaning: Meaning) => {
-      const form = this.compact(word).text;
-      if (!form) return;
-      const list = this.cues.get(form) ?? [];
-      if (!list.some((m) => JSON.stringify(m) === JSON.stringify(meaning))) list.push(meaning);
-      this.cues.set(form, list);
-    };
     const { polarity } = file;
+    this.scanner = new CueScanner(analyzer, polarity.doubleNegationSuffixes, (m) => m.kind === 'value' && this.polarityOf[m.slot]?.negate === m.value);
+    const add = (word: string, meaning: Meaning) => this.scanner.add(word, meaning);
     for (const p of ['affirm', 'negate', 'unknown', 'yes', 'no'] as const) for (const w of polarity[p]) add(w, { kind: 'polarity', polarity: p });
     for (const w of [...polarity.neutral, ...file.filler]) add(w, { kind: 'filler' });
     this.topicOrder = Object.keys(file.topics) as Topic[];
@@ -182,9 +109,9 @@ export class FactReader {
       this.polarityOf[slot] = fact.polarity;
       if (fact.choice) this.choices.add(slot);
       if (fact.within.length) this.within.set(slot, fact.within);
-      if (fact.requires.length) this.requiredWith.set(slot, fact.requires.map((w) => this.compact(w).text));
-      if (fact.elsewhere) this.placedElsewhere.set(slot, { at: fact.elsewhere.at.map((w) => this.compact(w).text), unless: fact.elsewhere.unless.map((w) => this.compact(w).text) });
-      for (const [value, words] of Object.entries(fact.needs)) this.neededWith.set(`${slot}=${value}`, words.map((w) => this.compact(w).text));
+      if (fact.requires.length) this.requiredWith.set(slot, fact.requires.map((w) => this.scanner.compact(w).text));
+      if (fact.elsewhere) this.placedElsewhere.set(slot, { at: fact.elsewhere.at.map((w) => this.scanner.compact(w).text), unless: fact.elsewhere.unless.map((w) => this.scanner.compact(w).text) });
+      for (const [value, words] of Object.entries(fact.needs)) this.neededWith.set(`${slot}=${value}`, words.map((w) => this.scanner.compact(w).text));
       for (const w of fact.about) add(w, { kind: 'about', slot });
       for (const w of fact.mentions) add(w, { kind: 'about', slot, shared: true });
       for (const [value, words] of Object.entries(fact.values)) for (const w of words) add(w, { kind: 'value', slot, value });
@@ -197,34 +124,32 @@ export class FactReader {
     // A fact's word that holds a word of its topic (ログインできない: ログイン) names that topic as the word
     // alone would, whether or not the fact stands (a login, of which system not said).
     for (const [topic, words] of Object.entries(file.topics) as Array<[Topic, string[]]>) {
-      const forms = words.map((w) => this.compact(w).text).filter(Boolean);
-      for (const [form, meanings] of this.cues) {
+      const forms = words.map((w) => this.scanner.compact(w).text).filter(Boolean);
+      for (const [form, meanings] of this.scanner.table) {
         const ownTopic = meanings.some((m) => m.kind === 'value' && m.slot in FACT_VALUES && this.topicOfSlot.get(m.slot as FactSlot) === topic);
         if (ownTopic && !meanings.some((m) => m.kind === 'topic') && forms.some((w) => w !== form && form.includes(w))) meanings.push({ kind: 'topic', topic });
       }
     }
-    this.turnarounds = file.turnarounds.map((w) => this.compact(w).text).filter(Boolean);
-    this.retractions = new Set(file.retractions.map((w) => this.compact(w).text).filter(Boolean));
-    this.pastWords = file.past.map((w) => this.compact(w).text).filter(Boolean);
-    const alternation = (words: string[]) => words.map((w) => this.compact(w).text).filter(Boolean).map(escapeRegExp).join('|');
+    this.turnarounds = file.turnarounds.map((w) => this.scanner.compact(w).text).filter(Boolean);
+    this.retractions = new Set(file.retractions.map((w) => this.scanner.compact(w).text).filter(Boolean));
+    this.pastWords = file.past.map((w) => this.scanner.compact(w).text).filter(Boolean);
+    const alternation = (words: string[]) => words.map((w) => this.scanner.compact(w).text).filter(Boolean).map(escapeRegExp).join('|');
     const plain = (words: string[]) => words.map((w) => w.normalize('NFKC').toLowerCase());
     this.progressWords = { done: plain(file.progress.done), next: plain(file.progress.next) };
     const { marks, places, ours } = file.otherOffices;
     this.otherOffice = marks.length > 0 && places.length > 0 ? new RegExp(`(?:${alternation(marks)}).{0,8}?(?:${alternation(places)})`, 'u') : undefined;
-    this.ownOffice = ours.map((w) => this.compact(w).text).filter(Boolean);
-    this.otherSystems = file.systems.others.map((w) => this.compact(w).text).filter(Boolean);
-    this.ownSystem = file.systems.own.map((w) => this.compact(w).text).filter(Boolean);
+    this.ownOffice = ours.map((w) => this.scanner.compact(w).text).filter(Boolean);
+    this.otherSystems = file.systems.others.map((w) => this.scanner.compact(w).text).filter(Boolean);
+    this.ownSystem = file.systems.own.map((w) => this.scanner.compact(w).text).filter(Boolean);
     for (const slot of file.systems.facts) this.aboutSystem.add(slot as FactSlot);
-    this.negationSuffixes = polarity.negationSuffixes.map((s) => this.compact(s).text).filter(Boolean).sort((a, b) => b.length - a.length);
-    this.notAtHand = file.notAtHand.map((w) => this.compact(w).text).filter(Boolean);
-    this.shrugs = new Set(polarity.shrug.map((w) => this.compact(w).text));
-    this.doubleNegationSuffixes = polarity.doubleNegationSuffixes.map((s) => this.compact(s).text).filter(Boolean).sort((a, b) => b.length - a.length);
-    this.longestCue = Math.max(...[...this.cues.keys()].map((k) => k.length));
+    this.negationSuffixes = polarity.negationSuffixes.map((s) => this.scanner.compact(s).text).filter(Boolean).sort((a, b) => b.length - a.length);
+    this.notAtHand = file.notAtHand.map((w) => this.scanner.compact(w).text).filter(Boolean);
+    this.shrugs = new Set(polarity.shrug.map((w) => this.scanner.compact(w).text));
     const spellingsOf = (means: (m: Meaning) => boolean) => {
-      const says = (form: string) => this.cues.get(form)?.some(means) ?? false;
+      const says = (form: string) => this.scanner.table.get(form)?.some(means) ?? false;
       const forms = new Set<string>();
-      for (const form of this.cues.keys()) if (says(form)) forms.add(form);
-      for (const [variant, canonical] of analyzer.variants) if (says(this.compact(canonical).text)) forms.add(variant.replace(/ /g, ''));
+      for (const form of this.scanner.table.keys()) if (says(form)) forms.add(form);
+      for (const [variant, canonical] of analyzer.variants) if (says(this.scanner.compact(canonical).text)) forms.add(variant.replace(/ /g, ''));
       return [...forms].filter((form) => form.length >= MIN_CORRECTED_CUE);
     };
     const slots = [...Object.keys(file.facts), ...Object.keys(file.answers)] as Slot[];
@@ -249,7 +174,7 @@ export class FactReader {
       if (meant.size === 1 && readings[0]!.answers.length === 1) ({ reading, answers } = readings[0]!);
     }
     // さあ… as the whole answer: a shrug.
-    if (answers.length === 0 && this.shrugs.has(this.compact(text).text)) {
+    if (answers.length === 0 && this.shrugs.has(this.scanner.compact(text).text)) {
       const unknown = this.polarityOf[slot]?.unknown;
       if (unknown) answers = [unknown];
     }
@@ -309,7 +234,7 @@ export class FactReader {
    * 途中で止まって shares nothing with 「証明書のインポート中に警告が表示される」.
    */
   sharesContent(reading: Reading, text: string): boolean {
-    const other = this.compact(text).text;
+    const other = this.scanner.compact(text).text;
     return reading.rest.some((run) => {
       const chars = Array.from(run);
       return chars.slice(1).some((c, i) => !(PARTICLES.has(c) && PARTICLES.has(chars[i]!)) && other.includes(chars[i]! + c));
@@ -318,13 +243,13 @@ export class FactReader {
 
   /** The message says the user does not know or remember (わからない, 覚えてない), and asks nothing. */
   admitsNotKnowing(text: string): boolean {
-    const { text: compact, boundary, commas } = this.compact(text);
-    return !this.interpret(text).reading.asks && this.scan(compact, boundary, commas, undefined).some((t) => t.meanings.some((m) => m.kind === 'polarity' && m.polarity === 'unknown'));
+    const { text: compact, boundary, commas } = this.scanner.compact(text);
+    return !this.interpret(text).reading.asks && this.scanner.scan(compact, boundary, commas, undefined).some((t) => t.meanings.some((m) => m.kind === 'polarity' && m.polarity === 'unknown'));
   }
 
   /** The message says what was asked for is not at hand (スクショしかない, 消えちゃった, 控えておりません). */
   saysNotAtHand(text: string): boolean {
-    const { text: compact } = this.compact(text);
+    const { text: compact } = this.scanner.compact(text);
     return this.notAtHand.some((w) => compact.includes(w));
   }
 
@@ -362,19 +287,14 @@ export class FactReader {
     let asks = false;
     // Width folded first, so that half-width kana end their sentences too (ﾅｼ ﾃﾞｼﾀ ﾂｷﾞﾊ?).
     const limited = unspaced(text.slice(0, MAX_QUERY_CHARS * 2).normalize('NFKC')).replace(THUMBS_UP, ' はい ').replace(THUMBS_DOWN, ' いいえ ');
-    // What the screen said, quoted (「…発行済みの介護DX証明書があります。」と表示された), is the
-    // system's words, not the user's: it names a situation (期限切れ, 仮パスワード) but states no yes or no.
-    // As the answer to the bot's own question, though, the screen's words are what the user saw there.
-    // Someone's words, quoted (所長から「電子証明書を入れておいて」と頼まれた), are the message's own content.
-    const bracketed = asked ? limited : limited.replace(BRACKETED_NAME, (quote, name: string) => (SENTENCE_END.test(name) ? quote : name)).replace(SPOKEN_QUOTE, '$1').replace(UNBRACKETED_QUOTE, '「$1」');
-    const quotes = asked ? [] : [...bracketed.matchAll(QUOTED)].map((m) => ({ ...this.compact(m[1] ?? m[2] ?? m[3] ?? ''), host: new Set<FactSlot>() }));
-    const kept = (asked ? limited : bracketed.replace(QUOTED, '「」')).split(CLAUSE_END);
+    const { clauses: kept, quotes: quoted } = clausesOf(limited, asked !== undefined);
+    const quotes = quoted.map((quote) => ({ ...this.scanner.compact(quote), host: new Set<FactSlot>() }));
     // A text cut at the limit ends in half a clause (…うまくいかない|のはなぜですか): it says nothing.
     if (text.length > MAX_QUERY_CHARS * 2 && kept.length > 1) kept.pop();
     const clauses = kept
-      .map((clause) => ({ clause: clause.trim(), ...this.compact(clause) }))
+      .map((clause) => ({ clause: clause.trim(), ...this.scanner.compact(clause) }))
       .filter((c) => c.text)
-      .map((c) => ({ ...c, tokens: this.scan(c.text, c.boundary, c.commas, asked) }));
+      .map((c) => ({ ...c, tokens: this.scanner.scan(c.text, c.boundary, c.commas, asked) }));
     // The topics the message names first: a shared word (書類) is said of a fact only in its own topic.
     const hinted = new Set<Topic>();
     for (const { tokens } of clauses) for (const token of tokens) for (const m of token.meanings) {
@@ -465,7 +385,7 @@ export class FactReader {
         bound = false;
       };
       const saidHere: FactSlot[] = [];
-      const asking = (ASKING.test(trimmed) || REQUEST.test(trimmed) || QUESTION_WORD.test(trimmed)) && !HEDGED.test(trimmed);
+      const asking = asksIn(trimmed);
       asks ||= asking;
       // The question is the clause's last phrase (発行履歴なかったっぽい、どうすればいい？ tells the history),
       // with the condition or topic before it (履歴がない場合、どうすれば？ / 仮パスワードというのは、… tell nothing).
@@ -476,7 +396,7 @@ export class FactReader {
       const asksAt = (t: Token) => asking && t.end > questionFrom;
       // The condition a question is asked under (履歴がない場合は、どの証明書を？) supposes its facts.
       const supposedUntil = asking ? this.conditionEnd(compact, pauses) : -1;
-      residual += this.uncovered(compact, scanned, rest);
+      residual += this.scanner.uncovered(compact, scanned, rest);
       // What was said before the correction is dropped, not what it was said of (通知書|やっぱり見当たりません).
       const since = scanned.filter((t) => t.start >= turnedAt || !t.meanings.some((m) => m.kind === 'polarity' || m.kind === 'value'));
       const tokens = this.present(compact, pauses, this.ofOwnOffice(compact, since).map((t) => ({ ...t, meanings: t.meanings.filter(heardIn(t, at)) })));
@@ -553,9 +473,9 @@ export class FactReader {
     }
     if (retraction) replaceSaid(found, retraction);
     for (const { text: compact, boundary, pauses, commas, host } of quotes) {
-      const tokens = this.scan(compact, boundary, commas, asked);
+      const tokens = this.scanner.scan(compact, boundary, commas, asked);
       // The screen's words are content the message shares with an error entry, though they make it no less vague.
-      this.uncovered(compact, tokens, rest);
+      this.scanner.uncovered(compact, tokens, rest);
       const abouts = tokens.filter((t) => t.meanings.some((m) => this.namesFact(m) !== undefined));
       for (const token of tokens) {
         for (const m of token.meanings) {
@@ -712,92 +632,6 @@ export class FactReader {
     return at(end) || (particle(end) && (atAfter(1) || (particle(end + 1) && atAfter(2))));
   }
 
-  /**
-   * Longest cue at each position; a one-character cue (c, 有, 無) only in an answer, where little else
-   * is said, or right after what it is said of; the words of 解決しましたか？ and the hand-off offer only in answers to those.
-   */
-  private scan(compact: string, boundary: boolean[], commas: number[], asked: Slot | undefined): Token[] {
-    const tokens: Token[] = [];
-    for (let i = 0; i < compact.length; ) {
-      let matched: Token | undefined;
-      // No word spans a comma (いれる前に、発行履歴 holds no 前に発行).
-      const phraseEnd = commas.find((p) => p > i) ?? compact.length;
-      for (let length = Math.min(this.longestCue, phraseEnd - i); length >= 1; length--) {
-        const form = compact.slice(i, i + length);
-        const meanings = this.cues.get(form)?.filter((m) => m.kind !== 'value' || m.slot === asked || (m.slot in FACT_VALUES && !m.reply));
-        if (!meanings?.length) continue;
-        // One character says little (有, 無, c), except a kanji naming what a fact is about (紙), or a
-        // yes or no right after one (発行用PW有, 履歴無).
-        const afterAbout = tokens.at(-1)?.end === i && tokens.at(-1)!.meanings.some((m) => m.kind === 'about');
-        if (length === 1 && asked === undefined && !(KANJI.test(form) && (meanings.every((m) => m.kind === 'about') || (afterAbout && meanings.every((m) => m.kind === 'polarity'))))) continue;
-        if (ASCII_WORD.test(form) && !wholeWord(compact, boundary, i, i + length)) continue;
-        matched = { start: i, end: i + length, meanings };
-        break;
-      }
-      if (matched) {
-        // The denial of a negation (ない|ことはない) is read with it, not as a negation of its own.
-        const { end, meanings } = matched;
-        const negates = meanings.some((m) => (m.kind === 'polarity' && m.polarity === 'negate') || (m.kind === 'value' && this.polarityOf[m.slot]?.negate === m.value));
-        const denial = negates ? this.doubleNegationSuffixes.find((suffix) => compact.startsWith(suffix, end)) : undefined;
-        if (denial) matched = { ...matched, end: end + denial.length, denied: true };
-        tokens.push(matched);
-        i = matched.end;
-      } else i++;
-    }
-    return tokens;
-  }
-
-  /**
-   * What no cue covered: each uncovered run of characters, unless it is a particle or two (ヲ, ガ,
-   * シテ), weighs its length, a kanji twice (違い says more than ノ).
-   */
-  private uncovered(compact: string, tokens: Token[], rest: string[]): number {
-    let weight = 0;
-    let start = 0;
-    const run = (end: number) => {
-      const chars = Array.from(compact.slice(start, end));
-      if (chars.length <= 2 && chars.every((c) => PARTICLES.has(c))) return;
-      rest.push(chars.join(''));
-      for (const c of chars) weight += KANJI.test(c) ? 2 : 1;
-    };
-    for (const t of tokens) {
-      run(t.start);
-      start = t.end;
-    }
-    run(compact.length);
-    return weight;
-  }
-
-  /**
-   * The synonym-folded text without spaces, where the spaces stood (Latin words must stand whole),
-   * where each phrase starts (after a comma, or a space between Japanese words), and where each
-   * phrase after a comma starts (no word spans a comma; a space may fall inside one: して ます).
-   */
-  private compact(text: string): { text: string; boundary: boolean[]; pauses: number[]; commas: number[] } {
-    let out = '';
-    const boundary: boolean[] = [];
-    const pauses: number[] = [];
-    const commas: number[] = [];
-    const parts = text.split(PAUSE_KEPT);
-    for (let k = 0; k < parts.length; k += 2) {
-      if (out) {
-        pauses.push(out.length);
-        if (!/^[ \u3000]+$/u.test(parts[k - 1]!)) commas.push(out.length);
-      }
-      let space = true;
-      for (const char of this.analyzer.canonicalize(parts[k]!.replace(HESITATION, ' '), foldHonorifics)) {
-        if (char === ' ') {
-          space = true;
-          continue;
-        }
-        // One flag per UTF-16 unit, as the text is indexed.
-        for (let unit = 0; unit < char.length; unit++) boundary.push(unit === 0 && space);
-        out += char;
-        space = false;
-      }
-    }
-    return { text: out, boundary, pauses, commas };
-  }
 }
 
 /** The differing characters are both kanji or both not: a slip of the keyboard, not 見 for キ. */
@@ -829,11 +663,4 @@ function add(found: Map<FactSlot, Set<string>>, slot: FactSlot, value: string): 
   const values = found.get(slot) ?? new Set<string>();
   values.add(value);
   found.set(slot, values);
-}
-
-function wholeWord(compact: string, boundary: boolean[], start: number, end: number): boolean {
-  const before = start === 0 || boundary[start] || !ASCII_CHAR.test(compact[start - 1]!);
-  // KJ08…: the ID's letters before its digits are a word of their own.
-  const after = end === compact.length || boundary[end] || !ASCII_CHAR.test(compact[end]!) || (/[a-z]/.test(compact[end - 1]!) && /[0-9]/.test(compact[end]!));
-  return before && after;
 }

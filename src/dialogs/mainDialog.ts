@@ -62,8 +62,6 @@ const TRIAGE_OF: Record<Topic, string> = {
   onboarding: GETTING_STARTED_DIALOG,
   contact: ESCALATION_DIALOG,
 };
-/** The facts each triage asks about beyond its topic's own (the certificate's asks whether the KJ login works). */
-const ALSO_ASKED: Partial<Record<Topic, FactSlot[]>> = { certificate: ['kjLogin'] };
 const MENU_DIALOGS: Array<[label: string, dialogId: string]> = [
   [MENU.certificate, CERTIFICATE_DIALOG],
   [MENU.id, ID_DIALOG],
@@ -169,7 +167,7 @@ export class MainDialog extends ComponentDialog {
         // triage runs again with them, and gives the answer that fits now; the conversation's own triage
         // when it asks one of them (…ログインもできます, after a certificate answer: still the certificate's).
         const { topic: current } = await this.services.facts.get(context, { shownEntries: [], feedback: [], unanswered: [] });
-        const askedByCurrent = (slot: FactSlot) => reader.topicOf(slot) === current || (current !== undefined && ALSO_ASKED[current]?.includes(slot));
+        const askedByCurrent = (slot: FactSlot) => current !== undefined && reader.askedBy(current, slot);
         const topic = current && fresh.some(askedByCurrent) ? current : reader.topicOf(fresh[0]!);
         return this.restartAt(dc, TRIAGE_OF[topic], {});
       }

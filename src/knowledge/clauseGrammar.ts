@@ -45,6 +45,9 @@ export const OWN_SUBJECT = /\p{Script=Han}[ガハ]$/u;
 /** What stands between a situation (代理請求) and the polarity word said of it: は|してなくて, じゃ|ない. */
 export const SAID_OF_SITUATION = /^[ハモガヲ]?(?:ジャ|デハ|デ|シテ|シ)?$/u;
 
+/** "Where did I put it…", trailing off (どこにしまったか…): not knowing where, the わからない left unsaid. */
+const WHERE_TRAILING_OFF = /((?:どこ|何処)[にへ][^。．!！?？、,]{0,10}?[ただ]か)([…‥.．]+|$)/gu;
+
 /** Whether a clause asks something ("…どこにありますか？", 「教えてください」, not …かな). */
 export function asksIn(clause: string): boolean {
   return (ASKING.test(clause) || REQUEST.test(clause) || QUESTION_WORD.test(clause)) && !HEDGED.test(clause);
@@ -58,7 +61,8 @@ export function asksIn(clause: string): boolean {
  * in brackets, and someone's words quoted (所長から「電子証明書を入れておいて」と頼まれた), are the
  * message's own content.
  */
-export function clausesOf(text: string, asked: boolean): { clauses: string[]; quotes: string[] } {
+export function clausesOf(message: string, asked: boolean): { clauses: string[]; quotes: string[] } {
+  const text = message.replace(WHERE_TRAILING_OFF, '$1わからない$2');
   if (asked) return { clauses: text.split(CLAUSE_END), quotes: [] };
   const bracketed = text
     .replace(BRACKETED_NAME, (quote, name: string) => (SENTENCE_END.test(name) ? quote : name))

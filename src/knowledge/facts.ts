@@ -51,6 +51,8 @@ const MAX_CORRECTED_CHARS = 16;
 const THUMBS_UP = /[👍👌🙆⭕🆗]/gu;
 const THUMBS_DOWN = /[👎🙅❌]/gu;
 const MIN_CORRECTED_CUE = 4;
+/** How far after another system's name (伝送|ソフトのときも) the words that put it in the past may stand. */
+const BEFORE_WITHIN = 6;
 /** So little after 次は that it asks for the next step (次は？, 次をお願いします). */
 const NEXT_ALONE = 8;
 
@@ -87,6 +89,7 @@ export class FactReader {
   private readonly ownOffice: string[];
   /** Other systems staff log in to, this system's own names, and the facts that are about logging in to this one. */
   private readonly otherSystems: string[];
+  private readonly systemsBefore: string[];
   private readonly ownSystem: string[];
   private readonly aboutSystem = new Set<FactSlot>();
   /** Facts that count only in a message whose first topic is one of these. */
@@ -140,6 +143,7 @@ export class FactReader {
     this.otherOffice = marks.length > 0 && places.length > 0 ? new RegExp(`(?:${alternation(marks)}).{0,8}?(?:${alternation(places)})`, 'u') : undefined;
     this.ownOffice = ours.map((w) => this.scanner.compact(w).text).filter(Boolean);
     this.otherSystems = file.systems.others.map((w) => this.scanner.compact(w).text).filter(Boolean);
+    this.systemsBefore = file.systems.before.map((w) => this.scanner.compact(w).text).filter(Boolean);
     this.ownSystem = file.systems.own.map((w) => this.scanner.compact(w).text).filter(Boolean);
     for (const slot of file.systems.facts) this.aboutSystem.add(slot as FactSlot);
     this.negationSuffixes = polarity.negationSuffixes.map((s) => this.scanner.compact(s).text).filter(Boolean).sort((a, b) => b.length - a.length);
@@ -164,14 +168,14 @@ export class FactReader {
 
   /** A typed answer to the question about `slot`: its value, or the values it could mean. */
   answer<S extends Slot>(slot: S, text: string): AnswerReading<S> {
-    let { reading, answers } = this.interpret(text, slot);
+    let { reading, answers, inOwnWords } = this.interpret(text, slot);
     // One mistyped character in a short answer (なかっらです): read it as the word it nearly is.
     // Not in a question: the corrected text has lost its question mark.
     // A text every character of which reads as words (試してないのでわからない) is no typo.
     if (answers.length === 0 && !reading.asks && reading.residual > 0) {
       const readings = this.corrections(text, this.spellings.get(slot) ?? []).map((corrected) => this.interpret(corrected, slot)).filter((r) => r.answers.length > 0);
       const meant = new Set(readings.map((r) => r.answers.join(' ')));
-      if (meant.size === 1 && readings[0]!.answers.length === 1) ({ reading, answers } = readings[0]!);
+      if (meant.size === 1 && readings[0]!.answers.length === 1) ({ reading, answers, inOwnWords } = readings[0]!);
     }
     // さあ… as the whole answer: a shrug.
     if (answers.length === 0 && this.shrugs.has(this.scanner.compact(text).text)) {
@@ -179,10 +183,12 @@ export class FactReader {
       if (unknown) answers = [unknown];
     }
     // No word for the answer, but what the answer says, with what the question takes as given, implies
-    // one: 「IDがそもそもわからへん」 asked whether the KJ login works.
-    if (answers.length === 0 && !reading.asks && slot in FACT_VALUES) {
-      const implied = this.implied({ ...(this.file.facts[slot]!.presumes as Facts), ...reading.facts })[slot as FactSlot];
-      if (implied) answers = [implied];
+    // one: 「IDがそもそもわからへん」 asked whether the KJ login works. So too against a bare yes or no said
+    // of something else (KJのIDならわかりますが、パスワードは前任者しか: the ID known, the login not possible).
+    if ((answers.length === 0 || (answers.length === 1 && !inOwnWords)) && !reading.asks && slot in FACT_VALUES) {
+      const { [slot as FactSlot]: _answered, ...told } = reading.facts;
+      const implied = this.implied({ ...(this.file.facts[slot]!.presumes as Facts), ...told })[slot as FactSlot];
+      if (implied) (answers = [implied], ((reading.facts as Record<string, string>)[slot] = implied));
     }
     const candidates = answers as Array<ValueOf<S>>;
     return { value: candidates.length === 1 ? candidates[0] : undefined, candidates: candidates.length > 1 ? candidates : [], reading };
@@ -274,7 +280,13 @@ export class FactReader {
     return this.topicOfSlot.get(slot)!;
   }
 
-  private interpret(text: string, asked?: Slot): { reading: Reading; answers: string[] } {
+  /** Whether a topic's triage asks about this fact: its own topic's, or another's that needs it (the certificate's asks the KJ login). */
+  askedBy(topic: Topic, slot: FactSlot): boolean {
+    return this.topicOf(slot) === topic || (this.file.facts[slot]?.askedBy.includes(topic) ?? false);
+  }
+
+  /** `inOwnWords`: the answer is in words of the question's own values (登録してます), not a bare yes or no. */
+  private interpret(text: string, asked?: Slot): { reading: Reading; answers: string[]; inOwnWords: boolean } {
     const found = new Map<FactSlot, Set<string>>();
     const supposed = new Map<FactSlot, Set<string>>();
     const topics = new Set<Topic>();
@@ -308,7 +320,9 @@ export class FactReader {
     const whole = [...clauses, ...quotes].map((c) => c.text).join('');
     const names = (words: string[]) => words.some((w) => whole.includes(w));
     // A message about another system (Windowsのパスワード) that names nothing of this one.
-    const elsewhere = names(this.otherSystems) && !names(this.ownSystem);
+    // (Not another system named as what went before: 前の伝送ソフトのときも同じようなことがあって.)
+    const namedNow = (system: string) => [...whole.matchAll(new RegExp(escapeRegExp(system), 'gu'))].some((m) => !this.systemsBefore.some((w) => whole.slice(m.index + system.length, m.index + system.length + BEFORE_WITHIN + w.length).includes(w)));
+    const elsewhere = this.otherSystems.some(namedNow) && !names(this.ownSystem);
     // A fact counts when its question is asked, or when the message names one of its `requires` and is
     // not about another system's logins.
     const stands = (slot: FactSlot) => {
@@ -349,6 +363,8 @@ export class FactReader {
     let quoteIndex = 0;
     // What was said before a retraction, replaced by what is said of the same facts after it.
     let retraction: Map<FactSlot, Set<string>> | undefined;
+    // The facts the last clause that told any told (ない…|あ、ありました: what the retraction takes back).
+    let lastSaid: FactSlot[] = [];
     for (const [at, { clause: trimmed, text: compact, boundary, pauses, tokens: scanned }] of clauses.entries()) {
       // 「なかったです…あ、やっぱりありました」: what came before a correction no longer stands.
       // In the clause itself too (なし、あ、やっぱあった).
@@ -381,7 +397,7 @@ export class FactReader {
         before = undefined;
         levels = fresh();
         retraction = copyOf(found);
-        lastSubject = saidHere.length > 0 ? [...saidHere].reverse() : lastSubject;
+        lastSubject = [...(saidHere.length > 0 ? saidHere : lastSaid)].reverse();
         bound = false;
       };
       const saidHere: FactSlot[] = [];
@@ -462,13 +478,14 @@ export class FactReader {
             bound ||= said !== undefined;
             if (said) add(into, said, this.polarityOf[said]![polarity]!);
             if (said && into === found) saidHere.push(said);
-            if (into === found && (!said || said === asked)) levels[ofHow ? 3 : 1]!.add(asked ? (this.polarityOf[asked]?.[polarity] ?? '') : '');
+            if (into === found && (!said || said === asked)) levels[ofHow || ofWhich ? 3 : 1]!.add(asked ? (this.polarityOf[asked]?.[polarity] ?? '') : '');
           }
         }
       }
       if (retracted >= 0 && !crossed) retract();
       settle();
       // After a question (発行履歴ってどこで見るんですか？), わからなくて is said of what was asked.
+      if (saidHere.length > 0) lastSaid = saidHere;
       lastSubject = bound || asking ? [] : abouts.flatMap((t) => t.meanings.flatMap((m) => (m.kind === 'about' ? [m.slot] : []))).reverse();
     }
     if (retraction) replaceSaid(found, retraction);
@@ -504,11 +521,12 @@ export class FactReader {
     const supposedFacts: Facts = {};
     for (const [slot, values] of supposed) if (values.size === 1) (supposedFacts as Record<string, string>)[slot] = [...values][0]!;
     const answers = [...(answerLevels.find((level) => level.size > 0) ?? [])];
+    const inOwnWords = (answerLevels[0]?.size ?? 0) > 0;
     if (asked && asked in FACT_VALUES && answers.length === 1) (facts as Record<string, string>)[asked] = answers[0]!;
     const named = this.topicOrder.filter((t) => topics.has(t));
     // KJのIDでログインできる in a certificate question tells the login, not which ID the question is about.
     for (const [slot, within] of this.within) if (slot !== asked && named[0] && !within.includes(named[0])) (delete facts[slot], delete supposedFacts[slot]);
-    return { reading: { facts, contradictory, topics: named, namedTopics: named.filter((t) => topicWords.has(t)), vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, rest, asks, elsewhere, supposed: supposedFacts }, answers };
+    return { reading: { facts, contradictory, topics: named, namedTopics: named.filter((t) => topicWords.has(t)), vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, rest, asks, elsewhere, supposed: supposedFacts }, answers, inOwnWords };
   }
 
   /**

@@ -141,6 +141,8 @@ const FactDefinition = z.strictObject({
   presumes: z.record(z.string(), z.string()).default({}),
   /** Topics in which this fact is read: a message whose first topic is another does not state it. */
   within: z.array(Topic).default([]),
+  /** The topics whose triage asks this fact besides its own (the certificate's asks whether the KJ login works). */
+  askedBy: z.array(Topic).default([]),
   /** Which value an affirmation, a negation or a "don't know" states. */
   polarity: PolarityMap.default({}),
   /** Its values are kinds to choose between (which ID): a "don't know" of which one (何のパスワードか, どっちか) is said of it alone. */
@@ -188,7 +190,8 @@ export const FactFile = z.strictObject({
    * Logins and passwords of other systems (Windows, LINE): a message about one of them, naming none
    * of this system's own words, states none of `facts` (the facts about this system's IDs).
    */
-  systems: z.strictObject({ others: Words, own: Words, facts: Words }).default({ others: [], own: [], facts: [] }),
+  /** `before`: words after another system's name that put it in the past, as the background (伝送ソフトのときも). */
+  systems: z.strictObject({ others: Words, own: Words, facts: Words, before: Words.default([]) }).default({ others: [], own: [], facts: [], before: [] }),
   topics: z.partialRecord(Topic, Words),
   /** Words that hint at a topic (新しいパソコン: the certificate goes again): its topic only when no topic word names another. */
   hints: z.partialRecord(Topic, Words).default({}),

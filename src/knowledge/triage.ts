@@ -44,6 +44,8 @@ function holds(alternative: Record<string, string[]>, facts: Facts): boolean {
 const NEARLY_VAGUE = 6;
 /** The router's score below which its answer yields to the triage of a topic the message names. */
 const SURE = 0.5;
+/** Scores this close are a tie. */
+const TIE = 0.005;
 /** How much an unsure message may say beyond its topic and still start the triage rather than offer buttons. */
 const UNSURE_RESIDUAL = 20;
 
@@ -88,7 +90,8 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   const best = ranked[0];
   const topic = reading.topics[0];
   const stated = Object.keys(reading.facts) as FactSlot[];
-  const toldOf = (entryTopic: Topic) => stated.some((slot) => reader.topicOf(slot) === entryTopic);
+  // Facts that topic's triage asks about (the KJ login is the certificate's too).
+  const toldOf = (entryTopic: Topic) => stated.some((slot) => reader.askedBy(entryTopic, slot));
   // Not the error's triage (which message?) but the one that makes the choice the router's entry is a
   // branch of, when the message names its topic too (…期限が切れてるって表示されて: the ID's).
   const choosing = topic === 'error' && best?.entry.asksFirst && route.decision !== 'off-topic' && reading.topics.includes(best.entry.topic) ? best.entry.topic : topic;
@@ -135,9 +138,10 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // The router's entry is the whole flow of a topic the message does not name, found on words topics
   // share (何から始めれば: the certificate's steps or the whole onboarding): the topic the message names.
   if (topic && best && route.decision !== 'off-topic' && best.entry.overview && !reading.topics.includes(best.entry.topic)) return { ...reading, action: 'triage', topic };
-  // So too for any entry of a topic the message does not name, when it names its own and tells its facts
-  // (証明書を入れたい。「電子請求登録結果に関するお知らせ」は手元に: the letter is also the KJ ID's).
-  if (topic && best && best.entry.kind !== 'error' && !reading.topics.includes(best.entry.topic) && reading.namedTopics.includes(topic) && toldOf(topic)) return { ...reading, action: 'triage', topic };
+  // So too for any entry of a topic the message does not name first, when it names its own and tells its
+  // facts (証明書を入れたい。「電子請求登録結果に関するお知らせ」は手元に: the letter is also the KJ ID's;
+  // 証明書を入れたいんですが…KJのIDで入れなくなって: the certificate's triage, which then goes to the ID's).
+  if (topic && best && best.entry.kind !== 'error' && best.entry.topic !== topic && reading.namedTopics.includes(topic) && toldOf(topic)) return { ...reading, action: 'triage', topic };
   // The router is no surer than even odds of its entry, and the message names a topic in so many
   // words (事務長に言われて証明書の件を担当してるんですけど…): the topic's questions find the section
   // better than the guess. (Not when it offers two related entries, which share the odds; not an error,
@@ -145,16 +149,22 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   if (topic && best && route.decision === 'answer' && route.answers.length === 1 && best.score < SURE && reading.namedTopics.includes(topic) && best.entry.kind !== 'error') return { ...reading, action: 'triage', topic };
   // A question in a topic's words alone that the router is sure of, and that no triage question
   // decides (介護DX証明書と介護保険証明書ってどう違うんですか): its answer. So too a situation told in
-  // part of that entry's facts (パスワードの期限が切れてるって表示されてログインできない).
+  // part of that entry's facts (パスワードの期限が切れてるって表示されてログインできない). Not a request
+  // about the topic that tells only which of its kinds (事業所ユーザIDについて教えていただけますか): the
+  // triage goes on from there.
   const settled = best !== undefined && route.decision === 'answer' && best.entry === routed && best.score >= SURE && !best.entry.overview && !best.entry.asksFirst;
-  if (reading.vague && topic && settled && (reading.asks || fitOf(best.entry, reading.facts, 'partly') === 'fits')) return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
+  const fitsPartly = settled && fitOf(best.entry, reading.facts, 'partly') === 'fits';
+  if (reading.vague && topic && settled && (fitsPartly || (reading.asks && !toldOf(topic)))) return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
   if (reading.vague && choosing) return { ...reading, action: 'triage', topic: choosing, routed: route.decision === 'answer' ? best?.entry : undefined };
   // "新しいパソコンに証明書を入れたい", "IDを忘れました": the best entry is one branch of a choice the
   // triage makes (3-1 or 3-2; which ID) and the message does not make it: the triage asks. So too
   // when the message tells part of the entry's situation (IDもパスワードもわからない), or the triage's
   // earlier answers (通知書あり、KJでログインできてます), but not the branch.
   // So too when the router offers two branches of that choice at once (3-2 and 3-1).
-  const branches = route.answers.length > 1 && route.answers.every((a) => a.entry.asksFirst && a.entry.topic === best?.entry.topic);
+  // (Or offers one with a companion, and the other branch scores as high as that companion: a tie the order of the two decides.)
+  const branchOf = (c: Candidate) => c.entry.asksFirst && c.entry.topic === best?.entry.topic;
+  const weakest = route.answers.at(-1)?.score ?? Infinity;
+  const branches = route.answers.length > 1 && (route.answers.every(branchOf) || route.candidates.some((c) => c.entry !== best?.entry && branchOf(c) && c.score >= weakest - TIE));
   if (best?.entry.asksFirst && route.decision !== 'off-topic' && (reading.residual <= NEARLY_VAGUE || branches || toldOf(best.entry.topic) || fitOf(best.entry, reading.facts, 'partly') === 'fits')) {
     return { ...reading, action: 'triage', topic: choosing ?? best.entry.topic };
   }

@@ -131,6 +131,15 @@ const openings: Array<[string, Facts]> = [
   ['複合機でスキャンしたPDFがメールで送れない。', {}],
   ['【電子請求受付システム 証明書画面】現在、証明書発行手数料の残高があるため、発行申請ができません。', {}],
   ['電子請求受付システムにはKJのIDで毎月ログインしております。証明書を入れたいです', { kjLogin: 'yes' }],
+  ['証明書発行用パスワード ない…あ、ありました。証明書 いれたいです', { certificatePassword: 'yes' }],
+  // English, as staff who learnt it type it.
+  ['I have the certificate password and I can login 電子請求受付システム with KJ ID. 証明書 install したいです', { certificatePassword: 'yes', kjLogin: 'yes' }],
+  ['事務長から 証明書発行用パスワード の 書類 もらいました。certificate を 入れたいです', { certificatePassword: 'yes' }],
+  // What is written on the letter (字) is the letter's.
+  ['証明書発行用パスワードの書類、あるにはあるんですが字がかすれて読めません。', { certificatePassword: 'no' }],
+  // 電子請求の names the KJ ID only as the answer to which ID.
+  ['連携システムの導入担当になりました。国保連の電子請求のときは業者任せだったので、最初の一歩から教えてください', {}],
+  ['去年、国保連の電子請求用に介護保険証明書を一度発行して、そのあとPCを替えました。新しいPCに入れ直したいです', { certificateKind: 'hoken', certificateHistory: 'yes' }],
 ];
 
 /** Typed answers to the bot's questions: [question's fact, message, the value it means or undefined]. */
@@ -157,6 +166,14 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['securityMail', '前の管理者が何か登録していたかもしれませんが、私には分かりかねます。', 'unknown'],
   ['securityMail', 'したと思うけど確証なし', 'unknown'],
   ['securityMail', 'ﾄｳﾛｸ ｽﾞﾐ', 'yes'],
+  ['idStatus', '前任者が退職して、IDもパスワードも引き継がれていません。', 'lost'],
+  ['certificatePassword', 'なくはないです。去年証明書を発行したときに使ったので', 'yes'],
+  ['kjLogin', 'ログインはできますが、証明書タブがどれかわかりません', 'yes'],
+  ['handoff', 'I will call myself', 'no'],
+  ['certificateHistory', 'There is history. 2022年の', 'yes'],
+  // Where did I put it…, trailing off: not at hand.
+  ['certificatePassword', '去年もらったはずなんですけど、どこにしまったか…', 'no'],
+  ['securityMail', 'あとで みます', undefined],
   // ええと is a hesitation, not ええ (yes).
   ['certificatePassword', 'ええと、少々お待ちください。', undefined],
   ['securityMail', '登録しなかったと思います', 'no'],
@@ -420,8 +437,19 @@ describe('what a first message starts', () => {
     expect(plan('パスワードの期限が切れてるって表示されてログインできないです')).toBe('triage:id'));
   it('the triage, when all a message adds to its topic is who asks for whom (先方で…したいそうです)', () =>
     expect(plan('先方で証明書のインストールをしたいそうです')).toBe('triage:certificate'));
-  it('the triage of the topic named, when its facts are told and the router found an entry of another topic', () =>
-    expect(plan('電子証明書を入れたい。「電子請求登録結果に関するお知らせ」は手元にあります')).toBe('triage:certificate'));
+  it('the triage of the topic named, when its facts are told and the router found an entry of another topic', () => {
+    expect(plan('電子証明書を入れたい。「電子請求登録結果に関するお知らせ」は手元にあります')).toBe('triage:certificate');
+    // The KJ login is the certificate triage's question too: that triage, which goes on to the ID's.
+    expect(plan('証明書を入れたいんですが、先週からKJのIDで電子請求受付システムに入れなくなっていて')).toBe('triage:certificate');
+  });
+  it('the triage, when a request about a topic tells only which of its kinds (事業所ユーザIDについて教えて)', () => {
+    expect(plan('事業所ユーザIDについて教えていただけますでしょうか。')).toBe('triage:id');
+    expect(plan('KJから はじまる ID について しつもん あります')).toBe('triage:id');
+  });
+  it('another system named as what went before (前の伝送ソフトのときも) makes no message another system\'s', () => {
+    expect(plan('なんかエラーが出て先に進めません。前の伝送ソフトのときも同じようなことがあって')).toBe('triage:error');
+    expect(plan('伝送ソフトのパスワードを忘れました')).toBe('off-topic');
+  });
   it('the triage, when a fact alone names a situation an error entry shares', () => {
     expect(plan('仮パスワードが届いたんですけど')).toBe('triage:id');
     expect(plan('仮パスワードのまま利用状況WEBサイトにログインしようとしています')).toBe('error-temporary-password');

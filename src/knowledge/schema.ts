@@ -53,7 +53,10 @@ const entryBase = {
    * but who has not told these is asked them first, so the answer shows their case.
    */
   dependsOn: z.array(z.string().min(1)).default([]),
-  /** One branch of a choice its triage makes (3-1 or 3-2): unless the message's facts fit it, the triage asks first. */
+  /**
+   * An entry the triage's questions reach better than the words do: one branch of a choice its triage makes
+   * (3-1 or 3-2), or a flow step that points to the topic's own guide. Unless the message's facts fit it, the triage asks first.
+   */
   asksFirst: z.boolean().default(false),
   /** The whole flow of its topic (全体ステップ): reached on words every topic uses (何から始めれば), it yields to the topic a message names. */
   overview: z.boolean().default(false),

@@ -442,6 +442,10 @@ describe('what a first message starts', () => {
     // The KJ login is the certificate triage's question too: that triage, which goes on to the ID's.
     expect(plan('証明書を入れたいんですが、先週からKJのIDで電子請求受付システムに入れなくなっていて')).toBe('triage:certificate');
   });
+  it('the certificate triage, not the flow\'s certificate step, for a certificate to put in; that step, asked for by name', () => {
+    expect(plan('新しいＰＣに証明書を入れ直したいんだけど、手順どこ見ればいい？')).toBe('triage:certificate');
+    expect(plan('導入フローの5番、電子証明書インストールのところを見たいです。')).toBe('onboarding-certificate');
+  });
   it('the triage, when a request about a topic tells only which of its kinds (事業所ユーザIDについて教えて)', () => {
     expect(plan('事業所ユーザIDについて教えていただけますでしょうか。')).toBe('triage:id');
     expect(plan('KJから はじまる ID について しつもん あります')).toBe('triage:id');

@@ -52,6 +52,15 @@ export const omitSlackPayloads = (line: string): string => line.replace(SLACK_PA
  * redacted by path as a second line of defence, and JSON parse errors lose their excerpt of the
  * input. `destination` (tests) replaces stdout.
  */
+/**
+ * The one logger that writes nothing, for parts made without a logger (tests, benchmarks). Shared: a new
+ * pino writes through its own stdout stream, which stays registered for the process's exit.
+ */
+let silent: Logger | undefined;
+export function silentLogger(): Logger {
+  return (silent ??= createLogger('silent'));
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options: LoggerOptions = {
     level,

@@ -3,7 +3,7 @@ import type { Storage, StoreItem } from 'botbuilder';
 import type { HandoffReason } from '../handoff/ticket';
 import { retryOnETagConflict } from '../storage/eTagRetry';
 import type { Topic } from '../knowledge/schema';
-import { createLogger, type Logger } from '../logging';
+import { silentLogger, type Logger } from '../logging';
 import { HelpdeskMetrics } from './metrics';
 import {
   addCount,
@@ -67,7 +67,7 @@ export class AnalyticsRecorder {
     this.now = options.now ?? (() => new Date());
     this.timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
     this.flushIntervalMs = options.flushIntervalMs ?? 5000;
-    this.log = options.log ?? createLogger('silent');
+    this.log = options.log ?? silentLogger();
   }
 
   // ---- Events ----

@@ -11,7 +11,7 @@ import type { HoursPolicy } from '../helpdesk/businessHours';
 import type { KnowledgeBase } from '../knowledge/loader';
 import { FactReader } from '../knowledge/facts';
 import { Router } from '../knowledge/router';
-import { createLogger, type Logger } from '../logging';
+import { silentLogger, type Logger } from '../logging';
 import { CheckedConversationState, CheckedUserState } from '../storage/checkedState';
 import { HandoffBridge } from './handoffBridge';
 import { HelpdeskBot } from './helpdeskBot';
@@ -54,7 +54,7 @@ export function createBot(options: BotOptions): AssembledBot {
   const dialogState = conversationState.createProperty<DialogState>('dialogState');
   const analytics = options.analytics ?? new AnalyticsRecorder(options.storage, { now, timeZone: options.kb.contact.hours.timeZone, log: options.log });
   const tracker = new ConversationAnalytics(analytics, conversationState.createProperty<AnalyticsSession | undefined>('analytics'), now);
-  const log = options.log ?? createLogger('silent');
+  const log = options.log ?? silentLogger();
   const handoff = new HandoffService(new TicketStore(options.storage, { retentionDays: options.handoffRetentionDays, now }), now, log);
   const bridge = new HandoffBridge(handoff, {
     transcript: conversationState.createProperty<TranscriptLine[]>('transcript'),

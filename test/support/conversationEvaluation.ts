@@ -106,6 +106,14 @@ async function opened(text: string) {
   return { bot, turn: seen(await say(bot.adapter, text)) };
 }
 
+/**
+ * Lets a played bot go: its analytics recorder holds a flush timer for a few seconds, which keeps the
+ * whole bot alive while a run of thousands plays on without the timers ever getting their turn.
+ */
+async function done(bot: ReturnType<typeof testBot>): Promise<void> {
+  await bot.analytics.close();
+}
+
 async function factsOf(bot: ReturnType<typeof testBot>): Promise<TriageFacts> {
   return ((await storedState(bot))?.triageFacts ?? { shownEntries: [], feedback: [], unanswered: [] }) as TriageFacts;
 }
@@ -128,6 +136,7 @@ export async function playOpening(opening: Opening): Promise<OpeningResult> {
   else if ('answer' in expect) right = turn.entries[0] !== undefined && [expect.answer].flat().includes(turn.entries[0]);
   else right = turn.offTopic;
   const got = turn.offTopic ? 'off-topic' : [...turn.entries, ...turn.asked.map((q) => `ask:${q}`)].join(' ') || turn.replies.join(' / ').slice(0, 80);
+  await done(bot);
   return { opening, right, got, facts: kept };
 }
 
@@ -185,6 +194,7 @@ export async function playAnswer(answer: TypedAnswer): Promise<AnswerResult> {
   const bothSeen = slot !== undefined && readings.length > 1 && askedAgain && kept === undefined && saysBoth && readings.every((value) => all.includes(`「${labelOf(slot, value as never)}」`));
   const right = readings.some(understood) || bothSeen;
   const got = [`kept ${kept ?? '-'}`, ...turn.entries, ...turn.asked.map((q) => `ask:${q}`)].join(' ');
+  await done(bot);
   return { answer, right, got };
 }
 
@@ -204,6 +214,7 @@ export async function playConversation(conversation: Conversation): Promise<Conv
   for (const text of rest) turns.push(seen(await say(bot.adapter, text)));
   const shown = turns.flatMap((t) => t.entries);
   const questions = turns.flatMap((t) => t.asked).filter((q) => q !== 'solved' && q !== 'handoff').length;
+  await done(bot);
   return { conversation, solved: [conversation.expect].flat().some((id) => shown.includes(id)), questions, shown };
 }
 

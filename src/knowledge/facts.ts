@@ -102,6 +102,8 @@ export class FactReader {
     const { polarity } = file;
     this.scanner = new CueScanner(analyzer, polarity.doubleNegationSuffixes, (m) => m.kind === 'value' && this.polarityOf[m.slot]?.negate === m.value);
     const add = (word: string, meaning: Meaning) => this.scanner.add(word, meaning);
+    // Words as the scan sees them (synonym-folded, without spaces), for matching against its compact text.
+    const forms = (words: readonly string[]) => words.map((w) => this.scanner.compact(w).text).filter(Boolean);
     for (const p of ['affirm', 'negate', 'unknown', 'yes', 'no'] as const) for (const w of polarity[p]) add(w, { kind: 'polarity', polarity: p });
     for (const w of [...polarity.neutral, ...file.filler]) add(w, { kind: 'filler' });
     this.topicOrder = Object.keys(file.topics) as Topic[];
@@ -112,9 +114,9 @@ export class FactReader {
       this.polarityOf[slot] = fact.polarity;
       if (fact.choice) this.choices.add(slot);
       if (fact.within.length) this.within.set(slot, fact.within);
-      if (fact.requires.length) this.requiredWith.set(slot, fact.requires.map((w) => this.scanner.compact(w).text));
-      if (fact.elsewhere) this.placedElsewhere.set(slot, { at: fact.elsewhere.at.map((w) => this.scanner.compact(w).text), unless: fact.elsewhere.unless.map((w) => this.scanner.compact(w).text) });
-      for (const [value, words] of Object.entries(fact.needs)) this.neededWith.set(`${slot}=${value}`, words.map((w) => this.scanner.compact(w).text));
+      if (fact.requires.length) this.requiredWith.set(slot, forms(fact.requires));
+      if (fact.elsewhere) this.placedElsewhere.set(slot, { at: forms(fact.elsewhere.at), unless: forms(fact.elsewhere.unless) });
+      for (const [value, words] of Object.entries(fact.needs)) this.neededWith.set(`${slot}=${value}`, forms(words));
       for (const w of fact.about) add(w, { kind: 'about', slot });
       for (const w of fact.mentions) add(w, { kind: 'about', slot, shared: true });
       for (const [value, words] of Object.entries(fact.values)) for (const w of words) add(w, { kind: 'value', slot, value });
@@ -127,27 +129,27 @@ export class FactReader {
     // A fact's word that holds a word of its topic (ログインできない: ログイン) names that topic as the word
     // alone would, whether or not the fact stands (a login, of which system not said).
     for (const [topic, words] of Object.entries(file.topics) as Array<[Topic, string[]]>) {
-      const forms = words.map((w) => this.scanner.compact(w).text).filter(Boolean);
+      const topicForms = forms(words);
       for (const [form, meanings] of this.scanner.table) {
         const ownTopic = meanings.some((m) => m.kind === 'value' && m.slot in FACT_VALUES && this.topicOfSlot.get(m.slot as FactSlot) === topic);
-        if (ownTopic && !meanings.some((m) => m.kind === 'topic') && forms.some((w) => w !== form && form.includes(w))) meanings.push({ kind: 'topic', topic });
+        if (ownTopic && !meanings.some((m) => m.kind === 'topic') && topicForms.some((w) => w !== form && form.includes(w))) meanings.push({ kind: 'topic', topic });
       }
     }
-    this.turnarounds = file.turnarounds.map((w) => this.scanner.compact(w).text).filter(Boolean);
-    this.retractions = new Set(file.retractions.map((w) => this.scanner.compact(w).text).filter(Boolean));
-    this.pastWords = file.past.map((w) => this.scanner.compact(w).text).filter(Boolean);
-    const alternation = (words: string[]) => words.map((w) => this.scanner.compact(w).text).filter(Boolean).map(escapeRegExp).join('|');
+    this.turnarounds = forms(file.turnarounds);
+    this.retractions = new Set(forms(file.retractions));
+    this.pastWords = forms(file.past);
+    const alternation = (words: string[]) => forms(words).map(escapeRegExp).join('|');
     const plain = (words: string[]) => words.map((w) => w.normalize('NFKC').toLowerCase());
     this.progressWords = { done: plain(file.progress.done), next: plain(file.progress.next) };
     const { marks, places, ours } = file.otherOffices;
     this.otherOffice = marks.length > 0 && places.length > 0 ? new RegExp(`(?:${alternation(marks)}).{0,8}?(?:${alternation(places)})`, 'u') : undefined;
-    this.ownOffice = ours.map((w) => this.scanner.compact(w).text).filter(Boolean);
-    this.otherSystems = file.systems.others.map((w) => this.scanner.compact(w).text).filter(Boolean);
-    this.systemsBefore = file.systems.before.map((w) => this.scanner.compact(w).text).filter(Boolean);
-    this.ownSystem = file.systems.own.map((w) => this.scanner.compact(w).text).filter(Boolean);
+    this.ownOffice = forms(ours);
+    this.otherSystems = forms(file.systems.others);
+    this.systemsBefore = forms(file.systems.before);
+    this.ownSystem = forms(file.systems.own);
     for (const slot of file.systems.facts) this.aboutSystem.add(slot as FactSlot);
-    this.negationSuffixes = polarity.negationSuffixes.map((s) => this.scanner.compact(s).text).filter(Boolean).sort((a, b) => b.length - a.length);
-    this.notAtHand = file.notAtHand.map((w) => this.scanner.compact(w).text).filter(Boolean);
+    this.negationSuffixes = forms(polarity.negationSuffixes).sort((a, b) => b.length - a.length);
+    this.notAtHand = forms(file.notAtHand);
     this.shrugs = new Set(polarity.shrug.map((w) => this.scanner.compact(w).text));
     const spellingsOf = (means: (m: Meaning) => boolean) => {
       const says = (form: string) => this.scanner.table.get(form)?.some(means) ?? false;

@@ -9,7 +9,9 @@ export const CONTRAST_END = /(?:けど|けれど|けれども|ですが|ます�
 // Sentence ends, and the conjunctions after which a new clause starts ("…ないのですが、どうすれば？"), longest first.
 // (Not the ので of なのでしょうか, which still asks, nor of 試してないのでわからない, the reason for not knowing,
 // nor of できませんのでございます, the copula.)
-const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:でした|デシタ|ました|マシタ|です|デス|ます|マス|ません|マセン)[ \u3000]+)|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|ましたが|ませんが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,]|わから|分から|ござ)/u;
+// A polite end with no stop after it, as voice input and hurried typing leave it (紛失しました再発行って
+// できますか), ends its sentence too, unless what follows goes on with it (ですが, ませんでした, ましたら, ますので).
+const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:でした|ました|です|ます|ません))(?=[^\sかがけねよしのからってとなわもでさやじぞぁぃぇっーん…‥。．.!！?？、,」』）)～〜])|(?<=(?:でした|デシタ|ました|マシタ|です|デス|ます|マス|ません|マセン)[ \u3000]+)|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|ましたが|ませんが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,]|わから|分から|ござ)/u;
 const ASKING = /(?:[?？]\s*$)|(?:(?:です|ます|でしょう|ません|だろう|でした|ました)か[。．]?\s*$)/u;
 const HEDGED = /かな[?？]?\s*$/u;
 /** A request put as a question: 「お願いできますでしょうか」, 「つないでもらえますか」. */

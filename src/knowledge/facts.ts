@@ -55,6 +55,7 @@ const MIN_CORRECTED_CUE = 4;
 const BEFORE_WITHIN = 6;
 /** So little after 次は that it asks for the next step (次は？, 次をお願いします). */
 const NEXT_ALONE = 8;
+const POLITE_END = /(?:マス|デス|マシタ|デシタ)$/u;
 
 /**
  * Reads the facts of the triage from free text, in the words of facts.yaml: longest cue first over
@@ -645,6 +646,8 @@ export class FactReader {
 
   /** A negation right after, or after one or two particles (登録|も|していない, 手元|には|ない). */
   private negatedAfter(compact: string, end: number): boolean {
+    // A polite end is not negated: ありますねぇ is "there is, you know" where してねぇ is "have not".
+    if (POLITE_END.test(compact.slice(0, end))) return false;
     const at = (from: number) => this.negationSuffixes.some((suffix) => compact.startsWith(suffix, from));
     // Not a one-character suffix after a particle: ある|は|ず is あるはず. Up to two particles: 手元|には|ない.
     const atAfter = (particles: number) => this.negationSuffixes.some((suffix) => suffix.length > 1 && compact.startsWith(suffix, end + particles));

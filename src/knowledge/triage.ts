@@ -151,10 +151,11 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // decides (介護DX証明書と介護保険証明書ってどう違うんですか): its answer. So too a situation told in
   // part of that entry's facts (パスワードの期限が切れてるって表示されてログインできない). Not a request
   // about the topic that tells only which of its kinds (事業所ユーザIDについて教えていただけますか): the
-  // triage goes on from there.
+  // triage goes on from there. Nor a request the router answers with two entries (インストールしたいのですが、
+  // 手順を教えていただけますか: the check and the whole flow), sure of neither.
   const settled = best !== undefined && route.decision === 'answer' && best.entry === routed && best.score >= SURE && !best.entry.overview && !best.entry.asksFirst;
   const fitsPartly = settled && fitOf(best.entry, reading.facts, 'partly') === 'fits';
-  if (reading.vague && topic && settled && (fitsPartly || (reading.asks && !toldOf(topic)))) return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
+  if (reading.vague && topic && settled && (fitsPartly || (reading.asks && !toldOf(topic) && route.answers.length === 1))) return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
   if (reading.vague && choosing) return { ...reading, action: 'triage', topic: choosing, routed: route.decision === 'answer' ? best?.entry : undefined };
   // "新しいパソコンに証明書を入れたい", "IDを忘れました": the best entry is one branch of a choice the
   // triage makes (3-1 or 3-2; which ID) and the message does not make it: the triage asks. So too

@@ -51,6 +51,8 @@ const MAX_CORRECTED_CHARS = 16;
 const THUMBS_UP = /[👍👌🙆⭕🆗]/gu;
 const THUMBS_DOWN = /[👎🙅❌]/gu;
 const MIN_CORRECTED_CUE = 4;
+/** Words this long are corrected for a character left out or typed twice too. */
+const MIN_LEFT_OUT_CUE = 6;
 /** How far after another system's name (伝送|ソフトのときも) the words that put it in the past may stand. */
 const BEFORE_WITHIN = 6;
 /** So little after 次は that it asks for the next step (次は？, 次をお願いします). */
@@ -72,6 +74,7 @@ export class FactReader {
   private readonly negationSuffixes: string[];
   private readonly shrugs: Set<string>;
   private readonly notAtHand: string[];
+  private readonly helpdeskWords: string[];
   /** Facts whose values are kinds to choose between (which ID). */
   private readonly choices = new Set<FactSlot>();
   private readonly topicOrder: Topic[];
@@ -151,6 +154,7 @@ export class FactReader {
     for (const slot of file.systems.facts) this.aboutSystem.add(slot as FactSlot);
     this.negationSuffixes = forms(polarity.negationSuffixes).sort((a, b) => b.length - a.length);
     this.notAtHand = forms(file.notAtHand);
+    this.helpdeskWords = file.helpdesk.map(normalizeText);
     this.shrugs = new Set(polarity.shrug.map((w) => this.scanner.compact(w).text));
     const spellingsOf = (means: (m: Meaning) => boolean) => {
       const says = (form: string) => this.scanner.table.get(form)?.some(means) ?? false;
@@ -176,7 +180,8 @@ export class FactReader {
     // Not in a question: the corrected text has lost its question mark.
     // A text every character of which reads as words (試してないのでわからない) is no typo.
     if (answers.length === 0 && !reading.asks && reading.residual > 0) {
-      const readings = this.corrections(text, this.spellings.get(slot) ?? []).map((corrected) => this.interpret(corrected, slot)).filter((r) => r.answers.length > 0);
+      // A correction reads more of the text as words, not a word already read as another (今見れません, not 見れてません).
+      const readings = this.corrections(text, this.spellings.get(slot) ?? []).map((corrected) => this.interpret(corrected, slot)).filter((r) => r.answers.length > 0 && r.reading.residual < reading.residual);
       const meant = new Set(readings.map((r) => r.answers.join(' ')));
       if (meant.size === 1 && readings[0]!.answers.length === 1) ({ reading, answers, inOwnWords } = readings[0]!);
     }
@@ -227,11 +232,16 @@ export class FactReader {
     if (written.length > MAX_CORRECTED_CHARS) return [];
     const fits = new Set<string>();
     for (const form of spellings) {
-      for (let i = 0; i + form.length <= written.length; i++) {
-        const part = written.slice(i, i + form.length);
-        // The first and last characters stand: オキマス is no typo of デキマス, nor デキネ of デキタ
-        // (an ending carries the polarity).
-        if (part !== form && part[0] === form[0] && part.at(-1) === form.at(-1) && oneApart(part, form) && sameScript(part, form)) fits.add(written.slice(0, i) + form + written.slice(i + form.length));
+      // One character wrong, or in a long word one left out or typed twice (a short one is another
+      // form of the verb: します for してます): a part of the text as long as the word, or one shorter or longer.
+      const lengths = form.length >= MIN_LEFT_OUT_CUE ? [form.length - 1, form.length, form.length + 1] : [form.length];
+      for (const length of lengths) {
+        for (let i = 0; i + length <= written.length; i++) {
+          const part = written.slice(i, i + length);
+          // The first and last characters stand: オキマス is no typo of デキマス, nor デキネ of デキタ
+          // (an ending carries the polarity); a small kana for its big one does not change it (ワカンナィ).
+          if (part !== form && part[0] === form[0] && fullSize(part.at(-1)!) === form.at(-1) && oneEditApart(part, form)) fits.add(written.slice(0, i) + form + written.slice(i + length));
+        }
       }
     }
     return [...fits];
@@ -254,6 +264,13 @@ export class FactReader {
   admitsNotKnowing(text: string): boolean {
     const { text: compact, boundary, commas } = this.scanner.compact(text);
     return !this.interpret(text).reading.asks && this.scanner.scan(compact, boundary, commas, undefined).some((t) => t.meanings.some((m) => m.kind === 'polarity' && m.polarity === 'unknown'));
+  }
+
+  /** The message asks for the helpdesk itself: its number, its hours, a person (ヘルプデスクの電話番号は？). */
+  asksForHelpdesk(text: string): boolean {
+    // Not in the synonym table's words, where 電話 alone is 電話番号.
+    const plain = normalizeText(text);
+    return this.helpdeskWords.some((w) => plain.includes(w));
   }
 
   /** The message says what was asked for is not at hand (スクショしかない, 消えちゃった, 控えておりません). */
@@ -323,8 +340,13 @@ export class FactReader {
     const whole = [...clauses, ...quotes].map((c) => c.text).join('');
     const names = (words: string[]) => words.some((w) => whole.includes(w));
     // A message about another system (Windowsのパスワード) that names nothing of this one.
-    // (Not another system named as what went before: 前の伝送ソフトのときも同じようなことがあって.)
-    const namedNow = (system: string) => [...whole.matchAll(new RegExp(escapeRegExp(system), 'gu'))].some((m) => !this.systemsBefore.some((w) => whole.slice(m.index + system.length, m.index + system.length + BEFORE_WITHIN + w.length).includes(w)));
+    // (Not another system named as what went before: 前の伝送ソフトのときも同じようなことがあって; nor one named
+    // with its version, the PC's environment the guide checks: NECのデスクトップでWindows11です.)
+    const namedNow = (system: string) =>
+      [...whole.matchAll(new RegExp(escapeRegExp(system), 'gu'))].some((m) => {
+        const after = whole.slice(m.index + system.length);
+        return !/^\d{1,2}(?!\d)/u.test(after) && !this.systemsBefore.some((w) => after.slice(0, BEFORE_WITHIN + w.length).includes(w));
+      });
     const elsewhere = this.otherSystems.some(namedNow) && !names(this.ownSystem);
     // A fact counts when its question is asked, or when the message names one of its `requires` and is
     // not about another system's logins.
@@ -663,11 +685,27 @@ function sameScript(a: string, b: string): boolean {
   return true;
 }
 
-/** Same length, one character different. */
-function oneApart(a: string, b: string): boolean {
-  let differences = 0;
-  for (let i = 0; i < a.length && differences < 2; i++) if (a[i] !== b[i]) differences++;
-  return differences === 1;
+/**
+ * `typed` is `word` with one character wrong (of the same script: a slip of the keyboard, not 見 for キ),
+ * one inside it left out (わからなです), or one typed twice or stray (表示されれません).
+ */
+function oneEditApart(typed: string, word: string): boolean {
+  if (typed.length === word.length) {
+    let differences = 0;
+    for (let i = 0; i < typed.length && differences < 2; i++) if (typed[i] !== word[i]) differences++;
+    return differences === 1 && sameScript(typed, word);
+  }
+  const [shorter, longer] = typed.length < word.length ? [typed, word] : [word, typed];
+  for (let i = 1; i < longer.length - 1; i++) if (longer.slice(0, i) + longer.slice(i + 1) === shorter) return true;
+  return false;
+}
+
+const SMALL_KANA = 'ァィゥェォ';
+const FULL_KANA = 'アイウエオ';
+/** The full-size kana of a small one (ィ → イ); other characters as they are. */
+function fullSize(char: string): string {
+  const at = SMALL_KANA.indexOf(char);
+  return at < 0 ? char : FULL_KANA[at]!;
 }
 
 function copyOf(found: Map<FactSlot, Set<string>>): Map<FactSlot, Set<string>> {

@@ -58,6 +58,11 @@ const entryBase = {
    * (3-1 or 3-2), or a flow step that points to the topic's own guide. Unless the message's facts fit it, the triage asks first.
    */
   asksFirst: z.boolean().default(false),
+  /**
+   * A section its topic's triage shows on the way to what the user is after (section 4, the 証明書発行用
+   * パスワード's reissue, before the install): asked for with that goal named, the triage shows it and goes on.
+   */
+  onTheWay: z.boolean().default(false),
   /** The whole flow of its topic (全体ステップ): reached on words every topic uses (何から始めれば), it yields to the topic a message names. */
   overview: z.boolean().default(false),
   /** The entries of its steps, in the order the guide takes them (an overview's): what comes after a step the user has done. */
@@ -174,6 +179,8 @@ export const FactFile = z.strictObject({
   filler: Words,
   /** Ways of saying the screen's message is not at hand (スクショしかない, 消えちゃった): no text to take as it. */
   notAtHand: Words.default([]),
+  /** Words that ask for the helpdesk itself (its number, its hours, a person): without them, a helpdesk a message names beside a topic is how it came here. */
+  helpdesk: Words.default([]),
   /** Facts that follow from others (期限切れ → the KJ login fails), taken into the triage, never read from the text. */
   implies: z.array(z.strictObject({ if: z.record(z.string(), z.string()), then: z.record(z.string(), z.string()) })).default([]),
   /** Words after which what the message said before no longer stands (やっぱり, 訂正). */

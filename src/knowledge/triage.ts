@@ -66,8 +66,20 @@ export function planFor(typed: string, router: Router, reader: FactReader): Plan
   // case it supposes, whatever the user's own case is; only what the message tells is kept.
   const supposes = Object.keys(told.supposed).some((slot) => told.facts[slot as FactSlot] === undefined);
   const reading = supposes ? { ...told, facts: { ...told.supposed, ...told.facts } } : told;
-  const plan = decide(reading, router.route(text), router, reader, supposes);
+  const plan = decide(reading, framingAside(router.route(text), told, reader.asksForHelpdesk(text)), router, reader, supposes);
   return { ...plan, facts: told.facts };
+}
+
+/**
+ * The helpdesk named beside a topic, not asked for (国保連に電話したらヘルプデスクに聞いてくださいと言われまして、
+ * 証明書の入れ方を…; 介護ソフトのサポート窓口の者です): how the user came here. The route without it.
+ */
+function framingAside(route: RouteResult, told: Reading, asksForHelpdesk: boolean): RouteResult {
+  const framing = route.candidates[0]?.entry.topic === 'contact' && told.topics.some((topic) => topic !== 'contact') && !asksForHelpdesk;
+  if (!framing) return route;
+  const kept = (c: Candidate) => c.entry.topic !== 'contact';
+  const answers = route.answers.filter(kept);
+  return { ...route, decision: route.decision === 'off-topic' || answers.length > 0 ? route.decision : 'unsure', candidates: route.candidates.filter(kept), answers };
 }
 
 function decide(reading: Reading, route: RouteResult, router: Router, reader: FactReader, supposes: boolean): Plan {
@@ -79,6 +91,9 @@ function decide(reading: Reading, route: RouteResult, router: Router, reader: Fa
   if (!supposes && first && fitOf(first, reading.facts) === 'fits' && first.dependsOn.some((slot) => reading.facts[slot as FactSlot] === undefined)) {
     return { ...reading, action: 'triage', topic: first.topic, routed: first };
   }
+  // 証明書を入れたいけど、発行用パスワードの紙がない: the section is on the way to the install the message
+  // names; the triage shows it and goes on (not 通知書をなくしました, which asks for that section alone).
+  if (!supposes && first?.onTheWay && fitOf(first, reading.facts) === 'fits' && reading.namedTopics.includes(first.topic)) return { ...reading, action: 'triage', topic: first.topic, routed: first };
   // 住民票の証明書, マイナンバーカードの電子証明書: another system's words start none of this one's triage.
   if (plan.action !== 'triage' || !reading.elsewhere) return plan;
   const [best] = route.candidates;
@@ -141,7 +156,10 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // So too for any entry of a topic the message does not name first, when it names its own and tells its
   // facts (証明書を入れたい。「電子請求登録結果に関するお知らせ」は手元に: the letter is also the KJ ID's;
   // 証明書を入れたいんですが…KJのIDで入れなくなって: the certificate's triage, which then goes to the ID's).
-  if (topic && best && best.entry.kind !== 'error' && best.entry.topic !== topic && reading.namedTopics.includes(topic) && toldOf(topic)) return { ...reading, action: 'triage', topic };
+  // So too for an entry of its own topic the facts do not lead to, when the message asks nothing of it
+  // (証明書インストールしたいです。発行用パスワードの紙はちゃんとあります: not the install check).
+  const otherThanAsked = best !== undefined && (best.entry.topic !== topic || (!reading.asks && fitOf(best.entry, reading.facts) !== 'fits'));
+  if (topic && best && best.entry.kind !== 'error' && otherThanAsked && reading.namedTopics.includes(topic) && toldOf(topic)) return { ...reading, action: 'triage', topic };
   // The router is no surer than even odds of its entry, and the message names a topic in so many
   // words (事務長に言われて証明書の件を担当してるんですけど…): the topic's questions find the section
   // better than the guess. (Not when it offers two related entries, which share the odds; not an error,
@@ -153,7 +171,7 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   // about the topic that tells only which of its kinds (事業所ユーザIDについて教えていただけますか): the
   // triage goes on from there. Nor a request the router answers with two entries (インストールしたいのですが、
   // 手順を教えていただけますか: the check and the whole flow), sure of neither.
-  const settled = best !== undefined && route.decision === 'answer' && best.entry === routed && best.score >= SURE && !best.entry.overview && !best.entry.asksFirst;
+  const settled = best !== undefined && route.decision === 'answer' && best.entry === routed && best.entry.topic === topic && best.score >= SURE && !best.entry.overview && !best.entry.asksFirst;
   const fitsPartly = settled && fitOf(best.entry, reading.facts, 'partly') === 'fits';
   if (reading.vague && topic && settled && (fitsPartly || (reading.asks && !toldOf(topic) && route.answers.length === 1))) return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
   if (reading.vague && choosing) return { ...reading, action: 'triage', topic: choosing, routed: route.decision === 'answer' ? best?.entry : undefined };

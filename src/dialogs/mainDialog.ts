@@ -40,6 +40,7 @@ import {
   type MainOptions,
   type MainStart,
   type QuestionValidations,
+  withoutEcho,
 } from './triageDialog';
 
 export const MAIN_DIALOG = 'main';
@@ -178,8 +179,10 @@ export class MainDialog extends ComponentDialog {
       await this.steps.show(context, progressed.answers[0]!);
       return askAgain(PHRASES.backToQuestion);
     }
-    // A list item typed by its words or place (IDの確認のところ, ３番) is the list's answer, not a question.
-    if (!waiting.slot && (recognizeChoices(text, waiting.choices).length > 0 || (namedLabel(text, waiting.choices, { spell: (typed) => reader.canonical(typed), outright: true }) !== undefined && !reader.read(text).asks))) return undefined;
+    // A list item typed by its words or place (IDの確認のところ, ３番) is the list's answer, not a question;
+    // so is one asked for in the question's own words (電子証明書のステップを詳しく知りたいです).
+    const named = namedLabel(text, waiting.choices, { spell: (typed) => reader.canonical(typed), outright: true, question: waiting.question });
+    if (!waiting.slot && (recognizeChoices(text, waiting.choices).length > 0 || (named !== undefined && !reader.read(withoutEcho(text.normalize('NFKC'), waiting.question.normalize('NFKC'))).asks))) return undefined;
     // A question asked while buttons wait is answered, then the same question comes back. While a
     // fact's question waits, only a question in its own right (or a pasted error message) is; any other
     // statement is an answer the bot could not read, and the prompt asks again. A question about the
@@ -367,14 +370,14 @@ class MainSteps extends TriageSteps {
 }
 
 /** The prompt the user is answering (the top of the dialog stack), with its buttons and the slot it asks about. */
-function waitingPrompt(dc: DialogContext): { choices: string[]; values: string[]; promptId?: string; isChoice: boolean; slot?: QuestionValidations['slot'] } | undefined {
+function waitingPrompt(dc: DialogContext): { question: string; choices: string[]; values: string[]; promptId?: string; isChoice: boolean; slot?: QuestionValidations['slot'] } | undefined {
   const active = dc.activeDialog;
   const options = active?.state?.options as PromptOptions | undefined;
   const prompt = options?.prompt && typeof options.prompt === 'object' ? replyOf(options.prompt) : undefined;
   if (!active || !prompt) return undefined;
   const slot = (options?.validations as QuestionValidations | undefined)?.slot;
   const choices = (prompt.choices ?? []).map(choiceValue);
-  return { choices, values: slot ? choices.map((label) => valueOfChoice(slot, label)) : [], promptId: prompt.promptId, isChoice: dc.findDialog(active.id) instanceof ChoicePrompt, slot };
+  return { question: (prompt.text ?? []).join('\n'), choices, values: slot ? choices.map((label) => valueOfChoice(slot, label)) : [], promptId: prompt.promptId, isChoice: dc.findDialog(active.id) instanceof ChoicePrompt, slot };
 }
 
 function valueOfChoice(slot: NonNullable<QuestionValidations['slot']>, label: string): string {

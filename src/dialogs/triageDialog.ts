@@ -241,7 +241,11 @@ async function checkTypedKjId(prompt: PromptValidatorContext<FoundChoice>, text:
  *確認」): the longest run of three or more characters the text shares with a label, longer than any
  * it shares with another. For lists of titles, where botbuilder's word matching finds nothing in Japanese.
  */
-export function namedLabel(text: string, labels: readonly string[], { spell = normalizeText, outright = false }: { spell?: (text: string) => string; outright?: boolean } = {}): string | undefined {
+export function namedLabel(
+  text: string,
+  labels: readonly string[],
+  { spell = normalizeText, outright = false, question = '' }: { spell?: (text: string) => string; outright?: boolean; question?: string } = {},
+): string | undefined {
   // Both sides spelt alike (`spell`: the synonym table's words, so しょうめいしょ meets 証明書, パソコン PC).
   const compactText = (text: string) => spell(text).replace(/ /g, '');
   const typed = compactText(text);
@@ -253,9 +257,11 @@ export function namedLabel(text: string, labels: readonly string[], { spell = no
   // Particles do not break a run: IDの確認 names 電子請求用のID確認.
   const runs = labels.map((label) => ({ label, ...longestSharedRun(withoutParticles(typed), withoutParticles(compactText(label.replace(NUMBERED, '')))) })).sort((a, b) => b.run - a.run);
   const [best, next] = runs;
-  // `outright`: the run is most of what was typed (IDの確認のところ), not a few words a sentence shares with a label.
+  // `outright`: the run is most of what was typed (IDの確認のところ), not a few words a sentence shares with a label;
+  // the question's own words said back do not count (電子証明書のステップを詳しく知りたいです, asked 詳しく知りたいステップを…).
   // A Latin word of two letters is a word (IDのところ, PCの話), where two kana are not.
-  const enough = ({ run, shared }: { run: number; shared: string }) => (run >= MIN_NAMING_RUN || LATIN_WORD.test(shared)) && (!outright || run * 2 >= withoutParticles(typed).length);
+  const said = withoutEcho(withoutParticles(typed), withoutParticles(compactText(question)));
+  const enough = ({ run, shared }: { run: number; shared: string }) => (run >= MIN_NAMING_RUN || LATIN_WORD.test(shared)) && (!outright || run * 2 >= said.length);
   return best && enough(best) && best.run > (next?.run ?? 0) ? best.label : undefined;
 }
 const MIN_NAMING_RUN = 3;
@@ -271,6 +277,12 @@ const NTH = new RegExp(`([1-9]|[${KANJI_DIGITS}]|${KANA_DIGITS.join('|')})(?:番
 const BARE_NUMBER = new RegExp(`^([${KANJI_DIGITS}]|${KANA_DIGITS.join('|')})(?:デス|バン)?$`);
 const PARTICLES = /[ノヲガハ]/g;
 const withoutParticles = (text: string) => text.replace(PARTICLES, '');
+/** `text` without the runs of three or more characters it shares with `echoed`. */
+export function withoutEcho(text: string, echoed: string): string {
+  let rest = text;
+  for (let { run, shared } = longestSharedRun(rest, echoed); run >= MIN_NAMING_RUN; { run, shared } = longestSharedRun(rest, echoed)) rest = rest.replace(shared, '');
+  return rest;
+}
 
 /** A list item named by its place: the first, the last, the third. */
 function ordinalOf(typed: string, count: number): number | undefined {

@@ -12,7 +12,7 @@ export const CONTRAST_END = /(?:けど|けれど|けれども|ですが|ます�
 // A polite end with no stop after it, as voice input and hurried typing leave it (紛失しました再発行って
 // できますか), ends its sentence too, unless what follows goes on with it (ですが, ませんでした, ましたら, ますので).
 const CLAUSE_END = /(?<=[。．.!！?？…‥\n])|(?<=(?:でした|ました|です|ます|ません))(?=[^\sかがけねよしのからってとなわもでさやじぞぁぃぇっーん…‥。．.!！?？、,」』）)～〜])|(?<=(?:でした|デシタ|ました|マシタ|です|デス|ます|マス|ません|マセン)[ \u3000]+)|(?<=(?:のですが|んですけど|んですが|けれども|でしたが|ましたが|ませんが|んだけど|けれど|ですが|ますが|けど|ので)[、,]?)(?!しょう|す[かがよね。]|[、,]|わから|分から|ござ)/u;
-const ASKING = /(?:[?？]\s*$)|(?:(?:です|ます|でしょう|ません|だろう|でした|ました)か[。．]?\s*$)/u;
+const ASKING = /(?:[?？]\s*$)|(?:(?:です|ます|でしょう|ません|だろう|でした|ました)かね?[。．]?\s*$)/u;
 const HEDGED = /かな[?？]?\s*$/u;
 /** A request put as a question: 「お願いできますでしょうか」, 「つないでもらえますか」. */
 export const POLITE_REQUEST = /(?:お願い|いただけ|もらえ|くれ)[^。．?？]{0,4}?(?:か|でしょうか)[。．?？]?\s*$/u;
@@ -31,8 +31,11 @@ export const LEADS_INTO_QUESTION = /(?:(?:場合|バアイ|ナラ|ナラバ|ト�
 export const WHICH_QUESTION = /(?:何ノ|ナンノ|(?:(?<!\p{Script=Katakana})|(?<=[ガハヲニデモトノテ]))(?:ドノ|ドッチ|ドチラ|ドレ)).{0,10}?(?:カ|ノカ|ナノカ|ダカ)$/u;
 /** Not knowing how, when or why (どうなるのかはわからない, 見方がわからない): said of that question, not of a fact. */
 export const HOW_QUESTION = /(?:(?:(?<!カ)ドウ(?!シテモ)|イツ|ナゼ|ナンデ|誰|ダレ).{0,12}?(?:カ|ノカ|ナノカ|ダカ)|(?:バ|タラ)(?:ヨイ|ヨロシイ|イイ)ノ?カ|(?:見方|ミカタ|ヤリ方|ヤリカタ|使イ方|ツカイカタ|調ベ方|探シ方|方法|仕方|シカタ|手順))[ハモガ]?(?:ヨク|全然|マッタク)?$/u;
-/** A word followed by か, のか, んだか (not かも, かな, かと思う; but かもわからない), or by …かどうか: an embedded question. */
-export const EMBEDDED_QUESTION = /^(?:ノ|ンダ|ン)?カ(?![ナッラケ]|イシャ|モ(?!ワカラ|分カラ|知ラ)|ト思)|^\p{Script=Katakana}{0,4}カドウカ/u;
+/**
+ * A word followed by か, のか, んだか (not かも, かな, かと思う; but かもわからない), or by …かどうか: an embedded
+ * question. So too after the verb's ending (登録して|いるかは不明, 発行して|あるか).
+ */
+export const EMBEDDED_QUESTION = /^(?:イル|イマス|アル|アリマス|オリマス|ル|イタ)?(?:ノ|ンダ|ン)?カ(?![ナッラケ]|イシャ|モ(?!ワカラ|分カラ|知ラ)|ト思)|^\p{Script=Katakana}{0,4}カドウカ/u;
 // Japanese brackets, and the double quotes phones and IMEs type (“…”, ”…”, "…").
 const SPOKEN_QUOTE = /「([^「」]{1,300})」(?=\s*(?:と|って)(?:言われ|いわれ|頼まれ|たのまれ|指示され|聞い|きい|言って|いって))/gu;
 /** A name in brackets (「電子請求登録結果に関するお知らせ」は手元に…): a document or step, said of like any word, not the screen's message. */

@@ -74,7 +74,7 @@ export class FactReader {
   private readonly negationSuffixes: string[];
   private readonly shrugs: Set<string>;
   private readonly notAtHand: string[];
-  private readonly helpdeskWords: string[];
+  private readonly helpdeskWords: { asks: string[]; names: string[] };
   /** Facts whose values are kinds to choose between (which ID). */
   private readonly choices = new Set<FactSlot>();
   private readonly topicOrder: Topic[];
@@ -154,7 +154,7 @@ export class FactReader {
     for (const slot of file.systems.facts) this.aboutSystem.add(slot as FactSlot);
     this.negationSuffixes = forms(polarity.negationSuffixes).sort((a, b) => b.length - a.length);
     this.notAtHand = forms(file.notAtHand);
-    this.helpdeskWords = file.helpdesk.map(normalizeText);
+    this.helpdeskWords = { asks: file.helpdesk.asks.map(normalizeText), names: file.helpdesk.names.map(normalizeText) };
     this.shrugs = new Set(polarity.shrug.map((w) => this.scanner.compact(w).text));
     const spellingsOf = (means: (m: Meaning) => boolean) => {
       const says = (form: string) => this.scanner.table.get(form)?.some(means) ?? false;
@@ -266,11 +266,12 @@ export class FactReader {
     return !this.interpret(text).reading.asks && this.scanner.scan(compact, boundary, commas, undefined).some((t) => t.meanings.some((m) => m.kind === 'polarity' && m.polarity === 'unknown'));
   }
 
-  /** The message asks for the helpdesk itself: its number, its hours, a person (ヘルプデスクの電話番号は？). */
-  asksForHelpdesk(text: string): boolean {
+  /** Whether the message asks for the helpdesk itself (ヘルプデスクの電話番号は？), only names it (ヘルプデスクに聞いてと言われて), or neither. */
+  helpdeskIn(text: string): 'asked' | 'named' | undefined {
     // Not in the synonym table's words, where 電話 alone is 電話番号.
     const plain = normalizeText(text);
-    return this.helpdeskWords.some((w) => plain.includes(w));
+    const has = (words: string[]) => words.some((w) => plain.includes(w));
+    return has(this.helpdeskWords.asks) ? 'asked' : has(this.helpdeskWords.names) ? 'named' : undefined;
   }
 
   /** The message says what was asked for is not at hand (スクショしかない, 消えちゃった, 控えておりません). */

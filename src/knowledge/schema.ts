@@ -179,8 +179,12 @@ export const FactFile = z.strictObject({
   filler: Words,
   /** Ways of saying the screen's message is not at hand (スクショしかない, 消えちゃった): no text to take as it. */
   notAtHand: Words.default([]),
-  /** Words that ask for the helpdesk itself (its number, its hours, a person): without them, a helpdesk a message names beside a topic is how it came here. */
-  helpdesk: Words.default([]),
+  /**
+   * Words that ask for the helpdesk itself (its number, its hours, a person), and words that name it.
+   * Without the first, a helpdesk named beside a topic is how the message came here; without either, a
+   * phone call is someone else's (利用者さんのご家族から苦情の電話).
+   */
+  helpdesk: z.strictObject({ asks: Words, names: Words }).default({ asks: [], names: [] }),
   /** Facts that follow from others (期限切れ → the KJ login fails), taken into the triage, never read from the text. */
   implies: z.array(z.strictObject({ if: z.record(z.string(), z.string()), then: z.record(z.string(), z.string()) })).default([]),
   /** Words after which what the message said before no longer stands (やっぱり, 訂正). */

@@ -66,17 +66,19 @@ export function planFor(typed: string, router: Router, reader: FactReader): Plan
   // case it supposes, whatever the user's own case is; only what the message tells is kept.
   const supposes = Object.keys(told.supposed).some((slot) => told.facts[slot as FactSlot] === undefined);
   const reading = supposes ? { ...told, facts: { ...told.supposed, ...told.facts } } : told;
-  const plan = decide(reading, framingAside(router.route(text), told, reader.asksForHelpdesk(text)), router, reader, supposes);
+  const plan = decide(reading, framingAside(router.route(text), told, reader.helpdeskIn(text)), router, reader, supposes);
   return { ...plan, facts: told.facts };
 }
 
 /**
- * The helpdesk named beside a topic, not asked for (国保連に電話したらヘルプデスクに聞いてくださいと言われまして、
- * 証明書の入れ方を…; 介護ソフトのサポート窓口の者です): how the user came here. The route without it.
+ * The contact entry for a message that does not ask for the helpdesk: the helpdesk named beside a topic
+ * is how the user came here (国保連に電話したらヘルプデスクに聞いてくださいと言われまして、証明書の入れ方を…;
+ * 介護ソフトのサポート窓口の者です), the route without it; a phone call that names no helpdesk is someone
+ * else's (利用者さんのご家族から苦情の電話があって), nothing of this system.
  */
-function framingAside(route: RouteResult, told: Reading, asksForHelpdesk: boolean): RouteResult {
-  const framing = route.candidates[0]?.entry.topic === 'contact' && told.topics.some((topic) => topic !== 'contact') && !asksForHelpdesk;
-  if (!framing) return route;
+function framingAside(route: RouteResult, told: Reading, helpdesk: 'asked' | 'named' | undefined): RouteResult {
+  if (route.candidates[0]?.entry.topic !== 'contact' || helpdesk === 'asked') return route;
+  if (!told.topics.some((topic) => topic !== 'contact')) return helpdesk ? route : { decision: 'off-topic', candidates: [], answers: [] };
   const kept = (c: Candidate) => c.entry.topic !== 'contact';
   const answers = route.answers.filter(kept);
   return { ...route, decision: route.decision === 'off-topic' || answers.length > 0 ? route.decision : 'unsure', candidates: route.candidates.filter(kept), answers };
@@ -139,6 +141,9 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   const routedRuledOut = route.decision === 'answer' && routed !== undefined && fitOf(routed, reading.facts) === 'ruled-out';
   // So too when the router found only the topic's whole flow (・証明書インストール ・履歴なし ・KJログインOK).
   if (led && (route.decision === 'unsure' || routedRuledOut || (routed?.overview && routed.topic === led.topic))) return { ...reading, action: 'answer', answers: [led] };
+  // A FAQ the message does not ask, in a message about its topic (事業所を新しく開設したので、証明書をPCに
+  // いれたいです: not whether each office needs one): the topic's questions, not the FAQ's answer.
+  if (best?.entry.kind === 'faq' && !reading.asks && topic === best.entry.topic && reading.namedTopics.includes(topic)) return { ...reading, action: 'triage', topic };
   // The facts rule the router's choice out and lead nowhere yet (通知書は手元にございます。…次に何を
   // 確認すれば; 発行用パスワードは所持しておりますが…ログインできておりません): the topic's questions go on
   // from what the message told.
@@ -184,7 +189,15 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   const branchOf = (c: Candidate) => c.entry.asksFirst && c.entry.topic === best?.entry.topic;
   const weakest = route.answers.at(-1)?.score ?? Infinity;
   const branches = route.answers.length > 1 && (route.answers.every(branchOf) || route.candidates.some((c) => c.entry !== best?.entry && branchOf(c) && c.score >= weakest - TIE));
-  if (best?.entry.asksFirst && route.decision !== 'off-topic' && (reading.residual <= NEARLY_VAGUE || branches || toldOf(best.entry.topic) || fitOf(best.entry, reading.facts, 'partly') === 'fits')) {
+  // So too for a step of another topic's flow that points to this topic's guide (導入フロー's 電子証明書
+  // インストール), unless the message names that flow (導入フローの5番、電子証明書インストールのところ).
+  const flow = best && router.entries.find((e) => e.flow.includes(best.entry.id));
+  const stepOfUnnamedFlow = flow !== undefined && flow.topic !== best!.entry.topic && !reading.topics.includes(flow.topic);
+  // (The router's companion of that topic, when the message shares its words, is what the step's words
+  // meant: 入っているか確認する方法 → the check.)
+  const meant = stepOfUnnamedFlow ? route.answers.find((c) => c.entry !== best!.entry && c.entry.topic === best!.entry.topic && !c.entry.asksFirst && reader.sharesContent(reading, c.entry.title)) : undefined;
+  if (meant && route.decision === 'answer') return { ...reading, action: 'answer', answers: [meant.entry] };
+  if (best?.entry.asksFirst && route.decision !== 'off-topic' && (reading.residual <= NEARLY_VAGUE || branches || stepOfUnnamedFlow || toldOf(best.entry.topic) || fitOf(best.entry, reading.facts, 'partly') === 'fits')) {
     return { ...reading, action: 'triage', topic: choosing ?? best.entry.topic };
   }
   // Little beyond a topic and facts that fit no entry ("お知らせは手元にあります。証明書を入れたい"):

@@ -18,6 +18,15 @@ const openings: Array<[string, Facts]> = [
   ['Teamsにログインできないんですけど', {}],
   // 書類 is the 通知書 in a certificate question, the KJ ID's letter in an ID question.
   ['証明書を入れたいけど書類がない', { certificatePassword: 'no' }],
+  // A polite end with no stop after it ends its sentence (voice input, hurried typing).
+  ['証明書発行用パスワードを紛失しました再発行ってできますか', { certificatePassword: 'no' }],
+  // Whether it is so, not known (…しているかは不明): not a yes.
+  ['セキュリティ用メールアドレスを登録しているかは不明です', { securityMail: 'unknown' }],
+  // The password of a notice's ZIP is neither the certificate's nor the ID's.
+  ['通知書のzipが開けない', {}],
+  ['お知らせのZIPのパスワードがわかりません', {}],
+  // The browser's certificate list is what is installed, not what was issued.
+  ['インターネットオプションの証明書のとこ見たらKaigoJigyoushoっていうのがあるんだけど', {}],
   ['電子請求登録結果のお知らせを紛失してしまって、IDもパスワードもわかりません', { idStatus: 'lost' }],
   // A relative clause (…が書いてある書類) says nothing of the fact.
   ['証明書発行用のパスワードが書いてある書類をなくした', { certificatePassword: 'no' }],
@@ -311,6 +320,20 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['certificatePassword', '手元にはございません', 'no'],
   // A thumbs-up is yes.
   ['solved', '👍', 'yes'],
+  // Dialects: 〜てねぇ is not, わがね is "I don't know", 〜とらん is not yet; ありますねぇ is no negation.
+  ['securityMail', '登録してねぇ', 'no'],
+  ['securityMail', 'わがね', 'unknown'],
+  ['certificateHistory', 'まだ確認しとらんけえわからんのよ', 'unknown'],
+  ['certificatePassword', '書類一式ファイルに綴じてあるのでそれはありますね', 'yes'],
+  // A retraction spoken without a comma.
+  ['certificateHistory', 'ありましたいや違うななかったです', 'no'],
+  // One character typed twice, or a small kana at the end.
+  ['certificateHistory', '何も表示されれません', 'no'],
+  ['certificateHistory', 'わかんなぃ', 'unknown'],
+  // A correction reads more of the answer, not a word already read as another (今見れません, not 見れてません).
+  ['securityMail', 'PCが固まってて今見れません', undefined],
+  // What would be there if asked for (問い合わせればあるかも) is not at hand.
+  ['certificatePassword', '手元にはないです。本部に問い合わせればあるかもしれませんが', 'no'],
 ];
 
 describe('the fact reader', () => {
@@ -453,6 +476,20 @@ describe('what a first message starts', () => {
   it('another system named as what went before (前の伝送ソフトのときも) makes no message another system\'s', () => {
     expect(plan('なんかエラーが出て先に進めません。前の伝送ソフトのときも同じようなことがあって')).toBe('triage:error');
     expect(plan('伝送ソフトのパスワードを忘れました')).toBe('off-topic');
+  });
+  it('the topic named, not the contact entry, when the helpdesk is only how the user came here; nothing, for someone else\'s phone call', () => {
+    expect(plan('証明書のインストールってどうやるんですか、国保連に電話したらそれはヘルプデスクに聞いてくださいと言われまして')).toBe('triage:certificate');
+    expect(plan('証明書のことでヘルプデスクに電話したい、番号は？')).toBe('contact');
+    expect(plan('利用者さんのご家族から苦情の電話があったんですけどどう対応すればいいでしょうか')).toBe('off-topic');
+  });
+  it('the certificate triage, which shows the reissue and goes on, for an install wish with the password missing; the reissue alone, asked for alone', () => {
+    expect(plan('証明書入れたいけど、証明書発行用パスワードの紙が見つかりません')).toBe('triage:certificate');
+    expect(plan('証明書発行用パスワードの通知書をなくしました')).toBe('cert-password-reissue');
+  });
+  it('the triage, not a FAQ the message does not ask (事業所ごとに必要か), nor another system for a Windows version', () => {
+    expect(plan('事業所を新しく開設したので、証明書をPCにいれたいです')).toBe('triage:certificate');
+    expect(plan('うちデイとヘルパーと居宅で事業所番号が三つあるんですけど証明書ってひとつでいいんですかね')).toBe('faq-q4');
+    expect(plan('証明書のインストール方法を知りたいのですが。NECのデスクトップでWindows11です。')).toBe('triage:certificate');
   });
   it('the triage, when a fact alone names a situation an error entry shares', () => {
     expect(plan('仮パスワードが届いたんですけど')).toBe('triage:id');

@@ -53,6 +53,11 @@ export const SAID_OF_SITUATION = /^[ハモガヲ]?(?:ジャ|デハ|デ|シテ|�
 /** "Where did I put it…", trailing off (どこにしまったか…): not knowing where, the わからない left unsaid. */
 const WHERE_TRAILING_OFF = /((?:どこ|何処)[にへ][^。．!！?？、,]{0,10}?[ただ]か)([…‥.．]+|$)/gu;
 
+/** A message without the request that ends it (…のかくにんをおしえてください): what it names, and whether it asks anything more. */
+export function withoutRequest(message: string): string {
+  return message.replace(REQUEST, '');
+}
+
 /** Whether a clause asks something ("…どこにありますか？", 「教えてください」, not …かな). */
 export function asksIn(clause: string): boolean {
   return (ASKING.test(clause) || REQUEST.test(clause) || QUESTION_WORD.test(clause)) && !HEDGED.test(clause);

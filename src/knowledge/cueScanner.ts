@@ -35,7 +35,7 @@ export const KANJI = /\p{Script=Han}/u;
 const ASCII_WORD = /^[a-z0-9]+$/;
 const ASCII_CHAR = /[a-z0-9]/;
 /** Where a phrase ends: a comma, or a space between Japanese words (つうちしょはあります　ろぐいんもできます). */
-const PAUSE = /[、,，､]|(?<=[^\x00-\x7F])[ \u3000]+(?=[^\x00-\x7F])/u;
+const PAUSE = /[、,，､→⇒➡]|(?<=[^\x00-\x7F])[ \u3000]+(?=[^\x00-\x7F])/u;
 const PAUSE_KEPT = new RegExp(`(${PAUSE.source})`, 'u');
 // うーん is a hesitation and says nothing; written without its dash it would fold to うん, a yes.
 const HESITATION = /[うウｳ][ー〜～~ｰ－-]+[んンﾝ]/gu;

@@ -50,6 +50,9 @@ const MAX_CORRECTED_CHARS = 16;
 // A thumbs-up or a circle answers yes, a cross no, as chat users reply (👍, 🙆, ⭕, 👎, 🙅, ❌).
 const THUMBS_UP = /[👍👌🙆⭕🆗]/gu;
 const THUMBS_DOWN = /[👎🙅❌]/gu;
+/** ○ and × after a word, as notes mark it (通知書○ KJログイン×): there is, there is not. */
+const MARK_YES = /[○◯]/gu;
+const MARK_NO = /[×✕✖✗]/gu;
 const MIN_CORRECTED_CUE = 4;
 /** Words this long are corrected for a character left out or typed twice too. */
 const MIN_LEFT_OUT_CUE = 6;
@@ -319,7 +322,7 @@ export class FactReader {
     const rest: string[] = [];
     let asks = false;
     // Width folded first, so that half-width kana end their sentences too (ﾅｼ ﾃﾞｼﾀ ﾂｷﾞﾊ?).
-    const limited = unspaced(text.slice(0, MAX_QUERY_CHARS * 2).normalize('NFKC')).replace(THUMBS_UP, ' はい ').replace(THUMBS_DOWN, ' いいえ ');
+    const limited = unspaced(text.slice(0, MAX_QUERY_CHARS * 2).normalize('NFKC')).replace(THUMBS_UP, ' はい ').replace(THUMBS_DOWN, ' いいえ ').replace(MARK_YES, ' あり ').replace(MARK_NO, ' なし ');
     const { clauses: kept, quotes: quoted } = clausesOf(limited, asked !== undefined);
     const quotes = quoted.map((quote) => ({ ...this.scanner.compact(quote), host: new Set<FactSlot>() }));
     // A text cut at the limit ends in half a clause (…うまくいかない|のはなぜですか): it says nothing.

@@ -200,6 +200,9 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   if (best?.entry.asksFirst && route.decision !== 'off-topic' && (reading.residual <= NEARLY_VAGUE || branches || stepOfUnnamedFlow || toldOf(best.entry.topic) || fitOf(best.entry, reading.facts, 'partly') === 'fits')) {
     return { ...reading, action: 'triage', topic: choosing ?? best.entry.topic };
   }
+  // A question the router is sure of, in the topic the message names, that the facts leave open and no
+  // triage question decides (履歴あるかわかんない。見方は？): its answer; the facts are kept.
+  if (reading.asks && settled && !led && best.entry.topic === topic && fitOf(best.entry, reading.facts) === 'open') return { ...reading, action: 'answer', answers: companions(ranked, route.answers) };
   // Little beyond a topic and facts that fit no entry ("お知らせは手元にあります。証明書を入れたい"):
   // the topic's triage, which skips what the facts already answer.
   if (topic && reading.residual <= NEARLY_VAGUE && stated.length > 0) return { ...reading, action: 'triage', topic, routed: route.decision === 'answer' ? best?.entry : undefined };

@@ -157,6 +157,14 @@ describe('a list of guide steps, answered by typing', () => {
     expect(shown[1]!.asked).toContain('gettingStartedStep');
   });
 
+  it('a step asked for in the question\'s own words picks it; a question of one\'s own is still answered apart', async () => {
+    const named = await chat('開設準備中の事業所です。何から始めたらいいでしょうか', '電子証明書のステップを詳しく知りたいです');
+    expect(named.shown[1]!.entries).toEqual(['onboarding-certificate']);
+    const asked = await chat('何から始めればいいですか', 'これ全部、最初から順番にやらないといけないのでしょうか');
+    expect(asked.shown[1]!.entries).not.toContain('onboarding-pc');
+    expect(asked.shown[1]!.asked).toContain('gettingStartedStep');
+  });
+
   it('the steps done, then 次, pick the step after them, not the step named', async () => {
     const { shown } = await chat('何から始めればいいですか', 'ダウンロードまでは済んでいます。その次を');
     expect(shown[1]!.entries).toEqual(['onboarding-certificate']);

@@ -27,6 +27,9 @@ const openings: Array<[string, Facts]> = [
   ['お知らせのZIPのパスワードがわかりません', {}],
   // The browser's certificate list is what is installed, not what was issued.
   ['インターネットオプションの証明書のとこ見たらKaigoJigyoushoっていうのがあるんだけど', {}],
+  // ○ and × after a word, as notes mark it; an arrow pauses as a comma does.
+  ['通知書○ 電子請求のKJログイン× →証明書どっち入れる？', { certificatePassword: 'yes', kjLogin: 'no' }],
+  ['履歴→なし／パスワード→あり。証明書のinstall手順ください', { certificateHistory: 'no', certificatePassword: 'yes' }],
   ['電子請求登録結果のお知らせを紛失してしまって、IDもパスワードもわかりません', { idStatus: 'lost' }],
   // A relative clause (…が書いてある書類) says nothing of the fact.
   ['証明書発行用のパスワードが書いてある書類をなくした', { certificatePassword: 'no' }],
@@ -334,6 +337,8 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['securityMail', 'PCが固まってて今見れません', undefined],
   // What would be there if asked for (問い合わせればあるかも) is not at hand.
   ['certificatePassword', '手元にはないです。本部に問い合わせればあるかもしれませんが', 'no'],
+  ['kjLogin', '○', 'yes'],
+  ['securityMail', '×', 'no'],
 ];
 
 describe('the fact reader', () => {
@@ -490,6 +495,11 @@ describe('what a first message starts', () => {
     expect(plan('事業所を新しく開設したので、証明書をPCにいれたいです')).toBe('triage:certificate');
     expect(plan('うちデイとヘルパーと居宅で事業所番号が三つあるんですけど証明書ってひとつでいいんですかね')).toBe('faq-q4');
     expect(plan('証明書のインストール方法を知りたいのですが。NECのデスクトップでWindows11です。')).toBe('triage:certificate');
+  });
+  it('the answer to a question the router is sure of that the facts leave open; not that answer, when they lead elsewhere', () => {
+    expect(plan('介護保険証明書の履歴あるかわかんない。見方は？')).toBe('cert-history-check');
+    // Not the two certificates' difference: 3-1, at once or from the triage the history already decides.
+    expect(['cert-install-dx', 'triage:certificate']).toContain(plan('介護保険証明書の発行履歴はなかったんですけど、何を入れればいいですか'));
   });
   it('the triage, when a fact alone names a situation an error entry shares', () => {
     expect(plan('仮パスワードが届いたんですけど')).toBe('triage:id');

@@ -191,7 +191,7 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   const branches = route.answers.length > 1 && (route.answers.every(branchOf) || route.candidates.some((c) => c.entry !== best?.entry && branchOf(c) && c.score >= weakest - TIE));
   // So too for a step of another topic's flow that points to this topic's guide (導入フロー's 電子証明書
   // インストール), unless the message names that flow (導入フローの5番、電子証明書インストールのところ).
-  const flow = best && router.entries.find((e) => e.flow.includes(best.entry.id));
+  const flow = best?.entry.asksFirst ? router.entries.find((e) => e.flow.includes(best.entry.id)) : undefined;
   const stepOfUnnamedFlow = flow !== undefined && flow.topic !== best!.entry.topic && !reading.topics.includes(flow.topic);
   // (The router's companion of that topic, when the message shares its words, is what the step's words
   // meant: 入っているか確認する方法 → the check.)

@@ -183,8 +183,10 @@ export class MainDialog extends ComponentDialog {
     // A list item typed by its words or place (IDの確認のところ, ３番) is the list's answer, not a question;
     // so is one asked for in the question's own words or with a request (電子証明書のステップを詳しく知りたいです,
     // さいしょのぴーしーのかくにんをおしえてください).
-    const named = namedLabel(text, waiting.choices, { spell: (typed) => reader.canonical(typed), outright: true, question: waiting.question });
-    if (!waiting.slot && (recognizeChoices(text, waiting.choices).length > 0 || (named !== undefined && !reader.read(withoutRequest(withoutEcho(text.normalize('NFKC'), waiting.question.normalize('NFKC')))).asks))) return undefined;
+    const namesItem = () =>
+      namedLabel(text, waiting.choices, { spell: (typed) => reader.canonical(typed), outright: true, question: waiting.question }) !== undefined &&
+      !reader.read(withoutRequest(withoutEcho(text.normalize('NFKC'), waiting.question.normalize('NFKC')))).asks;
+    if (!waiting.slot && (recognizeChoices(text, waiting.choices).length > 0 || namesItem())) return undefined;
     // A question asked while buttons wait is answered, then the same question comes back. While a
     // fact's question waits, only a question in its own right (or a pasted error message) is; any other
     // statement is an answer the bot could not read, and the prompt asks again. A question about the

@@ -10,7 +10,7 @@ export type Meaning =
   /** `reply`: a word that states the value only as a reply to the slot's own question. */
   | { kind: 'value'; slot: Slot; value: string; reply?: true }
   | { kind: 'polarity'; polarity: Polarity }
-  | { kind: 'topic'; topic: Topic; hint?: true }
+  | { kind: 'topic'; topic: Topic; hint?: true; broad?: true }
   | { kind: 'filler' };
 
 export interface Token {

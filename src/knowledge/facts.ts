@@ -15,10 +15,14 @@ export interface Reading {
   topics: Topic[];
   /** Those of them named by a topic's own words (証明書, エラー, ID), not only by a fact's. */
   namedTopics: Topic[];
+  /** Those of them named by what they are about (証明書, エラー), not only by a word said of other things too (インストール, って出). */
+  subjects: Topic[];
   /** Nothing but topic words, facts and filler: "証明書を入れたい", "エラーが出て困っています". */
   vague: boolean;
   /** How much the message says beyond its topic, facts and filler (a kanji counts two, kana and Latin one). */
   residual: number;
+  /** How much of it is said in the request: the last clause that asks, else the last clause (やり方を教えてください, not 業者さんに言われて). */
+  requestResidual: number;
   /** The runs of the (synonym-folded) text that no word of facts.yaml covers: what the message says beyond them. */
   rest: string[];
   /** The message asks something ("…どこにありますか？"). */
@@ -114,7 +118,7 @@ export class FactReader {
     for (const p of ['affirm', 'negate', 'unknown', 'yes', 'no'] as const) for (const w of polarity[p]) add(w, { kind: 'polarity', polarity: p });
     for (const w of [...polarity.neutral, ...file.filler]) add(w, { kind: 'filler' });
     this.topicOrder = Object.keys(file.topics) as Topic[];
-    for (const [topic, words] of Object.entries(file.topics) as Array<[Topic, string[]]>) for (const w of words) add(w, { kind: 'topic', topic });
+    for (const [topic, words] of Object.entries(file.topics) as Array<[Topic, string[]]>) for (const w of words) add(w, file.broad.includes(w) ? { kind: 'topic', topic, broad: true } : { kind: 'topic', topic });
     for (const [topic, words] of Object.entries(file.hints) as Array<[Topic, string[]]>) for (const w of words) add(w, { kind: 'topic', topic, hint: true });
     for (const [slot, fact] of Object.entries(file.facts) as Array<[FactSlot, FactFile['facts'][string]]>) {
       this.topicOfSlot.set(slot, fact.topic);
@@ -315,10 +319,12 @@ export class FactReader {
     const supposed = new Map<FactSlot, Set<string>>();
     const topics = new Set<Topic>();
     const topicWords = new Set<Topic>();
+    const subjects = new Set<Topic>();
     // The answer to the question asked, from the last clause that gives one: people correct themselves
     // forward (ないです…あ、ありました), and after けど comes the point (紙はあるけど字が読めません).
     let answerLevels: Array<Set<string>> = [];
     let residual = 0;
+    let requestResidual = 0;
     const rest: string[] = [];
     let asks = false;
     // Width folded first, so that half-width kana end their sentences too (ﾅｼ ﾃﾞｼﾀ ﾂｷﾞﾊ?).
@@ -336,6 +342,7 @@ export class FactReader {
     for (const { tokens } of clauses) for (const token of tokens) for (const m of token.meanings) {
       if (m.kind === 'topic') (m.hint ? hinted : topics).add(m.topic);
       if (m.kind === 'topic' && !m.hint) topicWords.add(m.topic);
+      if (m.kind === 'topic' && !m.hint && !m.broad) subjects.add(m.topic);
       if (m.kind === 'about' && !m.shared) topics.add(this.topicOf(m.slot));
     }
     // ログインできなくて…新しいパソコンを買ったところです: the login is the topic, the new PC its background.
@@ -441,7 +448,9 @@ export class FactReader {
       const asksAt = (t: Token) => asking && t.end > questionFrom;
       // The condition a question is asked under (履歴がない場合は、どの証明書を？) supposes its facts.
       const supposedUntil = asking ? this.conditionEnd(compact, pauses) : -1;
-      residual += this.scanner.uncovered(compact, scanned, rest);
+      const uncovered = this.scanner.uncovered(compact, scanned, rest);
+      residual += uncovered;
+      if (asking || !asks) requestResidual = uncovered;
       // What was said before the correction is dropped, not what it was said of (通知書|やっぱり見当たりません).
       const since = scanned.filter((t) => t.start >= turnedAt || !t.meanings.some((m) => m.kind === 'polarity' || m.kind === 'value'));
       const tokens = this.present(compact, pauses, this.ofOwnOffice(compact, since).map((t) => ({ ...t, meanings: t.meanings.filter(heardIn(t, at)) })));
@@ -555,7 +564,7 @@ export class FactReader {
     const named = this.topicOrder.filter((t) => topics.has(t));
     // KJのIDでログインできる in a certificate question tells the login, not which ID the question is about.
     for (const [slot, within] of this.within) if (slot !== asked && named[0] && !within.includes(named[0])) (delete facts[slot], delete supposedFacts[slot]);
-    return { reading: { facts, contradictory, topics: named, namedTopics: named.filter((t) => topicWords.has(t)), vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, rest, asks, elsewhere, supposed: supposedFacts }, answers, inOwnWords };
+    return { reading: { facts, contradictory, topics: named, namedTopics: named.filter((t) => topicWords.has(t)), subjects: named.filter((t) => subjects.has(t)), vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, requestResidual, rest, asks, elsewhere, supposed: supposedFacts }, answers, inOwnWords };
   }
 
   /**

@@ -207,6 +207,11 @@ export const FactFile = z.strictObject({
   /** `before`: words after another system's name that put it in the past, as the background (伝送ソフトのときも). */
   systems: z.strictObject({ others: Words, own: Words, facts: Words, before: Words.default([]) }).default({ others: [], own: [], facts: [], before: [] }),
   topics: z.partialRecord(Topic, Words),
+  /**
+   * Topic words said of other things too (インストール: an app's as well; って出: any screen): they name
+   * their topic, but not what the message is about when the router finds an entry elsewhere.
+   */
+  broad: Words.default([]),
   /** Words that hint at a topic (新しいパソコン: the certificate goes again): its topic only when no topic word names another. */
   hints: z.partialRecord(Topic, Words).default({}),
   facts: z.record(z.string(), FactDefinition),

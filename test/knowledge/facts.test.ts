@@ -474,6 +474,14 @@ describe('what a first message starts', () => {
     expect(plan('新しいＰＣに証明書を入れ直したいんだけど、手順どこ見ればいい？')).toBe('triage:certificate');
     expect(plan('導入フローの5番、電子証明書インストールのところを見たいです。')).toBe('onboarding-certificate');
   });
+  it('the topic\'s triage, not a step found on what came with the request (who asked for it, the browser, the app)', () => {
+    expect(plan('介護ソフトの会社から、ケアプラン連携には電子証明書が要るって言われました。どうしたらいいですか')).toBe('triage:certificate');
+    expect(plan('certificateのinstallってどうやるんですか？Edge使ってます')).toBe('triage:certificate');
+    // The step is asked about, or the topic is named only by a word said of other things too (アプリのインストール).
+    expect(plan('電子証明書を入れるパソコンはWindows11じゃないとだめですか')).toBe('onboarding-pc');
+    expect(plan('クライアントアプリのインストーラはどこからダウンロードするの？')).toBe('onboarding-download');
+    expect(plan('利用状況WEBサイトにはどのIDでログインするの')).toBe('onboarding-application');
+  });
   it('the triage, when a request about a topic tells only which of its kinds (事業所ユーザIDについて教えて)', () => {
     expect(plan('事業所ユーザIDについて教えていただけますでしょうか。')).toBe('triage:id');
     expect(plan('KJから はじまる ID について しつもん あります')).toBe('triage:id');

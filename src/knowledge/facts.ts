@@ -58,6 +58,8 @@ const THUMBS_DOWN = /[👎🙅❌]/gu;
 const MARK_YES = /[○◯]/gu;
 const MARK_NO = /[×✕✖✗]/gu;
 const MIN_CORRECTED_CUE = 4;
+/** A retraction this long may run into the word it corrects to (いやないです); あ cannot (ありました). */
+const MIN_RUN_IN_RETRACTION = 2;
 /** Words this long are corrected for a character left out or typed twice too. */
 const MIN_LEFT_OUT_CUE = 6;
 /** How far after another system's name (伝送|ソフトのときも) the words that put it in the past may stand. */
@@ -463,6 +465,7 @@ export class FactReader {
         for (const t of tokens) for (const m of t.meanings) if (m.kind === 'about') host?.add(m.slot);
       }
       let bound = false;
+      const saidOfHow = (token: Token) => HOW_QUESTION.test(compact.slice(Math.max(0, token.start - 20), token.start));
       // The end of a situation just named (代理請求は|してなくて): a polarity word there is said of it.
       let situationEnd = -1;
       for (const token of tokens) {
@@ -488,7 +491,8 @@ export class FactReader {
               if (value && (into === supposed || !(asksAt(token) && this.isYesOrNo(slot, value)))) (add(into, slot, value), into === found && saidHere.push(slot));
             }
             // 「担当の方にお願いできますでしょうか」 asks, and so answers the hand-off offer.
-            if (meaning.slot === asked && value && (!asksAt(token) || (!(asked in FACT_VALUES) && POLITE_REQUEST.test(trimmed)))) levels[0]!.add(value);
+            // A reply word said of how (使い方がわからない) answers only as not knowing how does, below.
+            if (meaning.slot === asked && value && (!asksAt(token) || (!(asked in FACT_VALUES) && POLITE_REQUEST.test(trimmed)))) levels[meaning.reply && saidOfHow(token) ? 3 : 0]!.add(value);
           }
           // "どこにあるか(わからない)", "あるのか" ask, they do not say there is one; "あるかも" does.
           if (meaning.kind === 'polarity' && EMBEDDED_QUESTION.test(compact.slice(token.end, token.end + 8))) continue;
@@ -507,7 +511,7 @@ export class FactReader {
             if (asksAt(token) && into === found) continue;
             // 何のパスワードかわからない, どっちのことかわからん: not knowing which one, said of a choice alone.
             const ofWhich = polarity === 'unknown' && WHICH_QUESTION.test(compact.slice(Math.max(0, token.start - 16), token.start));
-            const ofHow = polarity === 'unknown' && !ofWhich && HOW_QUESTION.test(compact.slice(Math.max(0, token.start - 20), token.start));
+            const ofHow = polarity === 'unknown' && !ofWhich && saidOfHow(token);
             const heard = ofHow ? [] : ofWhich ? abouts.filter((t) => t.meanings.some((m) => { const slot = this.namesFact(m); return slot !== undefined && this.choices.has(slot); })) : abouts;
             const said: FactSlot | undefined = this.subjectOf(token, heard, polarity, compact, pauses, tokens) ?? (bound || ofWhich || ofHow ? undefined : lastSubject.find((slot) => this.polarityOf[slot]?.[polarity]));
             // Said of something that is not this system's (ログインしてなくて, with nothing of the KJ
@@ -568,15 +572,18 @@ export class FactReader {
   }
 
   /**
-   * Where a retraction said alone between commas (…と思います、|いえ、ありました) starts, when something was
-   * said before it; -1 when none. The retraction itself stays: it may be the answer (いいえ、…).
+   * Where a retraction said alone between commas (…と思います、|いえ、ありました), or run into the word it
+   * corrects to (ある、|いやないです), starts, when something was said before it; -1 when none. The
+   * retraction itself stays: it may be the answer (いいえ、…).
    */
   private retractedAt(compact: string, pauses: number[], tokens: Token[], saidBefore: boolean): number {
     const says = (t: Token) => t.meanings.some((m) => m.kind === 'polarity' || m.kind === 'value');
-    const starts = [0, ...pauses];
+    const starts = [0, ...pauses.filter((p) => p < compact.length), compact.length];
+    const runInto = (from: number, to: number) =>
+      [...this.retractions].some((r) => r.length >= MIN_RUN_IN_RETRACTION && compact.startsWith(r, from) && from + r.length < to && tokens.some((t) => t.start === from + r.length && says(t)));
     for (let i = starts.length - 2; i >= 0; i--) {
       const [from, to] = [starts[i]!, starts[i + 1]!];
-      if (this.retractions.has(compact.slice(from, to)) && (saidBefore || tokens.some((t) => t.end <= from && says(t)))) return from;
+      if ((this.retractions.has(compact.slice(from, to)) || runInto(from, to)) && (saidBefore || tokens.some((t) => t.end <= from && says(t)))) return from;
     }
     return -1;
   }

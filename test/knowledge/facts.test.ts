@@ -174,6 +174,17 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['certificateHistory', '見方がわからないです', 'unknown'],
   ['certificateHistory', '履歴はないと思います、いえ、ありました。', 'yes'],
   ['idType', '事業所ユーザIDだったと思います、いや、個人ユーザIDでした。', 'c'],
+  // A correction run into the word it corrects to, without a comma after it.
+  ['certificatePassword', 'ある、いやないです', 'no'],
+  ['solved', '解決、いや待ってまだ出る', 'no'],
+  // Not knowing how to use what arrived is not the password lost.
+  ['idStatus', '郵送で仮のパスワードをいただいたのですが、その後どうすればよいかわかりません。', 'temporary'],
+  ['idStatus', '仮パスワードが来たけど使い方がわからない', 'temporary'],
+  ['idStatus', 'パスワードがわからないです', 'lost'],
+  ['certificatePassword', 'しょるい が みつかりません', 'no'],
+  ['certificateHistory', 'nashi', 'no'],
+  ['kjLogin', 'パスワードが違いますって出ます', 'no'],
+  ['handoff', '担当に回して、急ぎ', 'yes'],
   ['certificateHistory', '何年か前に一度発行したような気がいたしますが、記憶が定かではございません。', 'unknown'],
   ['securityMail', '前の管理者が何か登録していたかもしれませんが、私には分かりかねます。', 'unknown'],
   ['securityMail', 'したと思うけど確証なし', 'unknown'],

@@ -30,6 +30,8 @@ const NOT_SECRET = /^(?:kj[0-9a-z]{12}|c[0-9a-z]{4,14}|0\d{1,4}-\d{1,4}-\d{3,4}|
 const KEYWORD_ANYWHERE = new RegExp(KEYWORD, 'iu');
 /** "ID:KJ1312…" typed without spaces is the ID after its label, not one word. */
 const ID_LABEL = /^(?:id|user|userid|user-id|uid|login|loginid)[:=]/i;
+/** The IDs' names written with brackets or a tilde (事業所ユーザID（KJ～）): a note on which ID, no value. */
+const ID_NOTATION = /^(?:id|kj|c|[()[\]~\-.…])+$/i;
 /** Near the word パスワード but not given as its value, "KJ0812…" is part of a KJ ID being quoted. */
 const PART_OF_KJ_ID = /^kj[0-9a-z]{0,12}$/i;
 
@@ -56,7 +58,7 @@ function secretSpans(input: string): { text: string; spans: Span[] } {
   }
   for (const m of text.matchAll(PASSWORD_LIKE)) {
     const token = m[0].replace(TRAILING_PUNCTUATION, '').replace(ID_LABEL, '');
-    if (NOT_SECRET.test(token) || PART_OF_KJ_ID.test(token) || token.length < 6 || !HAS_DIGIT_OR_SYMBOL.test(token)) continue;
+    if (NOT_SECRET.test(token) || PART_OF_KJ_ID.test(token) || ID_NOTATION.test(token) || token.length < 6 || !HAS_DIGIT_OR_SYMBOL.test(token)) continue;
     const around = text.slice(Math.max(0, m.index - NEAR), m.index + m[0].length + NEAR);
     if (KEYWORD_ANYWHERE.test(around.replace(m[0], ' '))) spans.push({ start: m.index, end: m.index + m[0].length });
   }

@@ -120,6 +120,9 @@ describe('a password in other shapes', () => {
   it('part of a KJ ID next to the word パスワード is an ID, not a secret', () =>
     play([['ID KJ4409… のパスワードの有効期限が切れています', { not: SECRET_WARNING }, shows('error-password-expired')]]));
 
+  it('the ID\'s name written with brackets and a tilde (事業所ユーザID（KJ～）) next to the word パスワード is no secret', () =>
+    play([['事業所ユーザID（KJ～）の書類を紛失しました。IDもパスワードもわかりません。', { not: SECRET_WARNING }]]));
+
   it('no question or chat message of the development and held-out sets, nor any example question, is taken for a secret', () => {
     const chats = [...CONVERSATION_DEV_PATHS, ...CONVERSATION_HOLDOUT_PATHS].map(loadConversationSet);
     const questions = [

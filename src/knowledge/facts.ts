@@ -403,6 +403,7 @@ export class FactReader {
     let retraction: Map<FactSlot, Set<string>> | undefined;
     // The facts the last clause that told any told (ない…|あ、ありました: what the retraction takes back).
     let lastSaid: FactSlot[] = [];
+    const ownNamed = clauses.some(({ text: compact }) => this.ownOffice.some((w) => compact.includes(w)));
     for (const [at, { clause: trimmed, text: compact, boundary, pauses, tokens: scanned }] of clauses.entries()) {
       // 「なかったです…あ、やっぱりありました」: what came before a correction no longer stands.
       // In the clause itself too (なし、あ、やっぱあった).
@@ -455,7 +456,7 @@ export class FactReader {
       if (asking || !asks) requestResidual = uncovered;
       // What was said before the correction is dropped, not what it was said of (通知書|やっぱり見当たりません).
       const since = scanned.filter((t) => t.start >= turnedAt || !t.meanings.some((m) => m.kind === 'polarity' || m.kind === 'value'));
-      const tokens = this.present(compact, pauses, this.ofOwnOffice(compact, since).map((t) => ({ ...t, meanings: t.meanings.filter(heardIn(t, at)) })));
+      const tokens = this.present(compact, pauses, this.ofOwnOffice(compact, since, ownNamed || CONTRAST_END.test(trimmed)).map((t) => ({ ...t, meanings: t.meanings.filter(heardIn(t, at)) })));
       // What a polarity word may be said of: a fact's "about" words, and its value words, which name it
       // too (一度も発行|したことがありません is the history's, not the 紙 before it).
       const abouts = tokens.filter((t) => t.meanings.some((m) => this.namesFact(m) !== undefined));
@@ -662,10 +663,15 @@ export class FactReader {
     return tokens.filter((t) => !(says(t) && past.has(phraseOf(t))));
   }
 
-  /** The tokens not said of another office (隣の小多機は|代理請求らしい): up to the user's own (うちは), they say nothing. */
-  private ofOwnOffice(compact: string, tokens: Token[]): Token[] {
+  /**
+   * The tokens not said of another office (隣の小多機は|代理請求らしい): up to the user's own (うちは), they say
+   * nothing. Only where the other office is set against the user's own (the message names its own, or the
+   * clause goes on with けど): a message about that office alone (系列のグループホームにて、通知書が見当たらない
+   * との報告を受けました), sent for it, tells its facts.
+   */
+  private ofOwnOffice(compact: string, tokens: Token[], setAgainstOwn: boolean): Token[] {
     const other = this.otherOffice?.exec(compact);
-    if (!other) return tokens;
+    if (!other || !setAgainstOwn) return tokens;
     const ownAt = Math.min(...this.ownOffice.map((w) => compact.indexOf(w, other.index)).filter((at) => at >= 0));
     return tokens.map((t) => (t.start >= other.index && t.start < ownAt ? { ...t, meanings: t.meanings.filter((m) => m.kind === 'topic') } : t));
   }

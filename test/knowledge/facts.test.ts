@@ -108,6 +108,9 @@ const openings: Array<[string, Facts]> = [
   ['セキュリティ用メールアドレスは本部の共有アドレスで登録されていると聞いております', { securityMail: 'yes' }],
   // Another office's facts are not the user's, up to their own (うちは).
   ['隣の小多機は代理請求らしいんですけど、うちは自分のところで伝送してます。連携用の証明書を入れたいです', {}],
+  // Another office's case, sent for it and not set against the user's own: its facts.
+  ['法人本部でございます。系列の事業所で新しく入った職員が、cで始まるIDのパスワードがわからないと申しております。', { idType: 'c', idStatus: 'lost' }],
+  ['IDとパスワードのことで相談です。事務長が4月に別の施設へ異動になって、今は誰もわからない状態になっています。', { idStatus: 'lost' }],
   ['別の事業所は履歴ありでしたが、うちは履歴なしです', { certificateHistory: 'no' }],
   // Not knowing how or what happens is said of that question, not of the fact named beside it.
   ['証明書発行用パスワードの紙は金庫にありました、もしパスワードが違ってたらどうなるのかはわかりませんけど', { certificatePassword: 'yes' }],

@@ -40,6 +40,9 @@ const HONORIFIC_FORMS: Array<[RegExp, string]> = [
   [/(?<=^|[テデガハモニ ])オル(?=[ノンヨ]|$| )/g, 'イル'],
 ];
 export const foldHonorifics = (text: string) => HONORIFIC_FORMS.reduce((out, [form, plain]) => out.replace(form, plain), text);
+// In text written word by word, a space after a polite end ends the sentence (つうちしょ は あります　でんしせいきゅう
+// の…), unless a particle goes on with it (でき ます か, あり ます けど).
+const SPACED_SENTENCE_END = /(でした|ました|です|ます|ません)[ \u3000]+(?!(?:か|が|けど|けれど|ね|よ|から|ので|し|のに|わ|な)(?:[ \u3000。、.,!?！？]|$))(?=\S)/gu;
 const SPACE_BESIDE_JAPANESE = new RegExp(`(?<=[${JAPANESE}])[ \u3000]+|[ \u3000]+(?=[${JAPANESE}])`, 'gu');
 
 /**
@@ -47,7 +50,7 @@ const SPACE_BESIDE_JAPANESE = new RegExp(`(?<=[${JAPANESE}])[ \u3000]+|[ \u3000]
  * written, so its words read as they would unspaced; elsewhere a space between phrases is a pause and stays.
  */
 export function unspaced(text: string): string {
-  return SPACED_PARTICLE.test(text) ? text.replace(SPACE_BESIDE_JAPANESE, '') : text;
+  return SPACED_PARTICLE.test(text) ? text.replace(SPACED_SENTENCE_END, '$1。').replace(SPACE_BESIDE_JAPANESE, '') : text;
 }
 
 /**

@@ -108,6 +108,8 @@ const openings: Array<[string, Facts]> = [
   ['セキュリティ用メールアドレスは本部の共有アドレスで登録されていると聞いております', { securityMail: 'yes' }],
   // Another office's facts are not the user's, up to their own (うちは).
   ['隣の小多機は代理請求らしいんですけど、うちは自分のところで伝送してます。連携用の証明書を入れたいです', {}],
+  // Written word by word, a space after a polite end ends the sentence: the question after it asks nothing of the notice.
+  ['つうちしょ は あります　しょうめいしょ は どうしたら いいですか', { certificatePassword: 'yes' }],
   // Another office's case, sent for it and not set against the user's own: its facts.
   ['法人本部でございます。系列の事業所で新しく入った職員が、cで始まるIDのパスワードがわからないと申しております。', { idType: 'c', idStatus: 'lost' }],
   ['IDとパスワードのことで相談です。事務長が4月に別の施設へ異動になって、今は誰もわからない状態になっています。', { idStatus: 'lost' }],

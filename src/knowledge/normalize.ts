@@ -18,7 +18,7 @@ const JAPANESE = '\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Han}\\u30FC
 // A particle or copula standing alone between spaces (KJ の パスワード, じぶん で でんわ します) marks text
 // written word by word, as learners of Japanese and some phone keyboards write it. (Half-width katakana
 // phrases, ﾅｼ ﾃﾞｼﾀ ﾂｷﾞﾊ?, are spaced like commas: they stay apart.)
-const SPACED_PARTICLE = new RegExp(`(?:^|[ \u3000])(?:(?:の|を|が|は|に|で|と|も|へ|って|から|まで|です|ます)(?=[ \u3000])|(?:ない|ません)(?=[ \u3000。、.,!?！？]|$))`, 'u');
+const SPACED_PARTICLE = new RegExp(`(?:^|[ \u3000])(?:(?:の|を|が|は|に|で|と|も|へ|って|から|まで|です|ます)(?=[ \u3000])|(?:ない|ません|です|ます)(?=[ \u3000。、.,!?！？]|$))`, 'u');
 // Humble and formal forms read as the plain polite ones (所持しております → 所持しています, ございません →
 // ありません, いたしかねる → しかねる, 存じ上げません → 知りません), so every word list is written once.
 // For reading what a message says (facts.ts), on normalised text; the router's n-grams do without it,

@@ -58,6 +58,8 @@ const THUMBS_DOWN = /[👎🙅❌]/gu;
 const MARK_YES = /[○◯]/gu;
 const MARK_NO = /[×✕✖✗]/gu;
 const MIN_CORRECTED_CUE = 4;
+/** How a verb or adjective ends where it says something of the noun after it (違う|書類, そう|言われ). */
+const ATTRIBUTIVE_END = /[ウルイタ]$/u;
 /** A retraction this long may run into the word it corrects to (いやないです); あ cannot (ありました). */
 const MIN_RUN_IN_RETRACTION = 2;
 /** Words this long are corrected for a character left out or typed twice too. */
@@ -504,7 +506,9 @@ export class FactReader {
               // はい, そう, いいえ answer only where a phrase starts: …分からないそうです is hearsay, not そう.
               // Nor inside a word (1時間くら|いや|って is no いや).
               const inWord = token.start > 0 && !boundary[token.start] && !pauses.includes(token.start) && KANA.test(compact[token.start - 1]!) && KANA.test(compact[token.end] ?? '');
-              const startsPhrase = !tokens.some((t) => t.end === token.start) && !inWord;
+              // Nor a word said of the noun after it (違う書類でした: another document, not "no").
+              const attributive = ATTRIBUTIVE_END.test(compact.slice(token.start, token.end)) && KANJI.test(compact[token.end] ?? '') && !pauses.includes(token.end);
+              const startsPhrase = !tokens.some((t) => t.end === token.start) && !inWord && !attributive;
               if (!asksAt(token) && asked && startsPhrase) levels[2]!.add(this.polarityOf[asked]?.[polarity === 'yes' ? 'affirm' : 'negate'] ?? '');
               continue;
             }

@@ -179,6 +179,9 @@ const answers: Array<[Slot, string, string | undefined]> = [
   ['certificateHistory', '見方がわからないです', 'unknown'],
   ['certificateHistory', '履歴はないと思います、いえ、ありました。', 'yes'],
   ['idType', '事業所ユーザIDだったと思います、いや、個人ユーザIDでした。', 'c'],
+  // 違う said of the noun after it (another document) answers no yes-or-no question: the password's no is not the login's.
+  ['kjLogin', 'あ、ごめんなさい、よく見たら違う書類でした。証明書発行用パスワードの紙はないです', undefined],
+  ['kjLogin', 'ちがう、ログインできない', 'no'],
   // A correction run into the word it corrects to, without a comma after it.
   ['certificatePassword', 'ある、いやないです', 'no'],
   ['solved', '解決、いや待ってまだ出る', 'no'],

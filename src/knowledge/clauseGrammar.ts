@@ -58,6 +58,9 @@ export function withoutRequest(message: string): string {
   return message.replace(REQUEST, '');
 }
 
+/** A request for the way to go about something (手順を, 何から確認すれば, ご案内いただけますか), where a question of whether or which (事業所ごとに要る？) is not. */
+export const HOW_REQUEST = /ご案内|ごあんない|手順|てじゅん|流れ|方法|やり方|やりかた|進め方|何から|なにから|どこから|どう(?:すれ|した|やっ|やる|いう手順)/u;
+
 /** Whether a clause asks something ("…どこにありますか？", 「教えてください」, not …かな). */
 export function asksIn(clause: string): boolean {
   return (ASKING.test(clause) || REQUEST.test(clause) || QUESTION_WORD.test(clause)) && !HEDGED.test(clause);

@@ -1,7 +1,7 @@
 import { escapeRegExp, type Analyzer } from './analyzer';
 import { CueScanner, KANJI, PARTICLES, type Meaning, type Polarity, type Token } from './cueScanner';
 import { FACT_VALUES, type AnswerSlot, type Facts, type FactSlot, type Slot, type ValueOf } from './factTable';
-import { asksIn, clausesOf, conditional, CONDITION, CONTRAST_END, EMBEDDED_QUESTION, HOW_QUESTION, LEADS_INTO_QUESTION, OWN_SUBJECT, POLITE_REQUEST, SAID_OF_SITUATION, WHICH_QUESTION } from './clauseGrammar';
+import { asksIn, clausesOf, conditional, CONDITION, CONTRAST_END, EMBEDDED_QUESTION, HOW_QUESTION, HOW_REQUEST, LEADS_INTO_QUESTION, OWN_SUBJECT, POLITE_REQUEST, SAID_OF_SITUATION, WHICH_QUESTION } from './clauseGrammar';
 import { MAX_QUERY_CHARS, normalizeText, unspaced } from './normalize';
 import type { FactFile, Topic } from './schema';
 
@@ -23,6 +23,8 @@ export interface Reading {
   residual: number;
   /** How much of it is said in the request: the last clause that asks, else the last clause (やり方を教えてください, not 業者さんに言われて). */
   requestResidual: number;
+  /** It asks how to go about something (手順を教えて, 何から確認すれば, ご案内いただけますか), not whether or which. */
+  asksHow: boolean;
   /** The runs of the (synonym-folded) text that no word of facts.yaml covers: what the message says beyond them. */
   rest: string[];
   /** The message asks something ("…どこにありますか？"). */
@@ -329,6 +331,7 @@ export class FactReader {
     let answerLevels: Array<Set<string>> = [];
     let residual = 0;
     let requestResidual = 0;
+    let asksHow = false;
     const rest: string[] = [];
     let asks = false;
     // Width folded first, so that half-width kana end their sentences too (ﾅｼ ﾃﾞｼﾀ ﾂｷﾞﾊ?).
@@ -456,6 +459,7 @@ export class FactReader {
       const uncovered = this.scanner.uncovered(compact, scanned, rest);
       residual += uncovered;
       if (asking || !asks) requestResidual = uncovered;
+      asksHow ||= asking && HOW_REQUEST.test(trimmed);
       // What was said before the correction is dropped, not what it was said of (通知書|やっぱり見当たりません).
       const since = scanned.filter((t) => t.start >= turnedAt || !t.meanings.some((m) => m.kind === 'polarity' || m.kind === 'value'));
       const tokens = this.present(compact, pauses, this.ofOwnOffice(compact, since, ownNamed || CONTRAST_END.test(trimmed)).map((t) => ({ ...t, meanings: t.meanings.filter(heardIn(t, at)) })));
@@ -573,7 +577,7 @@ export class FactReader {
     const named = this.topicOrder.filter((t) => topics.has(t));
     // KJのIDでログインできる in a certificate question tells the login, not which ID the question is about.
     for (const [slot, within] of this.within) if (slot !== asked && named[0] && !within.includes(named[0])) (delete facts[slot], delete supposedFacts[slot]);
-    return { reading: { facts, contradictory, topics: named, namedTopics: named.filter((t) => topicWords.has(t)), subjects: named.filter((t) => subjects.has(t)), vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, requestResidual, rest, asks, elsewhere, supposed: supposedFacts }, answers, inOwnWords };
+    return { reading: { facts, contradictory, topics: named, namedTopics: named.filter((t) => topicWords.has(t)), subjects: named.filter((t) => subjects.has(t)), vague: named.length > 0 && residual <= VAGUE_RESIDUAL, residual, requestResidual, rest, asks, asksHow, elsewhere, supposed: supposedFacts }, answers, inOwnWords };
   }
 
   /**

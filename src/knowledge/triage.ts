@@ -143,7 +143,10 @@ function planOf(reading: Reading, route: RouteResult, router: Router, reader: Fa
   if (led && (route.decision === 'unsure' || routedRuledOut || (routed?.overview && routed.topic === led.topic))) return { ...reading, action: 'answer', answers: [led] };
   // A FAQ the message does not ask, in a message about its topic (事業所を新しく開設したので、証明書をPCに
   // いれたいです: not whether each office needs one): the topic's questions, not the FAQ's answer.
-  if (best?.entry.kind === 'faq' && !reading.asks && topic === best.entry.topic && reading.namedTopics.includes(topic)) return { ...reading, action: 'triage', topic };
+  // So too when it asks only how to go about the topic, the FAQ's words said beside it (通所介護事業所で
+  // ございます。電子証明書を入れたいのですがご案内いただけますでしょうか: not whether each office needs one).
+  const asksOther = !reading.asks || (reading.asksHow && best !== undefined && !reader.sharesContent(reading, best.entry.title));
+  if (best?.entry.kind === 'faq' && asksOther && topic === best.entry.topic && reading.namedTopics.includes(topic)) return { ...reading, action: 'triage', topic };
   // The facts rule the router's choice out and lead nowhere yet (通知書は手元にございます。…次に何を
   // 確認すれば; 発行用パスワードは所持しておりますが…ログインできておりません): the topic's questions go on
   // from what the message told.

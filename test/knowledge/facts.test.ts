@@ -521,6 +521,9 @@ describe('what a first message starts', () => {
   it('the triage, not a FAQ the message does not ask (事業所ごとに必要か), nor another system for a Windows version', () => {
     expect(plan('事業所を新しく開設したので、証明書をPCにいれたいです')).toBe('triage:certificate');
     expect(plan('うちデイとヘルパーと居宅で事業所番号が三つあるんですけど証明書ってひとつでいいんですかね')).toBe('faq-q4');
+    // Asked only how to go about it: the office named is who asks, not the FAQ's question.
+    expect(plan('お客様の居宅介護支援事業所で電子証明書のインストールを進めたいとのことです。何から確認すればよいでしょうか。')).toBe('triage:certificate');
+    expect(plan('事業所ごとに証明書いるの？')).toBe('faq-q4');
     expect(plan('証明書のインストール方法を知りたいのですが。NECのデスクトップでWindows11です。')).toBe('triage:certificate');
   });
   it('the answer to a question the router is sure of that the facts leave open; not that answer, when they lead elsewhere', () => {

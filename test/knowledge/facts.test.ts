@@ -108,6 +108,9 @@ const openings: Array<[string, Facts]> = [
   ['セキュリティ用メールアドレスは本部の共有アドレスで登録されていると聞いております', { securityMail: 'yes' }],
   // Another office's facts are not the user's, up to their own (うちは).
   ['隣の小多機は代理請求らしいんですけど、うちは自分のところで伝送してます。連携用の証明書を入れたいです', {}],
+  // A no said of the act just before it, and a clause with a subject of its own, leave the login alone.
+  ['電子請求受付システムにログインできるのに、証明書がインストールできない', { kjLogin: 'yes' }],
+  ['電子請求受付システムにログインできます。パスワードの紙がありません', { kjLogin: 'yes' }],
   // Written word by word, a space after a polite end ends the sentence: the question after it asks nothing of the notice.
   ['つうちしょ は あります　しょうめいしょ は どうしたら いいですか', { certificatePassword: 'yes' }],
   // Another office's case, sent for it and not set against the user's own: its facts.

@@ -60,6 +60,11 @@ const THUMBS_DOWN = /[👎🙅❌]/gu;
 const MARK_YES = /[○◯]/gu;
 const MARK_NO = /[×✕✖✗]/gu;
 const MIN_CORRECTED_CUE = 4;
+/**
+ * A word no list covers, marked as the subject just before a yes or no (そのあとが|さっぱり, 先が|わかりません);
+ * not one that points back (そちらは|問題なく入れる) or says none (何も|出てこない, 誰も|わからない).
+ */
+const UNCOVERED_SUBJECT = /(?<!何|ナニ|誰|ダレ|ドコ|ソチラ|ソッチ|ソレ|ソコ|コチラ|コッチ|コレ|ココ|アチラ|アッチ|アレ)(?<=[\p{Script=Han}\p{Script=Katakana}])[ガハモ]$/u;
 /** How a verb or adjective ends where it says something of the noun after it (違う|書類, そう|言われ). */
 const ATTRIBUTIVE_END = /[ウルイタ]$/u;
 /** A retraction this long may run into the word it corrects to (いやないです); あ cannot (ありました). */
@@ -529,8 +534,13 @@ export class FactReader {
             const ofHow = polarity === 'unknown' && !ofWhich && saidOfHow(token);
             const heard = ofHow ? [] : ofWhich ? abouts.filter((t) => t.meanings.some((m) => { const slot = this.namesFact(m); return slot !== undefined && this.choices.has(slot); })) : abouts;
             // The last clause's subject carries on only into a clause that names none of its own before the
-            // word (ログインできます。|パスワードの紙が|ありません is not the login).
-            const ownSubject = tokens.some((t) => t.end <= token.start && t.meanings.some((m) => m.kind === 'about' && !lastSubject.includes(m.slot)));
+            // word (ログインできます。|パスワードの紙が|ありません, ログインしてますけど、|証明書のことは|わかりません,
+            // …|そのあとが|さっぱりです are not the login).
+            const lastTopics = lastSubject.map((slot) => this.topicOf(slot));
+            const coveredUntil = Math.max(0, ...tokens.filter((t) => t.end <= token.start).map((t) => t.end));
+            const ownSubject =
+              UNCOVERED_SUBJECT.test(compact.slice(coveredUntil, token.start)) ||
+              tokens.some((t) => t.end <= token.start && t.meanings.some((m) => (m.kind === 'about' && !lastSubject.includes(m.slot)) || (m.kind === 'topic' && !m.hint && !lastTopics.includes(m.topic))));
             const said: FactSlot | undefined = this.subjectOf(token, heard, polarity, compact, pauses, tokens) ?? (bound || ofWhich || ofHow || ownSubject ? undefined : lastSubject.find((slot) => this.polarityOf[slot]?.[polarity]));
             // Said of something that is not this system's (ログインしてなくて, with nothing of the KJ
             // login around it): it answers nothing, the question asked included.

@@ -111,6 +111,10 @@ const openings: Array<[string, Facts]> = [
   // A no said of the act just before it, and a clause with a subject of its own, leave the login alone.
   ['電子請求受付システムにログインできるのに、証明書がインストールできない', { kjLogin: 'yes' }],
   ['電子請求受付システムにログインできます。パスワードの紙がありません', { kjLogin: 'yes' }],
+  ['電子請求受付システムには普段からログインしていますが、証明書のことはわかりません', { kjLogin: 'yes' }],
+  ['電子請求受付システムにログインできますが、そのあとがさっぱりです', { kjLogin: 'yes' }],
+  // A word that points back (そちらは) or says none (何も) names no subject of its own.
+  ['証明書タブで介護保険証明書のりれ見たけど何も出てこない', { certificateHistory: 'no' }],
   // Written word by word, a space after a polite end ends the sentence: the question after it asks nothing of the notice.
   ['つうちしょ は あります　しょうめいしょ は どうしたら いいですか', { certificatePassword: 'yes' }],
   // Another office's case, sent for it and not set against the user's own: its facts.

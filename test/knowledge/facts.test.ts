@@ -115,6 +115,9 @@ const openings: Array<[string, Facts]> = [
   ['電子請求受付システムにログインできますが、そのあとがさっぱりです', { kjLogin: 'yes' }],
   // A word that points back (そちらは) or says none (何も) names no subject of its own.
   ['証明書タブで介護保険証明書のりれ見たけど何も出てこない', { certificateHistory: 'no' }],
+  // Not knowing what is wrong, or which kind of ID: not the ID or password lost.
+  ['IDとパスワードを入れてもエラーになる、何が悪いのかわからない', {}],
+  ['IDの種類がよくわからない', { idType: 'unknown' }],
   // Written word by word, a space after a polite end ends the sentence: the question after it asks nothing of the notice.
   ['つうちしょ は あります　しょうめいしょ は どうしたら いいですか', { certificatePassword: 'yes' }],
   // Another office's case, sent for it and not set against the user's own: its facts.

@@ -67,6 +67,8 @@ const MIN_CORRECTED_CUE = 4;
 const UNCOVERED_SUBJECT = /(?<!何|ナニ|誰|ダレ|ドコ|ソチラ|ソッチ|ソレ|ソコ|コチラ|コッチ|コレ|ココ|アチラ|アッチ|アレ)(?<=[\p{Script=Han}\p{Script=Katakana}])[ガハモ]$/u;
 /** How a verb or adjective ends where it says something of the noun after it (違う|書類, そう|言われ). */
 const ATTRIBUTIVE_END = /[ウルイタ]$/u;
+/** What stands between a word and the negation that denies it as a whole (忘れた|わけではな|く, 困ってる|わけじゃな|い). */
+const DENIED_AFTER = /^(?:タ|ダ|ル|イル|テイル|テル|テイタ)?ワケ(?:デハ|ジャ|デモ)/u;
 /** A retraction this long may run into the word it corrects to (いやないです); あ cannot (ありました). */
 const MIN_RUN_IN_RETRACTION = 2;
 /** Words this long are corrected for a character left out or typed twice too. */
@@ -727,7 +729,9 @@ export class FactReader {
     // Not a one-character suffix after a particle: ある|は|ず is あるはず. Up to two particles: 手元|には|ない.
     const atAfter = (particles: number) => this.negationSuffixes.some((suffix) => suffix.length > 1 && compact.startsWith(suffix, end + particles));
     const particle = (at: number) => 'ハモガワニ'.includes(compact[at] ?? '-');
-    return at(end) || (particle(end) && (atAfter(1) || (particle(end + 1) && atAfter(2))));
+    // 忘れた|わけではなく: what it says is denied as a whole.
+    const denial = DENIED_AFTER.exec(compact.slice(end));
+    return at(end) || (particle(end) && (atAfter(1) || (particle(end + 1) && atAfter(2)))) || (denial !== null && at(end + denial[0].length));
   }
 
 }

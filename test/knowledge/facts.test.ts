@@ -115,6 +115,9 @@ const openings: Array<[string, Facts]> = [
   ['電子請求受付システムにログインできますが、そのあとがさっぱりです', { kjLogin: 'yes' }],
   // A word that points back (そちらは) or says none (何も) names no subject of its own.
   ['証明書タブで介護保険証明書のりれ見たけど何も出てこない', { certificateHistory: 'no' }],
+  // What is denied as a whole (…わけではない) is not said.
+  ['パスワードを忘れたわけではなく、電子請求受付システムにログインはできています', { kjLogin: 'yes' }],
+  ['ログインで困っているわけではありません。証明書を入れたいだけです', { kjLogin: 'yes' }],
   // Not knowing what is wrong, or which kind of ID: not the ID or password lost.
   ['IDとパスワードを入れてもエラーになる、何が悪いのかわからない', {}],
   ['IDの種類がよくわからない', { idType: 'unknown' }],

@@ -563,8 +563,9 @@ export class FactReader {
     if (retraction) replaceSaid(found, retraction);
     for (const { text: compact, boundary, pauses, commas, host } of quotes) {
       const tokens = this.scanner.scan(compact, boundary, commas, asked);
-      // The screen's words are content the message shares with an error entry, though they make it no less vague.
-      this.scanner.uncovered(compact, tokens, rest);
+      // The screen's words are content the message shares with an error entry, all of them (「…発行済み」って出て:
+      // a fact's word too), though they make it no less vague.
+      rest.push(compact);
       const abouts = tokens.filter((t) => t.meanings.some((m) => this.namesFact(m) !== undefined));
       for (const token of tokens) {
         for (const m of token.meanings) {

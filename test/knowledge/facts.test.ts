@@ -465,6 +465,10 @@ describe('what a first message starts', () => {
     expect(plan('IDが2種類あるって聞いたんですけど、私が忘れたのがどっちなのかわかりません')).toBe('triage:id');
     expect(plan('ログイン画面でユーザIDを入れろと出るんですが、どのIDのことなのかわかりません')).toBe('triage:id');
   });
+  it('the screen\'s words, a fact\'s word among them, name the error they are of', () => {
+    expect(plan('DX証明書もう発行済みって出て先進めない')).toBe('error-dx-already-issued');
+    expect(plan('ケアプランのデータを送ろうとしたら「有効期限切れ」と出て送れません')).toBe('error-expired-on-transfer');
+  });
   it('someone\'s words quoted (「証明書入れといて」って言われた) are the message\'s own: that topic\'s triage', () =>
     expect(plan('すみません、パートの事務です。事務長に「証明書入れといて」って言われたんですけど、正直なにがなんだか…')).toBe('triage:certificate'));
   it('the triage, when the router offers both branches of its choice at once', () =>

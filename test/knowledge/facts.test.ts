@@ -417,6 +417,7 @@ describe('what a first message starts', () => {
   });
   it('the topic the message names, when the router found the whole flow of another on words both share', () => {
     expect(plan('前任者から引き継いだけど何もわからないです。何から始めれば？')).toBe('triage:onboarding');
+    expect(plan('初めて使う、どっから？')).toBe('triage:onboarding');
     expect(plan('電子証明書のインストール、何から手をつければいいかわからないです')).toBe('cert-overview');
   });
   it('the triage of the topic named, when the router is no surer than even odds; its answer, when it is', () => {

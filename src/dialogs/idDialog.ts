@@ -39,13 +39,21 @@ export class IdDialog extends TriageSteps {
   }
 
   private async askSecurityMail(step: WaterfallStepContext) {
+    if (await this.otherIdTold(step)) return step.replaceDialog(ID_DIALOG);
     if ((await this.answerOf(step, 'idStatus')) !== 'lost') return step.replaceDialog(ANSWER_DIALOG, { items: [{ id: 'faq-q2' }] } satisfies AnswerOptions);
     return this.askUnlessKnown(step, 'securityMail', { text: [PHRASES.idSecurityMail] });
   }
 
   private async answerReset(step: WaterfallStepContext) {
+    if (await this.otherIdTold(step)) return step.replaceDialog(ID_DIALOG);
     const registered = (await this.answerOf(step, 'securityMail')) === 'yes';
     const situation = registered ? 'security-mail-registered' : 'security-mail-unregistered';
     return step.replaceDialog(ANSWER_DIALOG, { items: [{ id: 'kj-id-reset', situation }] } satisfies AnswerOptions);
+  }
+
+  /** The user took the KJ ID back since (あ、ちがう、cから始まるやつだった): the triage goes again from which ID. */
+  private async otherIdTold(step: WaterfallStepContext): Promise<boolean> {
+    const { idType } = await this.facts(step.context);
+    return idType !== undefined && idType !== 'kj';
   }
 }

@@ -186,4 +186,17 @@ describe('the ID triage entered from the certificate triage', () => {
     expect(shown[2]!.asked).toContain('certHistory');
     expect(shown[3]!.entries[0]).toBe('cert-install-hoken');
   });
+
+  it('the KJ ID taken back for the c one takes the chat to the c ID, not the KJ reset', async () => {
+    const { shown } = await chat('IDわからん、KJの方', 'あ、ちがう、cから始まるやつだった');
+    expect(shown[0]!.asked).toContain('securityMail');
+    expect(shown[1]!.entries).toEqual(['onboarding-c-id']);
+  });
+
+  it('a password notice taken back while the login question waits shows its reissue, and the login question again', async () => {
+    const { shown } = await chat('証明書のインストールしたい', '紙はあります', 'あ、ごめんなさい、よく見たら違う書類でした。証明書発行用パスワードの紙はないです');
+    expect(shown[2]!.entries).toContain('cert-password-reissue');
+    expect(shown[2]!.asked).toContain('kjLogin');
+    expect(shown[2]!.asked).not.toContain('idStatus');
+  });
 });

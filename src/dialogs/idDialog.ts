@@ -53,7 +53,7 @@ export class IdDialog extends TriageSteps {
 
   /** The user took the KJ ID back since (あ、ちがう、cから始まるやつだった): the triage goes again from which ID. */
   private async otherIdTold(step: WaterfallStepContext): Promise<boolean> {
-    const { idType } = await this.facts(step.context);
-    return idType !== undefined && idType !== 'kj';
+    // Not a later "which one, I don't know" (どれがどれだか): the KJ ID stays what the user chose.
+    return (await this.facts(step.context)).idType === 'c';
   }
 }

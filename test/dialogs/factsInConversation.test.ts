@@ -187,10 +187,12 @@ describe('the ID triage entered from the certificate triage', () => {
     expect(shown[3]!.entries[0]).toBe('cert-install-hoken');
   });
 
-  it('the KJ ID taken back for the c one takes the chat to the c ID, not the KJ reset', async () => {
+  it('the KJ ID taken back for the c one takes the chat to the c ID, not the KJ reset; "which one, I don\'t know" keeps the KJ ID', async () => {
     const { shown } = await chat('IDわからん、KJの方', 'あ、ちがう、cから始まるやつだった');
     expect(shown[0]!.asked).toContain('securityMail');
     expect(shown[1]!.entries).toEqual(['onboarding-c-id']);
+    const kept = await chat('KJのIDのことです', 'どっちのIDかもわからないし、パスワードもわかりません');
+    expect(kept.shown[1]!.asked).toEqual(['securityMail']);
   });
 
   it('a password notice taken back while the login question waits shows its reissue, and the login question again', async () => {

@@ -62,9 +62,9 @@ const MARK_NO = /[×✕✖✗]/gu;
 const MIN_CORRECTED_CUE = 4;
 /**
  * A word no list covers, marked as the subject just before a yes or no (そのあとが|さっぱり, 先が|わかりません);
- * not one that points back (そちらは|問題なく入れる) or says none (何も|出てこない, 誰も|わからない).
+ * not one that points back (そちらは|問題なく入れる), says none (何も|出てこない, 誰も|わからない) or says when (今は|できます).
  */
-const UNCOVERED_SUBJECT = /(?<!何|ナニ|誰|ダレ|ドコ|ソチラ|ソッチ|ソレ|ソコ|コチラ|コッチ|コレ|ココ|アチラ|アッチ|アレ)(?<=[\p{Script=Han}\p{Script=Katakana}])[ガハモ]$/u;
+const UNCOVERED_SUBJECT = /(?<!何|ナニ|誰|ダレ|ドコ|ソチラ|ソッチ|ソレ|ソコ|コチラ|コッチ|コレ|ココ|アチラ|アッチ|アレ|今|イマ|現在|今日|本日|最近|今回|今度)(?<=[\p{Script=Han}\p{Script=Katakana}])[ガハモ]$/u;
 /** How a verb or adjective ends where it says something of the noun after it (違う|書類, そう|言われ). */
 const ATTRIBUTIVE_END = /[ウルイタ]$/u;
 /** What stands between a word and the negation that denies it as a whole (忘れた|わけではな|く, 困ってる|わけじゃな|い). */

@@ -525,13 +525,13 @@ export class FactReader {
             }
             // "…はありますか？" asks whether, it does not say so.
             if (asksAt(token) && into === found) continue;
-            // 何のパスワードかわからない, どっちのことかわからん: not knowing which one, said of a choice alone.
             // The act just before the word is what it is said of (ログインできるのに、証明書が|インストール|
             // できない): not a fact named earlier, nor the question's answer.
             if (tokens.some((t) => t.end === token.start && t.meanings.some((m) => m.kind === 'topic') && !t.meanings.some((m) => this.namesFact(m) !== undefined))) {
               bound = true;
               continue;
             }
+            // 何のパスワードかわからない, どっちのことかわからん: not knowing which one, said of a choice alone.
             const ofWhich = polarity === 'unknown' && WHICH_QUESTION.test(compact.slice(Math.max(0, token.start - 16), token.start));
             const ofHow = polarity === 'unknown' && !ofWhich && saidOfHow(token);
             const heard = ofHow ? [] : ofWhich ? abouts.filter((t) => t.meanings.some((m) => { const slot = this.namesFact(m); return slot !== undefined && this.choices.has(slot); })) : abouts;

@@ -65,6 +65,8 @@ const MIN_CORRECTED_CUE = 4;
  * not one that points back (そちらは|問題なく入れる), says none (何も|出てこない, 誰も|わからない) or says when (今は|できます).
  */
 const UNCOVERED_SUBJECT = /(?<!何|ナニ|誰|ダレ|ドコ|ソチラ|ソッチ|ソレ|ソコ|コチラ|コッチ|コレ|ココ|アチラ|アッチ|アレ|今|イマ|現在|今日|本日|最近|今回|今度)(?<=[\p{Script=Han}\p{Script=Katakana}])[ガハモ]$/u;
+/** A clause that starts by saying it is about now (今は, 現在は): set against what held before. */
+const NOW = /^(?:デモ|ダケド|タダ)?(?:今|イマ|現在|今日|本日)/u;
 /** How a verb or adjective ends where it says something of the noun after it (違う|書類, そう|言われ). */
 const ATTRIBUTIVE_END = /[ウルイタ]$/u;
 /** What stands between a word and the negation that denies it as a whole (忘れた|わけではな|く, 困ってる|わけじゃな|い). */
@@ -543,7 +545,10 @@ export class FactReader {
             const ownSubject =
               UNCOVERED_SUBJECT.test(compact.slice(coveredUntil, token.start)) ||
               tokens.some((t) => t.end <= token.start && t.meanings.some((m) => (m.kind === 'about' && !lastSubject.includes(m.slot)) || (m.kind === 'topic' && !m.hint && !lastTopics.includes(m.topic))));
-            const said: FactSlot | undefined = this.subjectOf(token, heard, polarity, compact, pauses, tokens) ?? (bound || ofWhich || ofHow || ownSubject ? undefined : lastSubject.find((slot) => this.polarityOf[slot]?.[polarity]));
+            // After けど, a bare yes or no said of now is said of what the clause before told (ログインできなかった
+            // けど、|今はできる).
+            const carried = before !== undefined && NOW.test(compact) ? [...lastSubject, ...lastSaid] : lastSubject;
+            const said: FactSlot | undefined = this.subjectOf(token, heard, polarity, compact, pauses, tokens) ?? (bound || ofWhich || ofHow || ownSubject ? undefined : carried.find((slot) => this.polarityOf[slot]?.[polarity]));
             // Said of something that is not this system's (ログインしてなくて, with nothing of the KJ
             // login around it): it answers nothing, the question asked included.
             if (said && !stands(said)) continue;

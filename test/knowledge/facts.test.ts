@@ -115,6 +115,8 @@ const openings: Array<[string, Facts]> = [
   ['電子請求受付システムにログインできますが、そのあとがさっぱりです', { kjLogin: 'yes' }],
   // A word that points back (そちらは) or says none (何も) names no subject of its own.
   ['証明書タブで介護保険証明書のりれ見たけど何も出てこない', { certificateHistory: 'no' }],
+  // What holds now, set against what held before across けど (…できなかったのですが、今はできます).
+  ['以前は電子請求受付システムにログインできなかったのですが、今はできます', { kjLogin: 'yes' }],
   // 問題なし and 済んでいます said of the login are a yes.
   ['ログインは問題なし、証明書のインストールは未実施。電子請求受付システムの件です', { kjLogin: 'yes' }],
   ['通知書は手元にあり、電子請求受付システムへのログインも済んでいます', { certificatePassword: 'yes', kjLogin: 'yes' }],

@@ -65,6 +65,8 @@ const MIN_CORRECTED_CUE = 4;
  * not one that points back (そちらは|問題なく入れる), says none (何も|出てこない, 誰も|わからない) or says when (今は|できます).
  */
 const UNCOVERED_SUBJECT = /(?<!何|ナニ|誰|ダレ|ドコ|ソチラ|ソッチ|ソレ|ソコ|コチラ|コッチ|コレ|ココ|アチラ|アッチ|アレ|今|イマ|現在|今日|本日|最近|今回|今度)(?<=[\p{Script=Han}\p{Script=Katakana}])[ガハモ]$/u;
+/** A kind asked about as one of two (KJ|なのか, KJ|のほうか, c|から始まるのか), or listed with the other (KJ|とか, KJ|やら). */
+const WHICH_KIND = /^(?:ナノカ|ノホウカ|ノ方カ|カラ始マルノカ|デ始マルノカ|トカ|ヤラ)/u;
 /** A clause that starts by saying it is about now (今は, 現在は): set against what held before. */
 const NOW = /^(?:デモ|ダケド|タダ)?(?:今|イマ|現在|今日|本日)/u;
 /** How a verb or adjective ends where it says something of the noun after it (違う|書類, そう|言われ). */
@@ -481,6 +483,8 @@ export class FactReader {
         for (const t of tokens) for (const m of t.meanings) if (m.kind === 'about') host?.add(m.slot);
       }
       let bound = false;
+      // A kind asked about as one of two in this clause (KJなのかcなのか): its わからない is not knowing which.
+      let kindAsked = false;
       const saidOfHow = (token: Token) => HOW_QUESTION.test(compact.slice(Math.max(0, token.start - 20), token.start));
       // The end of a situation just named (代理請求は|してなくて): a polarity word there is said of it.
       let situationEnd = -1;
@@ -492,8 +496,13 @@ export class FactReader {
           if (meaning.kind === 'value' && !this.isYesOrNo(meaning.slot, meaning.value)) situationEnd = token.end;
           if (conditional(compact, token.end) && into === found) continue;
           if (meaning.kind === 'value') {
-            // 「登録したかどうか(わからない)」 asks whether, it does not say so.
-            if (EMBEDDED_QUESTION.test(compact.slice(token.end, token.end + 8))) continue;
+            // 「登録したかどうか(わからない)」 asks whether, it does not say so. Which kind, asked so and not
+            // known (KJなのかcなのかわからない), is not knowing which.
+            if (EMBEDDED_QUESTION.test(compact.slice(token.end, token.end + 8)) || (this.choices.has(meaning.slot as FactSlot) && meaning.value !== 'unknown' && WHICH_KIND.test(compact.slice(token.end)))) {
+              const notKnown = tokens.some((t) => t.start >= token.end && t.meanings.some((m) => m.kind === 'polarity' && m.polarity === 'unknown'));
+              if (notKnown && this.choices.has(meaning.slot as FactSlot) && stands(meaning.slot as FactSlot)) (add(into, meaning.slot as FactSlot, 'unknown'), (kindAsked = true));
+              continue;
+            }
             // A negation is said of the yes or no the word holds (KJのIDで入れ|ない), not of the ID it names.
             const negationElsewhere = !this.isYesOrNo(meaning.slot, meaning.value) && token.meanings.some((m) => m.kind === 'value' && this.isYesOrNo(m.slot, m.value));
             const value = negationElsewhere ? meaning.value : this.flipped(meaning.slot, meaning.value, compact, token);
@@ -534,7 +543,7 @@ export class FactReader {
               continue;
             }
             // 何のパスワードかわからない, どっちのことかわからん: not knowing which one, said of a choice alone.
-            const ofWhich = polarity === 'unknown' && WHICH_QUESTION.test(compact.slice(Math.max(0, token.start - 16), token.start));
+            const ofWhich = polarity === 'unknown' && (kindAsked || WHICH_QUESTION.test(compact.slice(Math.max(0, token.start - 16), token.start)));
             const ofHow = polarity === 'unknown' && !ofWhich && saidOfHow(token);
             const heard = ofHow ? [] : ofWhich ? abouts.filter((t) => t.meanings.some((m) => { const slot = this.namesFact(m); return slot !== undefined && this.choices.has(slot); })) : abouts;
             // The last clause's subject carries on only into a clause that names none of its own before the

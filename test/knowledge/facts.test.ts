@@ -115,6 +115,10 @@ const openings: Array<[string, Facts]> = [
   ['電子請求受付システムにログインできますが、そのあとがさっぱりです', { kjLogin: 'yes' }],
   // A word that points back (そちらは) or says none (何も) names no subject of its own.
   ['証明書タブで介護保険証明書のりれ見たけど何も出てこない', { certificateHistory: 'no' }],
+  // Which kind, asked as one of two and not known: the ID type not known, nothing lost.
+  ['事業所のIDなのか個人のIDなのかわかりません', { idType: 'unknown' }],
+  ['KJから始まるのかcから始まるのかもわかりません', { idType: 'unknown' }],
+  ['KJとかcとか、どれが何だかさっぱりです', { idType: 'unknown' }],
   // What holds now, set against what held before across けど (…できなかったのですが、今はできます).
   ['以前は電子請求受付システムにログインできなかったのですが、今はできます', { kjLogin: 'yes' }],
   // 問題なし and 済んでいます said of the login are a yes.
